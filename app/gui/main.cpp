@@ -1,0 +1,107 @@
+// d365sync: the desktop application. All the work is in the libraries; this file parses the command line,
+// builds the services (settings, token provider, sync controller), hands them to the main window and runs.
+//
+//   d365sync [--mapping FILE] [--profile NAME] [--sync-on-start] [--settings FILE] [--verbose]
+
+#include "services/auth/tokenprovider.h"
+#include "services/settings/settings.h"
+#include "services/sync/synccontroller.h"
+#include "ui/mainwindow.h"
+#include "ui/version.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QIcon>
+#include <QLoggingCategory>
+#include <QTimer>
+
+#include <cstdio>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcGuiMain, "d365.app.gui")
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(u"D365Sync"_s);
+    QApplication::setApplicationName(u"d365sync"_s);
+    QApplication::setApplicationDisplayName(QCoreApplication::translate("main", "D365 Sync"));
+    QApplication::setApplicationVersion(d365::ui::applicationVersion());
+    QApplication::setWindowIcon(QIcon(u":/d365/icons/d365sync.svg"_s));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "main", "Keeps Dynamics 365 / Dataverse tables in sync with a data warehouse."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption mappingOption(
+        u"mapping"_s,
+        QCoreApplication::translate("main", "Open this mapping file (default: the last one used)."),
+        QCoreApplication::translate("main", "file"));
+    const QCommandLineOption profileOption(
+        u"profile"_s,
+        QCoreApplication::translate("main",
+                                    "Use this connection profile instead of the one the mapping names."),
+        QCoreApplication::translate("main", "name"));
+    const QCommandLineOption syncOnStartOption(
+        u"sync-on-start"_s,
+        QCoreApplication::translate("main", "Press Sync now as soon as the window is shown."));
+    const QCommandLineOption settingsOption(
+        u"settings"_s,
+        QCoreApplication::translate("main",
+                                    "Keep settings in this INI file (default: the user's settings; also "
+                                    "D365SYNC_SETTINGS)."),
+        QCoreApplication::translate("main", "file"));
+    const QCommandLineOption verboseOption(u"verbose"_s,
+                                           QCoreApplication::translate("main", "Debug logging on stderr."));
+    parser.addOptions({mappingOption, profileOption, syncOnStartOption, settingsOption, verboseOption});
+    parser.process(app);
+    // Debug output of our categories only with --verbose (QT_LOGGING_RULES still overrides this).
+    QLoggingCategory::setFilterRules(parser.isSet(verboseOption) ? u"d365.*.debug=true"_s
+                                                                 : u"d365.*.debug=false"_s);
+    if (!parser.positionalArguments().isEmpty()) {
+        const QString message =
+            QCoreApplication::translate("main",
+                                        "d365sync: unexpected argument \"%1\". Give the mapping file with "
+                                        "--mapping FILE; see d365sync --help.")
+                .arg(parser.positionalArguments().constFirst());
+        std::fprintf(stderr, "%s\n", qPrintable(message));
+        return 2;
+    }
+
+    // Construction order matters for destruction: the window goes first, then the controller (its destructor
+    // cancels a running sync and waits for the worker thread), then the token provider the worker used.
+    const QString settingsFile = parser.isSet(settingsOption) ? parser.value(settingsOption)
+                                                              : qEnvironmentVariable("D365SYNC_SETTINGS");
+    std::unique_ptr<d365::services::Settings> settingsStore =
+        settingsFile.isEmpty() ? std::make_unique<d365::services::Settings>()
+                               : std::make_unique<d365::services::Settings>(settingsFile);
+    d365::services::Settings &settings = *settingsStore;
+    d365::services::EnvironmentTokenProvider tokenProvider;
+    d365::services::SyncController controller;
+    d365::ui::MainWindow window(&controller, &settings, &tokenProvider);
+
+    if (parser.isSet(profileOption))
+        window.setProfileOverride(parser.value(profileOption));
+
+    QString mappingPath = parser.value(mappingOption);
+    if (mappingPath.isEmpty()) {
+        // Reopen the last mapping, unless it has gone since: a stale path is not worth an error banner.
+        const QString last = settings.lastMappingPath();
+        if (!last.isEmpty() && QFileInfo::exists(last))
+            mappingPath = last;
+    }
+    if (!mappingPath.isEmpty())
+        window.loadMapping(mappingPath); // problems are shown in the window's banner
+
+    window.show();
+    if (parser.isSet(syncOnStartOption)) {
+        qCInfo(lcGuiMain) << "--sync-on-start: starting the sync once the window is shown";
+        // Queued: the first paint happens before the run starts.
+        QTimer::singleShot(0, &window, &d365::ui::MainWindow::startSync);
+    }
+    return app.exec();
+}

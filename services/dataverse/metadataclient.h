@@ -1,0 +1,52 @@
+#pragma once
+
+// Reads one table's metadata from EntityDefinitions, asynchronously, through a DataverseClient:
+//
+//   fetchEntity("contacts")
+//     1. EntityDefinitions?$filter=EntitySetName eq 'contacts'      → logical name, primary id/name
+//        (no match → the list of all entity set names → "Entity not found … did you mean contacts?")
+//     2. in parallel: …/Attributes (base properties), one cast request per typed facet
+//        (String/Memo MaxLength, Integer/Money/Decimal/Double ranges and precision, DateTime behaviour,
+//        Picklist/State/Status/MultiSelect options, Lookup targets) and …/Keys
+//     3. callback(Result<EntityMetadata>) once, on the client's thread
+//
+// The schema issue adds a cache and the table list on top of this.
+
+#include "services/common/result.h"
+#include "services/dataverse/entitymetadata.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+
+#include <functional>
+
+namespace d365::services {
+
+class DataverseClient;
+
+class MetadataClient : public QObject
+{
+    Q_OBJECT
+public:
+    using EntityCallback = std::function<void(const Result<EntityMetadata> &)>;
+
+    explicit MetadataClient(DataverseClient *client, QObject *parent = nullptr);
+
+    void fetchEntity(const QString &entitySetName, EntityCallback callback);
+
+    // Parsing helpers, public for tests.
+    static QString labelText(const QJsonValue &label);
+    static AttributeMetadata parseAttribute(const QJsonObject &object);
+    static QList<OptionMetadata> parseOptions(const QJsonObject &attributeObject);
+    // Up to `max` candidates closest to `wanted` (case-insensitive edit distance), best first.
+    static QStringList closestNames(const QString &wanted, const QStringList &candidates, int max = 3);
+
+private:
+    void fetchDetails(EntityMetadata entity, EntityCallback callback);
+    void reportNotFound(const QString &entitySetName, EntityCallback callback);
+
+    DataverseClient *m_client;
+};
+
+} // namespace d365::services

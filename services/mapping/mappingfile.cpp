@@ -1,0 +1,774 @@
+#include "services/mapping/mappingfile.h"
+
+#include "services/dataverse/connectionprofile.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSet>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcMappingFile, "d365.mapping.file")
+
+namespace d365::services {
+
+namespace {
+
+// Mapping files are hand-edited at most a few kB; anything much larger is not a mapping file.
+constexpr qint64 MaxFileSize = 4 * 1024 * 1024;
+
+// Every user-visible text of this file is in the "MappingFile" translation context.
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(MappingFile)
+};
+
+const QStringList rootMembers = {u"$schema"_s, u"version"_s, u"name"_s,  u"source"_s,
+                                 u"target"_s,  u"mode"_s,    u"fields"_s};
+const QStringList rootRequired = {u"version"_s, u"source"_s, u"target"_s, u"fields"_s};
+const QStringList sourceMembers = {u"type"_s, u"path"_s, u"query"_s, u"keyColumn"_s};
+const QStringList targetMembers = {u"profile"_s, u"entitySet"_s, u"matchKey"_s};
+const QStringList fieldMembers = {u"source"_s, u"target"_s};
+
+// What to write when a required member is missing.
+QString exampleFor(const QString &member)
+{
+    static const QHash<QString, QString> examples = {
+        {u"version"_s, u"\"version\": 1"_s},
+        {u"source"_s,
+         u"\"source\": { \"type\": \"sqlite\", \"path\": \"warehouse.db\", \"query\": \"SELECT …\", "
+         "\"keyColumn\": \"customer_id\" }"_s},
+        {u"target"_s, u"\"target\": { \"profile\": \"sandbox\", \"entitySet\": \"contacts\", \"matchKey\": "
+                      "[\"emailaddress1\"] }"_s},
+        {u"fields"_s, u"\"fields\": [ { \"source\": \"email\", \"target\": \"emailaddress1\" } ]"_s},
+        {u"type"_s, u"\"type\": \"sqlite\""_s},
+        {u"path"_s, u"\"path\": \"warehouse.db\""_s},
+        {u"query"_s, u"\"query\": \"SELECT customer_id, email FROM customers ORDER BY customer_id\""_s},
+        {u"keyColumn"_s, u"\"keyColumn\": \"customer_id\""_s},
+        {u"profile"_s, u"\"profile\": \"sandbox\""_s},
+        {u"entitySet"_s, u"\"entitySet\": \"contacts\""_s},
+        {u"matchKey"_s, u"\"matchKey\": [\"emailaddress1\"]"_s},
+        {u"field.source"_s, u"\"source\": \"email\""_s},
+        {u"field.target"_s, u"\"target\": \"emailaddress1\""_s},
+    };
+    return examples.value(member);
+}
+
+QString jsonTypeName(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Null:
+        return Text::tr("null");
+    case QJsonValue::Bool:
+        return Text::tr("true/false");
+    case QJsonValue::Double:
+        return Text::tr("a number");
+    case QJsonValue::String:
+        return Text::tr("a string");
+    case QJsonValue::Array:
+        return Text::tr("an array");
+    case QJsonValue::Object:
+        return Text::tr("an object");
+    case QJsonValue::Undefined:
+        break;
+    }
+    return Text::tr("nothing");
+}
+
+QString memberPath(const QString &parent, const QString &key)
+{
+    static const QRegularExpression identifier(u"^[A-Za-z_$][A-Za-z0-9_$]*$"_s);
+    if (identifier.match(key).hasMatch())
+        return parent + u'.' + key;
+    QString escaped = key;
+    escaped.replace(u'\\', u"\\\\"_s).replace(u'"', u"\\\""_s);
+    return parent + u"[\""_s + escaped + u"\"]"_s;
+}
+
+QString indexPath(const QString &parent, qsizetype index)
+{
+    return parent + u'[' + QString::number(index) + u']';
+}
+
+// Member names that only ever hold credentials. Compared without case, '_' and '-'.
+bool isSecretName(const QString &name)
+{
+    QString n = name.toLower();
+    n.remove(u'_').remove(u'-');
+    static const QSet<QString> exact = {u"pwd"_s,          u"passwd"_s,  u"token"_s,       u"accesstoken"_s,
+                                        u"refreshtoken"_s, u"idtoken"_s, u"bearertoken"_s, u"apikey"_s};
+    return exact.contains(n) || n.contains("password"_L1) || n.contains("secret"_L1);
+}
+
+bool containsSecretAssignment(const QString &text)
+{
+    const QString lower = text.toLower();
+    return lower.contains("password="_L1) || lower.contains("pwd="_L1);
+}
+
+QString noSecretsAdvice()
+{
+    return Text::tr("mapping files never hold secrets; store them in the keychain or environment");
+}
+
+int editDistance(const QString &a, const QString &b)
+{
+    QList<int> previous(b.size() + 1);
+    QList<int> current(b.size() + 1);
+    for (qsizetype j = 0; j <= b.size(); ++j)
+        previous[j] = int(j);
+    for (qsizetype i = 1; i <= a.size(); ++i) {
+        current[0] = int(i);
+        for (qsizetype j = 1; j <= b.size(); ++j) {
+            const int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+        }
+        std::swap(previous, current);
+    }
+    return previous[b.size()];
+}
+
+// The known member closest to a misspelt one, or an empty string when none is close enough to be a typo.
+QString closestMember(const QString &unknown, const QStringList &known)
+{
+    QString best;
+    int bestDistance = std::numeric_limits<int>::max();
+    for (const QString &candidate : known) {
+        const int distance = editDistance(unknown.toLower(), candidate.toLower());
+        if (distance < bestDistance) {
+            bestDistance = distance;
+            best = candidate;
+        }
+    }
+    const int allowed = std::max<int>(1, int(std::min(unknown.size(), best.size()) / 3));
+    return bestDistance <= allowed ? best : QString();
+}
+
+// The first keyword of a statement, after whitespace and SQL comments.
+QString firstKeyword(const QString &query)
+{
+    qsizetype i = 0;
+    const qsizetype n = query.size();
+    while (i < n) {
+        if (query[i].isSpace()) {
+            ++i;
+        } else if (query.mid(i, 2) == "--"_L1) {
+            const qsizetype end = query.indexOf(u'\n', i);
+            i = end < 0 ? n : end + 1;
+        } else if (query.mid(i, 2) == "/*"_L1) {
+            const qsizetype end = query.indexOf("*/"_L1, i + 2);
+            i = end < 0 ? n : end + 2;
+        } else {
+            break;
+        }
+    }
+    qsizetype j = i;
+    while (j < n && (query[j].isLetterOrNumber() || query[j] == u'_'))
+        ++j;
+    return query.mid(i, j - i);
+}
+
+QString resolvePath(const QString &path, const QString &baseDir)
+{
+    if (QDir::isAbsolutePath(path))
+        return QDir::cleanPath(path);
+    const QDir base(baseDir.isEmpty() ? QDir::currentPath() : baseDir);
+    return QDir::cleanPath(base.absoluteFilePath(path));
+}
+
+QString pathForFile(const QString &path, const QString &baseDir)
+{
+    if (path.isEmpty() || baseDir.isEmpty() || QDir::isRelativePath(path))
+        return path;
+    const QString relative = QDir(QDir(baseDir).absolutePath()).relativeFilePath(path);
+    if (relative.isEmpty() || relative == ".."_L1 || relative.startsWith("../"_L1) ||
+        QDir::isAbsolutePath(relative))
+        return QDir::cleanPath(path);
+    return relative;
+}
+
+QString jsonString(const QString &text)
+{
+    QString out;
+    out.reserve(text.size() + 2);
+    out += u'"';
+    for (const QChar c : text) {
+        switch (c.unicode()) {
+        case u'"':
+            out += u"\\\""_s;
+            break;
+        case u'\\':
+            out += u"\\\\"_s;
+            break;
+        case u'\b':
+            out += u"\\b"_s;
+            break;
+        case u'\f':
+            out += u"\\f"_s;
+            break;
+        case u'\n':
+            out += u"\\n"_s;
+            break;
+        case u'\r':
+            out += u"\\r"_s;
+            break;
+        case u'\t':
+            out += u"\\t"_s;
+            break;
+        default:
+            if (c.unicode() < 0x20)
+                out += u"\\u"_s + QString::number(uint(c.unicode()), 16).rightJustified(4, u'0');
+            else
+                out += c;
+        }
+    }
+    out += u'"';
+    return out;
+}
+
+// Orders problems like the format reads (version, name, source, target, mode, fields; array entries by index)
+// rather than by QJsonObject's alphabetical member order, so the list follows the file from top to bottom.
+QList<int> problemSortKey(const QString &path)
+{
+    static const QStringList order = rootMembers + sourceMembers + targetMembers + fieldMembers;
+    static const QRegularExpression segment(
+        u"\\.([A-Za-z_$][A-Za-z0-9_$]*)|\\[(\\d+)\\]|\\[\"((?:[^\"\\\\]|\\\\.)*)\"\\]"_s);
+    QList<int> key;
+    auto it = segment.globalMatch(path);
+    while (it.hasNext()) {
+        const auto match = it.next();
+        if (match.hasCaptured(2)) {
+            key << match.captured(2).toInt();
+        } else {
+            const qsizetype index =
+                order.indexOf(match.hasCaptured(1) ? match.captured(1) : match.captured(3));
+            key << (index < 0 ? 1000 : int(index));
+        }
+    }
+    return key;
+}
+
+class Parser
+{
+public:
+    explicit Parser(QString baseDir)
+        : m_baseDir(std::move(baseDir))
+    {}
+
+    MappingLoadResult run(const QByteArray &json)
+    {
+        MappingLoadResult result;
+        Mapping mapping;
+        parseDocument(json, mapping);
+        std::stable_sort(m_problems.begin(), m_problems.end(),
+                         [](const MappingProblem &a, const MappingProblem &b) {
+                             return problemSortKey(a.path) < problemSortKey(b.path);
+                         });
+        if (m_problems.isEmpty())
+            result.mapping = std::move(mapping);
+        result.problems = m_problems;
+        return result;
+    }
+
+private:
+    void add(const QString &path, const QString &message)
+    {
+        m_problems.append(MappingProblem{path, message});
+    }
+
+    void parseDocument(const QByteArray &json, Mapping &mapping)
+    {
+        QJsonParseError parseError;
+        const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+        if (parseError.error != QJsonParseError::NoError) {
+            const QByteArray before = json.left(parseError.offset);
+            const qsizetype lineStart = before.lastIndexOf('\n') + 1;
+            const auto line = before.count('\n') + 1;
+            const auto column = QString::fromUtf8(before.mid(lineStart)).size() + 1;
+            add(u"$"_s,
+                Text::tr("The file is not valid JSON: %1 at line %2, column %3. Fix the syntax there (a "
+                         "missing comma, quote or closing bracket is the usual cause).")
+                    .arg(parseError.errorString())
+                    .arg(line)
+                    .arg(column));
+            return;
+        }
+        if (!doc.isObject()) {
+            add(u"$"_s, Text::tr("A mapping file must be a JSON object { … } with the members version, name, "
+                                 "source, target, mode and fields; this file holds %1.")
+                            .arg(doc.isArray() ? Text::tr("an array") : Text::tr("a single value")));
+            return;
+        }
+        const QJsonObject root = doc.object();
+        findSecrets(root, u"$"_s);
+
+        if (root.contains("version"_L1)) {
+            const QJsonValue version = root.value("version"_L1);
+            const double number = version.toDouble(-1);
+            if (!version.isDouble() || number != std::floor(number)) {
+                add(u"$.version"_s, Text::tr("The format version must be the whole number %1, not %2.")
+                                        .arg(MappingFile::CurrentVersion)
+                                        .arg(describe(version)));
+            } else if (number > MappingFile::CurrentVersion) {
+                // A newer format may add members this version does not know: reporting them would only bury
+                // the one problem that matters.
+                add(u"$.version"_s,
+                    Text::tr("This mapping file has format version %1 and was made by a newer D365 "
+                             "Sync; this version reads format %2. Update D365 Sync to run it.")
+                        .arg(qint64(number))
+                        .arg(MappingFile::CurrentVersion));
+                return;
+            } else if (number < 1) {
+                add(u"$.version"_s, Text::tr("The format version %1 is not supported; set \"version\": %2.")
+                                        .arg(qint64(number))
+                                        .arg(MappingFile::CurrentVersion));
+            } else {
+                mapping.version = int(number);
+            }
+        }
+
+        checkMembers(root, u"$"_s, rootMembers, rootRequired);
+
+        if (root.contains("$schema"_L1) && !root.value("$schema"_L1).isString())
+            wrongType(u"$.$schema"_s, root.value("$schema"_L1), Text::tr("a string (the schema URL)"));
+        if (root.contains("name"_L1)) {
+            if (root.value("name"_L1).isString())
+                mapping.name = root.value("name"_L1).toString();
+            else
+                wrongType(u"$.name"_s, root.value("name"_L1), Text::tr("a string"));
+        }
+        if (root.contains("mode"_L1))
+            parseMode(root.value("mode"_L1), mapping);
+
+        if (root.contains("source"_L1)) {
+            if (const auto object = objectAt(root.value("source"_L1), u"$.source"_s))
+                parseSource(*object, mapping.source);
+        }
+        if (root.contains("target"_L1)) {
+            if (const auto object = objectAt(root.value("target"_L1), u"$.target"_s))
+                parseTarget(*object, mapping.target);
+        }
+        if (root.contains("fields"_L1))
+            parseFields(root.value("fields"_L1), mapping.fields);
+
+        // The key value of each row comes from the source column mapped to the key column: an unmapped key
+        // column would address every row with an empty key. (Only checked when there are fields at all, else
+        // the empty field list is the one problem to fix.)
+        if (!mapping.fields.isEmpty()) {
+            for (qsizetype i = 0; i < mapping.target.matchKey.size(); ++i) {
+                const QString &column = mapping.target.matchKey.at(i);
+                if (mapping.sourceFor(column).isEmpty()) {
+                    add(indexPath(u"$.target.matchKey"_s, i),
+                        Text::tr(
+                            "The match key column \"%1\" is not the target of any field. Add a field that "
+                            "maps a "
+                            "warehouse column to it, e.g. { \"source\": \"email\", \"target\": \"%1\" }: the "
+                            "key value of each row comes from that column.")
+                            .arg(column));
+                }
+            }
+        }
+    }
+
+    static QString describe(const QJsonValue &value)
+    {
+        if (value.isString())
+            return Text::tr("the string \"%1\"").arg(value.toString());
+        if (value.isDouble())
+            return Text::tr("the number %1").arg(value.toDouble());
+        return jsonTypeName(value);
+    }
+
+    void wrongType(const QString &path, const QJsonValue &value, const QString &expected)
+    {
+        add(path, Text::tr("This must be %1, not %2.").arg(expected, jsonTypeName(value)));
+    }
+
+    std::optional<QJsonObject> objectAt(const QJsonValue &value, const QString &path)
+    {
+        if (value.isObject())
+            return value.toObject();
+        wrongType(path, value, Text::tr("an object { … }"));
+        return std::nullopt;
+    }
+
+    // Reports members that are secrets wherever they are, and source.path / source.query values that embed a
+    // password; those members are then skipped by the unknown-member check (one message per problem).
+    void findSecrets(const QJsonValue &value, const QString &path)
+    {
+        if (value.isObject()) {
+            const QJsonObject object = value.toObject();
+            for (auto it = object.begin(); it != object.end(); ++it) {
+                const QString childPath = memberPath(path, it.key());
+                if (isSecretName(it.key())) {
+                    m_secretPaths.insert(childPath);
+                    add(childPath, Text::tr("\"%1\" looks like a secret: %2. Remove it; the target names a "
+                                            "connection profile, which signs in on its own.")
+                                       .arg(it.key(), noSecretsAdvice()));
+                } else {
+                    findSecrets(it.value(), childPath);
+                }
+            }
+        } else if (value.isArray()) {
+            const QJsonArray array = value.toArray();
+            for (qsizetype i = 0; i < array.size(); ++i)
+                findSecrets(array.at(i), indexPath(path, i));
+        } else if (value.isString() && (path == "$.source.path"_L1 || path == "$.source.query"_L1) &&
+                   containsSecretAssignment(value.toString())) {
+            m_secretPaths.insert(path);
+            add(path, Text::tr("This value contains a password (password= or pwd=): %1. Remove it from the "
+                               "mapping file.")
+                          .arg(noSecretsAdvice()));
+        }
+    }
+
+    void checkMembers(const QJsonObject &object, const QString &path, const QStringList &known,
+                      const QStringList &required, const QString &exampleSuffix = {})
+    {
+        QSet<QString> suggested;
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            const QString &key = it.key();
+            const QString childPath = memberPath(path, key);
+            if (known.contains(key) || m_secretPaths.contains(childPath))
+                continue;
+            const QString suggestion = closestMember(key, known);
+            if (!suggestion.isEmpty() && !object.contains(suggestion)) {
+                suggested.insert(suggestion);
+                add(childPath, Text::tr("Unknown member \"%1\". Did you mean \"%2\"? Members here: %3.")
+                                   .arg(key, suggestion, known.join(u", "_s)));
+            } else {
+                add(childPath, Text::tr("Unknown member \"%1\"; remove it. Members here: %2.")
+                                   .arg(key, known.join(u", "_s)));
+            }
+        }
+        for (const QString &member : required) {
+            // A misspelt member already has a message that names it: do not report it twice.
+            if (object.contains(member) || suggested.contains(member))
+                continue;
+            const QString example =
+                exampleFor(exampleSuffix.isEmpty() ? member : exampleSuffix + u'.' + member);
+            add(memberPath(path, member),
+                Text::tr("The required member \"%1\" is missing. Add it, for example: %2.")
+                    .arg(member, example));
+        }
+    }
+
+    void parseMode(const QJsonValue &value, Mapping &mapping)
+    {
+        if (!value.isString()) {
+            wrongType(u"$.mode"_s, value, Text::tr("a string: \"upsert\", \"insert\" or \"update\""));
+            return;
+        }
+        const auto mode = syncModeFromName(value.toString());
+        if (!mode) {
+            add(u"$.mode"_s,
+                Text::tr("Unknown mode \"%1\". Valid modes: upsert (create or update by the match key), "
+                         "insert (create only), update (change existing rows only).")
+                    .arg(value.toString()));
+            return;
+        }
+        mapping.mode = *mode;
+    }
+
+    // A string member that must not be empty; returns nullopt (and has reported why) otherwise.
+    std::optional<QString> nonEmptyString(const QJsonObject &object, const QString &path, const QString &key,
+                                          const QString &whenEmpty)
+    {
+        if (!object.contains(key))
+            return std::nullopt;
+        const QString childPath = memberPath(path, key);
+        if (m_secretPaths.contains(childPath))
+            return std::nullopt;
+        const QJsonValue value = object.value(key);
+        if (!value.isString()) {
+            wrongType(childPath, value, Text::tr("a string"));
+            return std::nullopt;
+        }
+        const QString text = value.toString();
+        if (text.trimmed().isEmpty()) {
+            add(childPath, whenEmpty);
+            return std::nullopt;
+        }
+        return text;
+    }
+
+    void parseSource(const QJsonObject &object, SourceSpec &source)
+    {
+        checkMembers(object, u"$.source"_s, sourceMembers, sourceMembers);
+
+        if (const auto type = nonEmptyString(object, u"$.source"_s, u"type"_s,
+                                             Text::tr("The source type is empty; use \"sqlite\"."))) {
+            if (*type != "sqlite"_L1) {
+                add(u"$.source.type"_s,
+                    Text::tr("The source type \"%1\" is not supported. Supported types: sqlite.").arg(*type));
+            }
+            source.type = *type;
+        }
+        if (const auto path =
+                nonEmptyString(object, u"$.source"_s, u"path"_s,
+                               Text::tr("The database path is empty. Give the SQLite file, relative to "
+                                        "this mapping file's folder (e.g. \"warehouse.db\") or "
+                                        "absolute."))) {
+            source.path = resolvePath(*path, m_baseDir);
+        }
+        if (const auto query =
+                nonEmptyString(object, u"$.source"_s, u"query"_s,
+                               Text::tr("The query is empty. Write the SELECT that reads the rows to "
+                                        "sync, e.g. SELECT customer_id, email FROM customers ORDER "
+                                        "BY customer_id."))) {
+            const QString keyword = firstKeyword(*query);
+            if (keyword.toUpper() != "SELECT"_L1 && keyword.toUpper() != "WITH"_L1) {
+                add(u"$.source.query"_s, Text::tr("The query starts with \"%1\" but must be a SELECT (or "
+                                                  "WITH … SELECT) statement: D365 "
+                                                  "Sync only reads from the warehouse.")
+                                             .arg(keyword.isEmpty() ? query->trimmed().left(20) : keyword));
+            }
+            source.query = *query;
+        }
+        if (const auto key =
+                nonEmptyString(object, u"$.source"_s, u"keyColumn"_s,
+                               Text::tr("The key column is empty. Name the query column that identifies "
+                                        "a row, e.g. \"customer_id\"; reports and retries use it."))) {
+            source.keyColumn = *key;
+        }
+    }
+
+    void parseTarget(const QJsonObject &object, TargetSpec &target)
+    {
+        checkMembers(object, u"$.target"_s, targetMembers, targetMembers);
+
+        if (object.contains("profile"_L1)) {
+            const QJsonValue value = object.value("profile"_L1);
+            if (!value.isString()) {
+                wrongType(u"$.target.profile"_s, value, Text::tr("a string (a connection profile name)"));
+            } else {
+                const auto name = ConnectionProfile::validateName(value.toString());
+                if (!name)
+                    add(u"$.target.profile"_s, name.error().message);
+                else
+                    target.profile = *name;
+            }
+        }
+        if (const auto entitySet = nonEmptyString(
+                object, u"$.target"_s, u"entitySet"_s,
+                Text::tr("The entity set is empty: use the plural logical name, e.g. contacts."))) {
+            static const QRegularExpression re(u"^[a-z][a-z0-9_]*$"_s);
+            if (!re.match(*entitySet).hasMatch()) {
+                add(u"$.target.entitySet"_s,
+                    Text::tr(
+                        "\"%1\" does not look like an entity set name: use the plural logical name, e.g. "
+                        "contacts (lower case, no spaces; custom tables keep their publisher prefix, e.g. "
+                        "new_projects).")
+                        .arg(*entitySet));
+            }
+            target.entitySet = *entitySet;
+        }
+        if (object.contains("matchKey"_L1)) {
+            const QJsonValue value = object.value("matchKey"_L1);
+            if (!value.isArray()) {
+                add(u"$.target.matchKey"_s, Text::tr("This must be an array of column names, e.g. "
+                                                     "[\"emailaddress1\"], not %1.")
+                                                .arg(jsonTypeName(value)));
+            } else if (value.toArray().isEmpty()) {
+                add(u"$.target.matchKey"_s,
+                    Text::tr("The match key is empty. Name the Dataverse column(s) of the "
+                             "alternate key that identifies a row, e.g. "
+                             "[\"emailaddress1\"]."));
+            } else {
+                const QJsonArray array = value.toArray();
+                for (qsizetype i = 0; i < array.size(); ++i) {
+                    const QString path = indexPath(u"$.target.matchKey"_s, i);
+                    const QJsonValue item = array.at(i);
+                    if (!item.isString() || item.toString().trimmed().isEmpty()) {
+                        add(path,
+                            Text::tr("Each match key entry must be a column logical name such as "
+                                     "\"emailaddress1\", not %1.")
+                                .arg(item.isString() ? Text::tr("an empty string") : jsonTypeName(item)));
+                    } else if (target.matchKey.contains(item.toString())) {
+                        add(path, Text::tr("\"%1\" is listed twice in the match key; list each column once.")
+                                      .arg(item.toString()));
+                    } else {
+                        target.matchKey.append(item.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    void parseFields(const QJsonValue &value, QList<FieldMapping> &fields)
+    {
+        if (!value.isArray()) {
+            wrongType(u"$.fields"_s, value, Text::tr("an array of { \"source\": …, \"target\": … } objects"));
+            return;
+        }
+        const QJsonArray array = value.toArray();
+        if (array.isEmpty()) {
+            add(u"$.fields"_s,
+                Text::tr("There are no fields. Map at least one warehouse column to a Dataverse "
+                         "column, e.g. { \"source\": \"email\", \"target\": \"emailaddress1\" }."));
+            return;
+        }
+        QHash<QString, qsizetype> targetIndex;
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            const QString path = indexPath(u"$.fields"_s, i);
+            const auto object = objectAt(array.at(i), path);
+            if (!object)
+                continue;
+            checkMembers(*object, path, fieldMembers, fieldMembers, u"field"_s);
+            FieldMapping field;
+            if (const auto source =
+                    nonEmptyString(*object, path, u"source"_s,
+                                   Text::tr("The source column is empty; name a column of the "
+                                            "query, e.g. \"email\".")))
+                field.source = *source;
+            if (const auto target =
+                    nonEmptyString(*object, path, u"target"_s,
+                                   Text::tr("The target column is empty; give the Dataverse "
+                                            "column's logical name, e.g. \"emailaddress1\"."))) {
+                static const QRegularExpression whitespace(u"\\s"_s);
+                if (target->contains(whitespace)) {
+                    add(path + u".target"_s,
+                        Text::tr(
+                            "\"%1\" contains a space; use the column's logical name (lower case, no spaces), "
+                            "e.g. \"emailaddress1\", not its display name.")
+                            .arg(*target));
+                } else if (const auto first = targetIndex.constFind(*target); first != targetIndex.cend()) {
+                    add(path + u".target"_s,
+                        Text::tr(
+                            "The column \"%1\" is already the target of $.fields[%2]; a Dataverse column can "
+                            "receive only one warehouse column. Remove one of the two fields.")
+                            .arg(*target)
+                            .arg(*first));
+                } else {
+                    targetIndex.insert(*target, i);
+                }
+                field.target = *target;
+            }
+            fields.append(field);
+        }
+    }
+
+    QString m_baseDir;
+    QList<MappingProblem> m_problems;
+    QSet<QString> m_secretPaths;
+};
+
+} // namespace
+
+QString MappingLoadResult::problemsText() const
+{
+    QStringList lines;
+    lines.reserve(problems.size());
+    for (const MappingProblem &problem : problems)
+        lines << problem.path + u": "_s + problem.message;
+    return lines.join(u'\n');
+}
+
+QString MappingFile::schemaUrl()
+{
+    return u"https://d365sync.example/schemas/mapping-v1.json"_s;
+}
+
+MappingLoadResult MappingFile::parse(const QByteArray &json, const QString &baseDir)
+{
+    return Parser(baseDir).run(json);
+}
+
+MappingLoadResult MappingFile::load(const QString &filePath)
+{
+    MappingLoadResult result;
+    QFile file(filePath);
+    if (!file.open(QIODevice::ReadOnly)) {
+        result.problems.append(MappingProblem{
+            u"$"_s,
+            Text::tr("Cannot read the mapping file \"%1\": %2. Check the path and that you may read it.")
+                .arg(QDir::toNativeSeparators(filePath), file.errorString())});
+        return result;
+    }
+    if (file.size() > MaxFileSize) {
+        result.problems.append(
+            MappingProblem{u"$"_s, Text::tr("\"%1\" is %2 bytes long, too large to be a mapping file. Check "
+                                            "that you opened the right file.")
+                                       .arg(QDir::toNativeSeparators(filePath))
+                                       .arg(file.size())});
+        return result;
+    }
+    const QFileInfo info(filePath);
+    result = parse(file.readAll(), info.absolutePath());
+    // A hand-written file may leave out "name": the file name is the natural default.
+    if (result.mapping && result.mapping->name.trimmed().isEmpty())
+        result.mapping->name = info.completeBaseName();
+    qCDebug(lcMappingFile) << "loaded" << filePath << "with" << result.problems.size() << "problem(s)";
+    return result;
+}
+
+QByteArray MappingFile::toJson(const Mapping &mapping, const QString &baseDir)
+{
+    // Written by hand rather than through QJsonObject, which sorts members alphabetically: the file keeps the
+    // reading order of the documentation (what, from where, to where, how) and diffs stay small.
+    QString out;
+    out += u"{\n"_s;
+    out += u"  \"$schema\": "_s + jsonString(schemaUrl()) + u",\n"_s;
+    out += u"  \"version\": "_s + QString::number(CurrentVersion) + u",\n"_s;
+    out += u"  \"name\": "_s + jsonString(mapping.name) + u",\n"_s;
+    out += u"  \"source\": {\n"_s;
+    out += u"    \"type\": "_s + jsonString(mapping.source.type) + u",\n"_s;
+    out += u"    \"path\": "_s + jsonString(pathForFile(mapping.source.path, baseDir)) + u",\n"_s;
+    out += u"    \"query\": "_s + jsonString(mapping.source.query) + u",\n"_s;
+    out += u"    \"keyColumn\": "_s + jsonString(mapping.source.keyColumn) + u'\n';
+    out += u"  },\n"_s;
+    out += u"  \"target\": {\n"_s;
+    out += u"    \"profile\": "_s + jsonString(mapping.target.profile) + u",\n"_s;
+    out += u"    \"entitySet\": "_s + jsonString(mapping.target.entitySet) + u",\n"_s;
+    QStringList keys;
+    for (const QString &key : mapping.target.matchKey)
+        keys << jsonString(key);
+    out += u"    \"matchKey\": ["_s + keys.join(u", "_s) + u"]\n"_s;
+    out += u"  },\n"_s;
+    out += u"  \"mode\": "_s + jsonString(syncModeName(mapping.mode)) + u",\n"_s;
+    if (mapping.fields.isEmpty()) {
+        out += u"  \"fields\": []\n"_s;
+    } else {
+        out += u"  \"fields\": [\n"_s;
+        for (qsizetype i = 0; i < mapping.fields.size(); ++i) {
+            const FieldMapping &field = mapping.fields.at(i);
+            out += u"    { \"source\": "_s + jsonString(field.source) + u", \"target\": "_s +
+                   jsonString(field.target) + u" }"_s + (i + 1 < mapping.fields.size() ? u",\n"_s : u"\n"_s);
+        }
+        out += u"  ]\n"_s;
+    }
+    out += u"}\n"_s;
+    return out.toUtf8();
+}
+
+Result<void> MappingFile::save(const Mapping &mapping, const QString &filePath)
+{
+    const QFileInfo info(filePath);
+    QSaveFile file(filePath);
+    if (!file.open(QIODevice::WriteOnly) || file.write(toJson(mapping, info.absolutePath())) < 0 ||
+        !file.commit()) {
+        return Error::make(
+            ErrorCategory::Configuration,
+            Text::tr("Could not save the mapping file \"%1\": %2. Choose a folder you can write to.")
+                .arg(QDir::toNativeSeparators(filePath), file.errorString()),
+            u"saving mapping file failed: "_s + file.errorString());
+    }
+    qCInfo(lcMappingFile) << "saved mapping" << mapping.name << "to" << filePath;
+    return {};
+}
+
+} // namespace d365::services

@@ -1,0 +1,173 @@
+#include "services/settings/settings.h"
+
+#include <QLoggingCategory>
+#include <QSettings>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcSettings, "d365.settings.settings")
+
+namespace d365::services {
+
+namespace {
+
+const QString profilesGroup = u"profiles"_s;
+const QString keyOrgUrl = u"orgUrl"_s;
+const QString keyApiVersion = u"apiVersion"_s;
+const QString keyKind = u"kind"_s;
+const QString keyTenant = u"tenant"_s;
+const QString keyClientId = u"clientId"_s;
+const QString keyLastMappingPath = u"ui/lastMappingPath"_s;
+const QString keyMainWindowGeometry = u"ui/mainWindowGeometry"_s;
+const QString keyMainWindowState = u"ui/mainWindowState"_s;
+const QString defaultTenant = u"organizations"_s;
+
+QString profileKey(const QString &name, const QString &key)
+{
+    return profilesGroup + u'/' + name + u'/' + key;
+}
+
+} // namespace
+
+Settings::Settings()
+    : m_settings(std::make_unique<QSettings>(QSettings::IniFormat, QSettings::UserScope, u"D365Sync"_s,
+                                             u"d365sync"_s))
+{}
+
+Settings::Settings(const QString &iniFilePath)
+    : m_settings(std::make_unique<QSettings>(iniFilePath, QSettings::IniFormat))
+{}
+
+Settings::~Settings() = default;
+
+QStringList Settings::profileNames() const
+{
+    m_settings->beginGroup(profilesGroup);
+    QStringList names = m_settings->childGroups();
+    m_settings->endGroup();
+    names.sort();
+    return names;
+}
+
+std::optional<ConnectionProfile> Settings::profile(const QString &name) const
+{
+    // Only names that saveProfile() could have written: anything else would address a different group.
+    const auto validName = ConnectionProfile::validateName(name);
+    if (!validName || *validName != name)
+        return std::nullopt;
+    if (!m_settings->contains(profileKey(name, keyOrgUrl)))
+        return std::nullopt;
+
+    ConnectionProfile result;
+    result.name = name;
+
+    const auto kind = ConnectionProfile::kindFromName(
+        m_settings
+            ->value(profileKey(name, keyKind), ConnectionProfile::kindName(ConnectionProfile::Kind::Dynamics))
+            .toString());
+    if (!kind) {
+        qCWarning(lcSettings) << "profile" << name << "has an unknown kind; ignoring it";
+        return std::nullopt;
+    }
+    result.kind = *kind;
+
+    // Stored data may have been edited by hand: validate it like user input rather than trusting it.
+    const auto url = ConnectionProfile::validateOrgUrl(
+        m_settings->value(profileKey(name, keyOrgUrl)).toString(), result.kind);
+    if (!url) {
+        qCWarning(lcSettings) << "profile" << name
+                              << "has an invalid organization URL; ignoring it:" << url.error().detail;
+        return std::nullopt;
+    }
+    result.orgUrl = *url;
+
+    const auto apiVersion = ConnectionProfile::validateApiVersion(
+        m_settings->value(profileKey(name, keyApiVersion), u"v9.2"_s).toString());
+    if (!apiVersion) {
+        qCWarning(lcSettings) << "profile" << name << "has an invalid API version; ignoring it";
+        return std::nullopt;
+    }
+    result.apiVersion = *apiVersion;
+
+    result.tenant = m_settings->value(profileKey(name, keyTenant), defaultTenant).toString().trimmed();
+    if (result.tenant.isEmpty())
+        result.tenant = defaultTenant;
+    result.clientId = m_settings->value(profileKey(name, keyClientId)).toString().trimmed();
+    return result;
+}
+
+Result<void> Settings::saveProfile(const ConnectionProfile &profile)
+{
+    const auto name = ConnectionProfile::validateName(profile.name);
+    if (!name)
+        return name.error();
+    const auto url = ConnectionProfile::validateOrgUrl(profile.orgUrl.toString(), profile.kind);
+    if (!url)
+        return url.error();
+    const auto apiVersion = ConnectionProfile::validateApiVersion(profile.apiVersion);
+    if (!apiVersion)
+        return apiVersion.error();
+
+    // Replace the whole group so that no stale key of an earlier version of the profile survives.
+    m_settings->remove(profilesGroup + u'/' + *name);
+    m_settings->setValue(profileKey(*name, keyOrgUrl), url->toString());
+    m_settings->setValue(profileKey(*name, keyApiVersion), *apiVersion);
+    m_settings->setValue(profileKey(*name, keyKind), ConnectionProfile::kindName(profile.kind));
+    const QString tenant = profile.tenant.trimmed();
+    m_settings->setValue(profileKey(*name, keyTenant), tenant.isEmpty() ? defaultTenant : tenant);
+    m_settings->setValue(profileKey(*name, keyClientId), profile.clientId.trimmed());
+    qCInfo(lcSettings) << "saved profile" << *name << "for" << url->host();
+    return {};
+}
+
+bool Settings::removeProfile(const QString &name)
+{
+    const auto validName = ConnectionProfile::validateName(name);
+    if (!validName || *validName != name || !profileNames().contains(name))
+        return false;
+    m_settings->remove(profilesGroup + u'/' + name);
+    qCInfo(lcSettings) << "removed profile" << name;
+    return true;
+}
+
+QString Settings::lastMappingPath() const
+{
+    return m_settings->value(keyLastMappingPath).toString();
+}
+
+void Settings::setLastMappingPath(const QString &path)
+{
+    m_settings->setValue(keyLastMappingPath, path);
+}
+
+QByteArray Settings::mainWindowGeometry() const
+{
+    return m_settings->value(keyMainWindowGeometry).toByteArray();
+}
+
+void Settings::setMainWindowGeometry(const QByteArray &geometry)
+{
+    m_settings->setValue(keyMainWindowGeometry, geometry);
+}
+
+QByteArray Settings::mainWindowState() const
+{
+    return m_settings->value(keyMainWindowState).toByteArray();
+}
+
+void Settings::setMainWindowState(const QByteArray &state)
+{
+    m_settings->setValue(keyMainWindowState, state);
+}
+
+void Settings::sync()
+{
+    m_settings->sync();
+}
+
+QString Settings::fileName() const
+{
+    return m_settings->fileName();
+}
+
+} // namespace d365::services

@@ -1,0 +1,60 @@
+#pragma once
+
+// The one typed facade over QSettings. Every key is declared once below with its type and default; nothing
+// else in the code base constructs QSettings. Settings hold no secrets (profiles name key-chain entries at
+// most). Tests call QStandardPaths::setTestModeEnabled(true) or pass their own QSettings file.
+//
+// Keys:
+//   profiles/<name>/orgUrl        QString   (required)
+//   profiles/<name>/apiVersion    QString   "v9.2"
+//   profiles/<name>/kind          QString   "dynamics" | "sandbox"
+//   profiles/<name>/tenant        QString   "organizations"
+//   profiles/<name>/clientId      QString   ""
+//   ui/lastMappingPath            QString   ""
+//   ui/mainWindowGeometry         QByteArray
+//   ui/mainWindowState            QByteArray
+
+#include "services/common/result.h"
+#include "services/dataverse/connectionprofile.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+class QSettings;
+
+namespace d365::services {
+
+class Settings
+{
+public:
+    // The user's settings (organisation "D365Sync", application "d365sync"; honours XDG_CONFIG_HOME).
+    Settings();
+    // Settings kept in the given INI file (tests, portable runs).
+    explicit Settings(const QString &iniFilePath);
+    ~Settings();
+
+    QStringList profileNames() const;
+    std::optional<ConnectionProfile> profile(const QString &name) const;
+    // Validates name, URL and API version before writing; returns the first problem.
+    Result<void> saveProfile(const ConnectionProfile &profile);
+    bool removeProfile(const QString &name);
+
+    QString lastMappingPath() const;
+    void setLastMappingPath(const QString &path);
+    QByteArray mainWindowGeometry() const;
+    void setMainWindowGeometry(const QByteArray &geometry);
+    QByteArray mainWindowState() const;
+    void setMainWindowState(const QByteArray &state);
+
+    void sync();
+    QString fileName() const;
+
+private:
+    std::unique_ptr<QSettings> m_settings;
+};
+
+} // namespace d365::services

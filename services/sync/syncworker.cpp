@@ -1,0 +1,427 @@
+#include "services/sync/syncworker.h"
+
+#include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/metadataclient.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcWorker, "d365.sync.worker")
+
+namespace d365::services {
+
+namespace {
+
+constexpr qint64 ProgressIntervalMs = 100;
+
+QVariant jsonToVariant(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Bool:
+        return value.toBool();
+    case QJsonValue::Double: {
+        const double number = value.toDouble();
+        if (number == double(qint64(number))) {
+            return qint64(number);
+        }
+        return number;
+    }
+    case QJsonValue::String:
+        return value.toString();
+    default:
+        return {};
+    }
+}
+
+// FACTS §3: key values containing any of these make retrieve/update/upsert by that key fail.
+bool hasForbiddenKeyCharacter(const QString &text)
+{
+    static const QRegularExpression forbidden(uR"([/<>*%&:\\?+])"_s);
+    return forbidden.match(text).hasMatch();
+}
+
+bool isFatal(ErrorCategory category)
+{
+    switch (category) {
+    case ErrorCategory::Authentication:
+    case ErrorCategory::Privilege:
+    case ErrorCategory::Network:
+    case ErrorCategory::Configuration:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+SyncWorker::SyncWorker(const Mapping &mapping, const ConnectionProfile &profile, TokenProvider *tokenProvider,
+                       const SyncOptions &options)
+    : m_mapping(mapping)
+    , m_profile(profile)
+    , m_tokenProvider(tokenProvider)
+    , m_options(options)
+{}
+
+SyncWorker::~SyncWorker() = default;
+
+QStringList SyncWorker::checkMapping(const Mapping &mapping, const EntityMetadata &entity)
+{
+    QStringList problems;
+    QStringList attributeNames;
+    for (const auto &attribute : entity.attributes) {
+        attributeNames.append(attribute.logicalName);
+    }
+    for (qsizetype i = 0; i < mapping.fields.size(); ++i) {
+        const QString target = mapping.fields.at(i).target;
+        const QString where = u"$.fields[%1].target"_s.arg(i);
+        const AttributeMetadata *attribute = entity.attribute(target);
+        if (!attribute) {
+            const QStringList close = MetadataClient::closestNames(target, attributeNames);
+            problems.append(
+                tr("%1: the table %2 has no column '%3'.%4 Column names are logical names in lower case.")
+                    .arg(where, entity.logicalName, target,
+                         close.isEmpty() ? QString() : tr(" Did you mean %1?").arg(close.join(", "_L1))));
+            continue;
+        }
+        if (!ValueConverter::supports(attribute->kind)) {
+            problems.append(
+                tr("%1: column '%2' is a %3 column; writing this type is not supported by this version "
+                   "(lookups arrive with the schema issue). Remove it from the mapping.")
+                    .arg(where, target, attribute->typeName));
+            continue;
+        }
+        const bool isKey = mapping.target.matchKey.contains(target);
+        bool writable = attribute->isWritable();
+        if (mapping.mode == SyncMode::Insert) {
+            writable = attribute->validForCreate;
+        } else if (mapping.mode == SyncMode::Update) {
+            writable = attribute->validForUpdate || isKey;
+        }
+        if (!writable && !(isKey && attribute->logicalName == entity.primaryIdAttribute)) {
+            problems.append(tr("%1: column '%2' cannot be written in %3 mode (Dataverse computes it or it is "
+                               "read-only). Remove it from the mapping.")
+                                .arg(where, target, syncModeName(mapping.mode)));
+        }
+    }
+
+    const QStringList &matchKey = mapping.target.matchKey;
+    const bool byPrimaryId = matchKey.size() == 1 && matchKey.first() == entity.primaryIdAttribute;
+    if (!byPrimaryId) {
+        const AlternateKeyMetadata *key = entity.keyFor(matchKey);
+        if (!key) {
+            QStringList defined;
+            for (const auto &k : entity.keys) {
+                defined.append(u"[%1] (%2)"_s.arg(k.keyAttributes.join(", "_L1), k.schemaName));
+            }
+            problems.append(tr("$.target.matchKey: [%1] is not an alternate key of the table %2. %3 Define a "
+                               "key in Power Apps "
+                               "(Tables → %2 → Keys) or use %4.")
+                                .arg(matchKey.join(", "_L1), entity.logicalName,
+                                     defined.isEmpty() ? tr("The table has no alternate keys.")
+                                                       : tr("Its keys are: %1.").arg(defined.join(", "_L1)),
+                                     tr("the primary key column %1").arg(entity.primaryIdAttribute)));
+        } else if (!key->indexStatus.isEmpty() && key->indexStatus != "Active"_L1) {
+            problems.append(
+                tr("$.target.matchKey: the alternate key %1 of table %2 is not active yet (status %3). "
+                   "Wait until Dataverse has built its index, or reactivate it if it failed.")
+                    .arg(key->schemaName, entity.logicalName, key->indexStatus));
+        }
+    }
+    return problems;
+}
+
+void SyncWorker::run()
+{
+    m_clock.start();
+    m_client = new DataverseClient(m_profile, m_tokenProvider, this);
+    RetryPolicy retry;
+    retry.maxRetries = m_options.maxRetries;
+    m_client->setRetryPolicy(retry);
+    m_metadata = new MetadataClient(m_client, this);
+
+    qCInfo(lcWorker) << "sync of" << m_mapping.target.entitySet << "on" << m_profile.orgUrl.toString()
+                     << "mode" << syncModeName(m_mapping.mode);
+    Q_EMIT progress(0, 0, tr("Reading the table definition of %1…").arg(m_mapping.target.entitySet));
+    m_metadata->fetchEntity(m_mapping.target.entitySet, [this](const Result<EntityMetadata> &result) {
+        if (!result.ok()) {
+            abortRun(result.error());
+            return;
+        }
+        onMetadata(result.value());
+    });
+}
+
+void SyncWorker::onMetadata(const EntityMetadata &entity)
+{
+    m_entity = entity;
+    const QStringList problems = checkMapping(m_mapping, entity);
+    if (!problems.isEmpty()) {
+        abortRun(Error::make(
+            ErrorCategory::Configuration,
+            tr("The mapping does not fit the table %1:\n%2").arg(entity.logicalName, problems.join(u'\n'))));
+        return;
+    }
+
+    auto created = WarehouseSource::create(m_mapping.source);
+    if (!created.ok()) {
+        abortRun(created.error());
+        return;
+    }
+    m_source = std::move(created.value());
+    if (auto opened = m_source->open(); !opened.ok()) {
+        abortRun(opened.error());
+        return;
+    }
+    const QStringList sourceColumns = m_source->columns();
+    QStringList missing;
+    for (const auto &field : std::as_const(m_mapping.fields)) {
+        Column column;
+        column.sourceIndex = int(sourceColumns.indexOf(field.source));
+        if (column.sourceIndex < 0) {
+            missing.append(field.source);
+            continue;
+        }
+        column.attribute = *entity.attribute(field.target);
+        column.isKey = m_mapping.target.matchKey.contains(field.target);
+        m_columns.append(column);
+    }
+    m_sourceKeyIndex = int(sourceColumns.indexOf(m_mapping.source.keyColumn));
+    if (m_sourceKeyIndex < 0) {
+        missing.append(m_mapping.source.keyColumn);
+    }
+    if (!missing.isEmpty()) {
+        abortRun(Error::make(
+            ErrorCategory::Configuration,
+            tr("The source query returns no column named %1. It returns: %2. Fix the query or the "
+               "mapping's source column names.")
+                .arg(missing.join(", "_L1), sourceColumns.join(", "_L1))));
+        return;
+    }
+    for (const auto &keyName : std::as_const(m_mapping.target.matchKey)) {
+        for (qsizetype i = 0; i < m_columns.size(); ++i) {
+            if (m_columns.at(i).attribute.logicalName == keyName) {
+                m_keyColumns.append(int(i));
+            }
+        }
+    }
+    if (m_keyColumns.size() != m_mapping.target.matchKey.size()) {
+        abortRun(Error::make(
+            ErrorCategory::Configuration,
+            tr("$.target.matchKey: every match key column must be mapped from a source column.")));
+        return;
+    }
+
+    Q_EMIT progress(0, 0, tr("Counting source rows…"));
+    const auto count = m_source->countRows();
+    if (!count.ok()) {
+        abortRun(count.error());
+        return;
+    }
+    m_summary.total = count.value();
+    Q_EMIT started(m_summary.total);
+    emitProgress(true);
+    pump();
+}
+
+void SyncWorker::pump()
+{
+    int limit = m_options.maxConcurrentRequests;
+    if (m_client->dopHint() > 0) {
+        limit = std::min(limit, m_client->dopHint());
+    }
+    limit = std::max(1, limit);
+    while (!m_stopped && !m_sourceExhausted && m_inFlight < limit) {
+        if (m_cancelRequested.load()) {
+            qCInfo(lcWorker) << "cancelled after" << m_rowsRead << "rows";
+            m_summary.cancelled = true;
+            m_stopped = true;
+            break;
+        }
+        SourceRow row;
+        if (!m_source->next(row)) {
+            m_sourceExhausted = true;
+            if (const auto error = m_source->lastError()) {
+                abortRun(*error);
+            }
+            break;
+        }
+        ++m_rowsRead;
+        sendRow(row);
+    }
+    maybeFinish();
+}
+
+void SyncWorker::sendRow(const SourceRow &row)
+{
+    const QString key = row.values.value(m_sourceKeyIndex).toString();
+    QJsonObject body;
+    QVariantList keyValues(m_keyColumns.size());
+    for (qsizetype i = 0; i < m_columns.size(); ++i) {
+        const Column &column = m_columns.at(i);
+        const auto converted =
+            ValueConverter::convert(row.values.value(column.sourceIndex), column.attribute, m_conversion);
+        if (!converted.ok()) {
+            record({row.index, key, RowStatus::Failed, 0, u"conversion"_s, converted.error().message});
+            return;
+        }
+        if (column.isKey) {
+            const QVariant keyValue = jsonToVariant(converted.value());
+            if (keyValue.isNull() || keyValue.toString().isEmpty()) {
+                record({row.index, key, RowStatus::Failed, 0, u"empty-key"_s,
+                        tr("The match key column %1 is empty in this row; a row without a key cannot be "
+                           "matched.")
+                            .arg(column.attribute.logicalName)});
+                return;
+            }
+            if (keyValue.typeId() == QMetaType::QString && hasForbiddenKeyCharacter(keyValue.toString())) {
+                record({row.index, key, RowStatus::Failed, 0, u"invalid-key"_s,
+                        tr("The match key value '%1' of %2 contains one of / < > * %% & : \\ ? + — Dataverse "
+                           "cannot "
+                           "address a record by such a key. Clean the value in the warehouse.")
+                            .arg(keyValue.toString(), column.attribute.logicalName)});
+                return;
+            }
+            keyValues[m_keyColumns.indexOf(int(i))] = keyValue;
+        } else {
+            // FACTS §2: key columns never go in the body of a key-addressed upsert.
+            body.insert(column.attribute.logicalName, converted.value());
+        }
+    }
+
+    DataverseRequest request;
+    request.method = "PATCH";
+    request.path = m_mapping.target.entitySet + u'(' +
+                   DataverseClient::keySegment(m_mapping.target.matchKey, keyValues) + u")?$select="_s +
+                   m_entity.primaryIdAttribute;
+    // return=representation makes the service say 201 (created) or 200 (updated) instead of 204 for both.
+    request.headers.append(qMakePair(QByteArray("Prefer"), QByteArray("return=representation")));
+    if (m_mapping.mode == SyncMode::Insert) {
+        request.headers.append(qMakePair(QByteArray("If-None-Match"), QByteArray("*")));
+    } else if (m_mapping.mode == SyncMode::Update) {
+        request.headers.append(qMakePair(QByteArray("If-Match"), QByteArray("*")));
+    }
+    request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    request.idempotent = true; // addressed by key: re-sending converges to the same record
+
+    ++m_inFlight;
+    const qint64 sourceRow = row.index;
+    m_client->send(request, this, [this, sourceRow, key](const DataverseResponse &response) {
+        onRowAnswered(sourceRow, key, response);
+    });
+}
+
+void SyncWorker::onRowAnswered(qint64 sourceRow, const QString &key, const DataverseResponse &response)
+{
+    --m_inFlight;
+    m_summary.requests += response.attempts;
+    if (response.ok()) {
+        // 201 = created, 200 = updated. A 204 means the service ignored the Prefer header and cannot tell;
+        // it is counted as updated.
+        record({sourceRow,
+                key,
+                response.status == 201 ? RowStatus::Created : RowStatus::Updated,
+                response.status,
+                {},
+                {}});
+    } else {
+        const ServiceError &serviceError = *response.error;
+        const Error error = toUserError(serviceError, m_client->errorContext(m_mapping.target.entitySet));
+        if (error.category == ErrorCategory::Cancelled) {
+            record({sourceRow, key, RowStatus::Skipped, 0, {}, error.message});
+        } else {
+            QString message = error.message;
+            if (m_mapping.mode == SyncMode::Update && serviceError.httpStatus == 404) {
+                message = tr("No %1 record matches this key; Update mode does not create records. (%2)")
+                              .arg(m_entity.logicalName, serviceError.message);
+            } else if (m_mapping.mode == SyncMode::Insert && serviceError.httpStatus == 412) {
+                message = tr("A %1 record with this key already exists; Insert mode does not change existing "
+                             "records. (%2)")
+                              .arg(m_entity.logicalName, serviceError.message);
+            }
+            record({sourceRow, key, RowStatus::Failed, serviceError.httpStatus,
+                    serviceError.code.isEmpty() ? errorCategoryName(error.category) : serviceError.code,
+                    message});
+            if (isFatal(error.category)) {
+                abortRun(error);
+            }
+        }
+    }
+    emitProgress(false);
+    pump();
+}
+
+void SyncWorker::record(RowOutcome outcome)
+{
+    switch (outcome.status) {
+    case RowStatus::Created:
+        ++m_summary.created;
+        break;
+    case RowStatus::Updated:
+        ++m_summary.updated;
+        break;
+    case RowStatus::Unchanged:
+        ++m_summary.unchanged;
+        break;
+    case RowStatus::Failed:
+        ++m_summary.failed;
+        qCDebug(lcWorker).noquote() << "row" << outcome.sourceRow << "failed:" << outcome.errorCode
+                                    << outcome.message;
+        break;
+    case RowStatus::Skipped:
+        ++m_summary.skipped;
+        break;
+    }
+    m_pendingOutcomes.append(std::move(outcome));
+}
+
+void SyncWorker::abortRun(const Error &error)
+{
+    if (!m_summary.fatal) {
+        qCWarning(lcWorker).noquote() << "run stopped:" << errorCategoryName(error.category) << error.detail;
+        m_summary.fatal = error;
+        Q_EMIT this->error(error.category, error.message);
+    }
+    m_stopped = true;
+    maybeFinish();
+}
+
+void SyncWorker::emitProgress(bool force)
+{
+    const qint64 now = m_clock.elapsed();
+    if (!force && (m_finished || now - m_lastEmitMs < ProgressIntervalMs)) {
+        return;
+    }
+    m_lastEmitMs = now;
+    if (!m_pendingOutcomes.isEmpty()) {
+        Q_EMIT rowOutcomes(m_pendingOutcomes);
+        m_pendingOutcomes.clear();
+    }
+    Q_EMIT progress(m_summary.done(), m_summary.total, tr("Writing to %1").arg(m_mapping.target.entitySet));
+}
+
+void SyncWorker::maybeFinish()
+{
+    if (m_finished || m_inFlight > 0 || !(m_sourceExhausted || m_stopped)) {
+        return;
+    }
+    m_finished = true;
+    if (m_sourceExhausted && !m_stopped) {
+        m_summary.total = m_rowsRead; // the source may have changed since it was counted
+    }
+    // Rows never read (cancel or a fatal error): each is skipped, so every source row has one outcome.
+    m_summary.skipped += std::max<qint64>(0, m_summary.total - m_rowsRead);
+    m_summary.elapsedMs = m_clock.elapsed();
+    emitProgress(true);
+    qCInfo(lcWorker) << "finished:" << m_summary.created << "created," << m_summary.updated << "updated,"
+                     << m_summary.failed << "failed," << m_summary.skipped << "skipped in"
+                     << m_summary.elapsedMs << "ms," << m_summary.requests << "requests";
+    Q_EMIT finished(m_summary);
+}
+
+} // namespace d365::services

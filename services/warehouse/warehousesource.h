@@ -1,0 +1,43 @@
+#pragma once
+
+// A warehouse source streams the rows of one query, forward-only, so memory stays bounded whatever the size
+// of the result. A source is created, opened and read on one thread (Qt SQL connections are thread-bound):
+// the sync worker creates it on its own thread.
+//
+//   open() → columns() / countRows() → next() … next() returns false → lastError() tells end from failure
+
+#include "services/common/result.h"
+
+#include <QStringList>
+#include <QVariantList>
+
+#include <memory>
+
+namespace d365::services {
+
+struct SourceSpec;
+
+struct SourceRow
+{
+    qint64 index = 0;     // 0-based position in the result
+    QVariantList values;  // in columns() order; null QVariant for SQL NULL
+};
+
+class WarehouseSource
+{
+public:
+    virtual ~WarehouseSource() = default;
+
+    virtual Result<void> open() = 0;
+    virtual QStringList columns() const = 0;
+    // Number of rows the query returns (runs SELECT COUNT(*) over it); used for progress.
+    virtual Result<qint64> countRows() = 0;
+    // Fills row and returns true, or returns false at the end or on error (then lastError() is set).
+    virtual bool next(SourceRow &row) = 0;
+    virtual std::optional<Error> lastError() const = 0;
+
+    // Creates the source for a mapping's source spec (today: sqlite), or a Configuration error.
+    static Result<std::unique_ptr<WarehouseSource>> create(const SourceSpec &spec);
+};
+
+} // namespace d365::services

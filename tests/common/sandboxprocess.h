@@ -1,0 +1,67 @@
+#pragma once
+
+// Test support: runs d365sync-sandbox as a child process and talks HTTP to it.
+//
+//   SandboxProcess sandbox;
+//   QVERIFY(sandbox.start());                       // --port 0, waits for "listening
+//   http://127.0.0.1:<port>" auto r = d365::testsupport::request("GET",
+//   sandbox.webApiUrl().resolved(QUrl(u"WhoAmI"_s)),
+//                                       {{"Authorization", "Bearer test"}});
+//   QCOMPARE(r.status, 200);
+//
+// The destructor stops the process (SIGTERM, then kill). When the sandbox fails to start or exits with an
+// error, its stderr is copied to the test's stderr so the failure explains itself.
+
+#include <QByteArray>
+#include <QJsonDocument>
+#include <QList>
+#include <QPair>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+namespace d365::testsupport {
+
+class SandboxProcess
+{
+public:
+    SandboxProcess();
+    ~SandboxProcess();
+    SandboxProcess(const SandboxProcess &) = delete;
+    SandboxProcess &operator=(const SandboxProcess &) = delete;
+
+    // Starts D365_SANDBOX_EXE with "--port 0" plus extraArgs; true once the first stdout line has arrived.
+    bool start(QStringList extraArgs = {}, int timeoutMs = 10000);
+    void stop();
+    bool isRunning() const;
+
+    QUrl baseUrl() const { return m_baseUrl; } // e.g. http://127.0.0.1:41234
+    QUrl webApiUrl() const;                    // e.g. http://127.0.0.1:41234/api/data/v9.2/
+    QByteArray standardError();                // everything the sandbox logged so far
+
+private:
+    QProcess m_process;
+    QUrl m_baseUrl;
+    QByteArray m_stderr;
+};
+
+using Headers = QList<QPair<QByteArray, QByteArray>>;
+
+struct HttpResult
+{
+    int status = 0;  // 0 when no HTTP response arrived (see error)
+    Headers headers; // response headers as received
+    QByteArray body;
+    QString error; // transport error text, empty on any HTTP response
+
+    QByteArray header(QByteArrayView name) const; // case-insensitive
+    QJsonDocument json() const { return QJsonDocument::fromJson(body); }
+};
+
+// Synchronous HTTP for tests (spins an event loop while waiting; never use outside tests). Reuses one
+// QNetworkAccessManager, so consecutive requests to the same server share a keep-alive connection.
+HttpResult request(const QByteArray &method, const QUrl &url, const Headers &headers = {},
+                   const QByteArray &body = {}, int timeoutMs = 30000);
+
+} // namespace d365::testsupport

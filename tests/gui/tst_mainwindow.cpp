@@ -1,0 +1,365 @@
+// MainWindow driven through its real widgets, offscreen, against a freshly started d365sync-sandbox:
+// load a mapping, press Sync now, watch the progress bar, the status line, the failed-rows table and the
+// banner.
+
+#include "common/sandboxprocess.h"
+#include "models/runresultsmodel.h"
+#include "services/auth/tokenprovider.h"
+#include "services/settings/settings.h"
+#include "services/sync/synccontroller.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebanner.h"
+
+#include <QAbstractItemModel>
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QFile>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLoggingCategory>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using d365::services::ConnectionProfile;
+using d365::ui::MainWindow;
+using d365::ui::MessageBanner;
+
+namespace {
+
+constexpr int SyncTimeoutMs = 120000;
+const QString ProfileName = u"gui-sandbox"_s;
+
+// A 60-character last name: contact.lastname allows at most 50.
+const QString TooLongLastName = u"substr(replace(hex(zeroblob(30)), '0', 'L'), 1, 60)"_s;
+
+Q_LOGGING_CATEGORY(lcTest, "d365.test.mainwindow")
+
+} // namespace
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void syncNow_validMapping_fillsProgressBarAndReportsNoFailedRows();
+    void syncNow_rowWithTooLongLastName_listsThatRowWithItsReason();
+    void loadMapping_brokenFile_bannerNamesTheJsonPathOfEachProblem();
+    void loadMapping_unknownProfile_bannerNamesProfileAndCliCommandAndSyncIsDisabled();
+    void setProfileOverride_existingProfile_showsItInConnectionStrip();
+    void keyF5_mappingLoaded_startsSync();
+    void keyEscape_duringSync_cancelsRunAndReportsSkippedRows();
+    void close_window_savesGeometryAndStateThroughSettings();
+
+private:
+    QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName);
+    QString writeText(const QString &fileName, const QByteArray &text);
+    template<typename T> T *child(const char *objectName) const;
+    void clickSyncNowAndWaitUntilFinished();
+
+    d365::testsupport::SandboxProcess m_sandbox;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<d365::services::Settings> m_settings;
+    std::unique_ptr<d365::services::EnvironmentTokenProvider> m_tokenProvider;
+    std::unique_ptr<d365::services::SyncController> m_controller;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    // The sandbox accepts its development token; a real token from the developer's shell must not leak in.
+    qunsetenv(d365::services::EnvironmentTokenProvider::EnvironmentVariable);
+    QVERIFY2(QFileInfo::exists(QStringLiteral(D365_SAMPLE_DB)),
+             "The sample warehouse is missing: build the target sample_warehouse first.");
+    QVERIFY2(m_sandbox.start(), "d365sync-sandbox did not start");
+}
+
+void TestMainWindow::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_settings = std::make_unique<d365::services::Settings>(m_dir->filePath(u"settings.ini"_s));
+
+    ConnectionProfile profile;
+    profile.name = ProfileName;
+    profile.kind = ConnectionProfile::Kind::Sandbox;
+    profile.orgUrl = m_sandbox.baseUrl();
+    const auto saved = m_settings->saveProfile(profile);
+    QVERIFY2(saved.ok(), qPrintable(saved.ok() ? QString() : saved.error().message));
+
+    m_tokenProvider = std::make_unique<d365::services::EnvironmentTokenProvider>();
+    m_controller = std::make_unique<d365::services::SyncController>();
+    m_window = std::make_unique<MainWindow>(m_controller.get(), m_settings.get(), m_tokenProvider.get());
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestMainWindow::cleanup()
+{
+    m_window.reset();
+    m_controller.reset();
+    m_tokenProvider.reset();
+    m_settings.reset();
+    m_dir.reset();
+}
+
+QString TestMainWindow::writeText(const QString &fileName, const QByteArray &text)
+{
+    const QString path = m_dir->filePath(fileName);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+        qCWarning(lcTest) << "cannot write" << path;
+    return path;
+}
+
+QString TestMainWindow::writeMapping(const QString &fileName, const QString &query, const QString &profile)
+{
+    const QJsonObject mapping{
+        {u"version"_s, 1},
+        {u"name"_s, u"GUI test contacts"_s},
+        {u"source"_s, QJsonObject{{u"type"_s, u"sqlite"_s},
+                                  {u"path"_s, QStringLiteral(D365_SAMPLE_DB)},
+                                  {u"query"_s, query},
+                                  {u"keyColumn"_s, u"customer_id"_s}}},
+        {u"target"_s, QJsonObject{{u"profile"_s, profile},
+                                  {u"entitySet"_s, u"contacts"_s},
+                                  {u"matchKey"_s, QJsonArray{u"emailaddress1"_s}}}},
+        {u"mode"_s, u"upsert"_s},
+        {u"fields"_s, QJsonArray{QJsonObject{{u"source"_s, u"email"_s}, {u"target"_s, u"emailaddress1"_s}},
+                                 QJsonObject{{u"source"_s, u"first_name"_s}, {u"target"_s, u"firstname"_s}},
+                                 QJsonObject{{u"source"_s, u"last_name"_s}, {u"target"_s, u"lastname"_s}}}},
+    };
+    return writeText(fileName, QJsonDocument(mapping).toJson());
+}
+
+template<typename T> T *TestMainWindow::child(const char *objectName) const
+{
+    T *widget = m_window->findChild<T *>(QString::fromLatin1(objectName));
+    if (!widget)
+        qCWarning(lcTest) << "no child named" << objectName;
+    return widget;
+}
+
+void TestMainWindow::clickSyncNowAndWaitUntilFinished()
+{
+    auto *syncNow = child<QPushButton>("syncNowButton");
+    auto *cancel = child<QPushButton>("cancelButton");
+    QVERIFY(syncNow && cancel);
+    QVERIFY2(syncNow->isEnabled(), qPrintable(syncNow->toolTip()));
+    QVERIFY(!cancel->isEnabled());
+
+    QTest::mouseClick(syncNow, Qt::LeftButton);
+    // While the run goes on, Sync now is off and Cancel on; both flip back when finished() arrives.
+    QVERIFY(!syncNow->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), SyncTimeoutMs);
+    QVERIFY(!cancel->isEnabled());
+}
+
+void TestMainWindow::syncNow_validMapping_fillsProgressBarAndReportsNoFailedRows()
+{
+    const QString query = u"SELECT customer_id, first_name, last_name, email FROM customers "
+                          u"ORDER BY customer_id LIMIT 500"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"contacts.json"_s, query)));
+    QCOMPARE(m_window->windowTitle(), u"D365 Sync — GUI test contacts"_s);
+    QVERIFY(child<QLabel>("sandboxBadgeLabel")->isVisible());
+    QCOMPARE(child<QLabel>("orgUrlLabel")->text(), m_sandbox.baseUrl().toDisplayString());
+    QCOMPARE(child<QTableView>("fieldMappingView")->model()->rowCount(), 3);
+
+    clickSyncNowAndWaitUntilFinished();
+
+    auto *progress = child<QProgressBar>("syncProgressBar");
+    QCOMPARE(progress->maximum(), 500);
+    QCOMPARE(progress->value(), progress->maximum());
+    QCOMPARE(progress->text(), u"500 / 500 rows"_s);
+
+    const QString status = child<QLabel>("syncStatusLabel")->text();
+    QVERIFY2(status.startsWith(u"Synced 500 rows in "_s), qPrintable(status));
+    QVERIFY2(status.contains(u", 0 failed"_s), qPrintable(status));
+    QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 0);
+    QVERIFY2(m_window->messageBanner()->isHidden(), qPrintable(m_window->messageBanner()->text()));
+
+    const auto *results = m_window->findChild<d365::models::RunResultsModel *>();
+    QVERIFY(results);
+    QCOMPARE(results->created() + results->updated(), 500);
+}
+
+void TestMainWindow::syncNow_rowWithTooLongLastName_listsThatRowWithItsReason()
+{
+    const QString query =
+        u"SELECT customer_id, first_name, CASE WHEN customer_id = 3 THEN "_s + TooLongLastName +
+        u" ELSE last_name END AS last_name, email FROM customers ORDER BY customer_id LIMIT 20"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"one-bad-row.json"_s, query)));
+
+    clickSyncNowAndWaitUntilFinished();
+
+    const QString status = child<QLabel>("syncStatusLabel")->text();
+    QVERIFY2(status.startsWith(u"Synced 20 rows in "_s), qPrintable(status));
+    QVERIFY2(status.contains(u", 1 failed"_s), qPrintable(status));
+
+    auto *view = child<QTableView>("failedRowsView");
+    QAbstractItemModel *failed = view->model();
+    QCOMPARE(failed->rowCount(), 1);
+    using Model = d365::models::RunResultsModel;
+    QCOMPARE(failed->index(0, Model::RowColumn).data().toLongLong(), 3); // 1-based: the third row
+    QCOMPARE(failed->index(0, Model::KeyColumn).data().toString(), u"3"_s);
+    QCOMPARE(failed->index(0, Model::StatusColumn).data().toString(), u"Failed"_s);
+    const QString reason = failed->index(0, Model::MessageColumn).data(Qt::ToolTipRole).toString();
+    QVERIFY2(reason.contains(u"lastname"_s), qPrintable(reason));
+    QVERIFY2(reason.contains(u"50"_s), qPrintable(reason));
+
+    // The filter narrows the table through the proxy; the model keeps the row.
+    auto *filter = child<QLineEdit>("failedRowsFilterEdit");
+    QTest::keyClicks(filter, u"no such text"_s);
+    QCOMPARE(failed->rowCount(), 0);
+    filter->clear();
+    QTest::keyClicks(filter, u"LASTNAME"_s);
+    QCOMPARE(failed->rowCount(), 1);
+
+    // Copy puts the selected row on the clipboard as tab-separated text under a header line.
+    view->selectRow(0);
+    auto *copy = m_window->findChild<QAction *>(u"copyFailedRowsAction"_s);
+    QVERIFY(copy);
+    QVERIFY(copy->isEnabled());
+    copy->trigger();
+    const QStringList lines = QGuiApplication::clipboard()->text().split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines.at(1).startsWith(u"3\t3\tFailed\t"_s), qPrintable(lines.at(1)));
+}
+
+void TestMainWindow::loadMapping_brokenFile_bannerNamesTheJsonPathOfEachProblem()
+{
+    const QString good = writeMapping(u"good.json"_s, u"SELECT * FROM customers LIMIT 1"_s);
+    QVERIFY(m_window->loadMapping(good));
+
+    QJsonObject broken = QJsonDocument::fromJson([&] {
+                             QFile file(good);
+                             return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+                         }())
+                             .object();
+    broken.insert(u"mode"_s, u"mirror"_s);
+    QJsonObject target = broken.value(u"target"_s).toObject();
+    target.insert(u"entitySet"_s, 42);
+    broken.insert(u"target"_s, target);
+    const QString path = writeText(u"broken.json"_s, QJsonDocument(broken).toJson());
+
+    QVERIFY(!m_window->loadMapping(path));
+
+    MessageBanner *banner = m_window->messageBanner();
+    QVERIFY(banner->isVisible());
+    QCOMPARE(banner->messageType(), MessageBanner::Type::Error);
+    QVERIFY2(banner->text().contains(u"broken.json"_s), qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(u"$.mode"_s), qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(u"$.target.entitySet"_s), qPrintable(banner->text()));
+    // The good mapping stays loaded and usable.
+    QCOMPARE(m_window->windowTitle(), u"D365 Sync — GUI test contacts"_s);
+    QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
+
+    // The banner closes with its close button.
+    QTest::mouseClick(child<QWidget>("messageBannerCloseButton"), Qt::LeftButton);
+    QVERIFY(banner->isHidden());
+}
+
+void TestMainWindow::loadMapping_unknownProfile_bannerNamesProfileAndCliCommandAndSyncIsDisabled()
+{
+    QVERIFY(
+        m_window->loadMapping(writeMapping(u"no-profile.json"_s, u"SELECT * FROM customers"_s, u"prod"_s)));
+
+    MessageBanner *banner = m_window->messageBanner();
+    QVERIFY(banner->isVisible());
+    QCOMPARE(banner->messageType(), MessageBanner::Type::Warning);
+    QVERIFY2(banner->text().contains(u"\"prod\""_s), qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(u"d365sync-cli profile add prod --url"_s), qPrintable(banner->text()));
+    QVERIFY(!child<QPushButton>("syncNowButton")->isEnabled());
+    QVERIFY(child<QLabel>("sandboxBadgeLabel")->isHidden());
+}
+
+void TestMainWindow::setProfileOverride_existingProfile_showsItInConnectionStrip()
+{
+    QVERIFY(m_window->loadMapping(writeMapping(u"override.json"_s, u"SELECT * FROM customers"_s, u"prod"_s)));
+    QVERIFY(!child<QPushButton>("syncNowButton")->isEnabled());
+
+    m_window->setProfileOverride(ProfileName);
+
+    QVERIFY(m_window->profile().has_value());
+    QCOMPARE(m_window->profile()->name, ProfileName);
+    QCOMPARE(child<QLabel>("profileNameLabel")->text(), u"Profile: "_s + ProfileName);
+    QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
+}
+
+void TestMainWindow::keyF5_mappingLoaded_startsSync()
+{
+    const QString query = u"SELECT customer_id, first_name, last_name, email FROM customers "
+                          u"ORDER BY customer_id LIMIT 5"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"five.json"_s, query)));
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+
+    auto *syncNow = child<QPushButton>("syncNowButton");
+    QVERIFY(!syncNow->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), SyncTimeoutMs);
+    const QString status = child<QLabel>("syncStatusLabel")->text();
+    QVERIFY2(status.startsWith(u"Synced 5 rows in "_s), qPrintable(status));
+}
+
+void TestMainWindow::keyEscape_duringSync_cancelsRunAndReportsSkippedRows()
+{
+    // All 10,000 sample rows: the worker reads metadata and counts rows before writing, so Esc pressed right
+    // after the click always lands before the run can finish.
+    const QString query =
+        u"SELECT customer_id, first_name, last_name, email FROM customers ORDER BY customer_id"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"all.json"_s, query)));
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    auto *syncNow = child<QPushButton>("syncNowButton");
+    auto *cancel = child<QPushButton>("cancelButton");
+
+    QTest::mouseClick(syncNow, Qt::LeftButton);
+    QVERIFY(cancel->isEnabled());
+    QTest::keyClick(m_window.get(), Qt::Key_Escape);
+
+    // Cancelling is acknowledged at once; the run then ends with finished(), which re-enables Sync now.
+    QVERIFY(!cancel->isEnabled());
+    QVERIFY2(child<QLabel>("syncStatusLabel")->text().startsWith(u"Cancelling"_s),
+             qPrintable(child<QLabel>("syncStatusLabel")->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), SyncTimeoutMs);
+
+    const QString status = child<QLabel>("syncStatusLabel")->text();
+    QVERIFY2(status.startsWith(u"Cancelled after "_s), qPrintable(status));
+    QVERIFY2(status.contains(u" skipped"_s), qPrintable(status));
+    QVERIFY(!cancel->isEnabled());
+}
+
+void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
+{
+    QVERIFY(m_settings->mainWindowGeometry().isEmpty());
+    m_window->resize(900, 650);
+    QVERIFY(m_window->close());
+    QVERIFY(!m_settings->mainWindowGeometry().isEmpty());
+    QVERIFY(!m_settings->mainWindowState().isEmpty());
+
+    // A new window comes back with the saved size.
+    MainWindow again(m_controller.get(), m_settings.get(), m_tokenProvider.get());
+    QCOMPARE(again.size(), QSize(900, 650));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,341 @@
+// End to end: d365sync-cli syncs the sample warehouse into a freshly started sandbox org over real HTTP; the
+// test then reads every record back through the Web API and compares it field by field with its source row.
+// Also the CLI's answers to bad input: exit codes and messages.
+
+#include "common/sandboxprocess.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+struct CliResult
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+struct Page
+{
+    int status = 0;
+    QJsonObject json;
+};
+
+} // namespace
+
+class TestCliSync : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void run_sampleWarehouse_everyRowReadsBackIdentical();
+    void run_again_updatesEveryRowAndCreatesNone();
+    void run_rowsTooLong_exitOneAndReportsEachRow();
+    void run_unknownProfile_exitTwoNamesTheFix();
+    void run_wrongEntitySet_exitTwoSuggestsPluralName();
+    void run_unmappableColumn_exitTwoNamesJsonPath();
+    void run_sandboxNotRunning_exitFourSaysConnectionRefused();
+    void validate_sampleMapping_succeeds();
+
+private:
+    CliResult cli(const QStringList &arguments, int timeoutMs = 300000);
+    QString writeMapping(const QString &fileName, const std::function<void(QJsonObject &)> &edit);
+    Page get(const QUrl &url);
+    QList<QJsonObject> readAllContacts();
+
+    d365::testsupport::SandboxProcess m_sandbox;
+    QTemporaryDir m_dir;
+    QString m_settings;
+    QNetworkAccessManager m_network;
+};
+
+CliResult TestCliSync::cli(const QStringList &arguments, int timeoutMs)
+{
+    QProcess process;
+    process.start(QStringLiteral(D365_CLI_EXE), QStringList{u"--settings"_s, m_settings} + arguments);
+    CliResult result;
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        result.err = u"timed out"_s;
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = QString::fromUtf8(process.readAllStandardOutput());
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+QString TestCliSync::writeMapping(const QString &fileName, const std::function<void(QJsonObject &)> &edit)
+{
+    QFile sample(QStringLiteral(D365_SOURCE_DIR "/resources/sample/customers-to-contacts.json"));
+    if (!sample.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    QJsonObject mapping = QJsonDocument::fromJson(sample.readAll()).object();
+    QJsonObject source = mapping.value("source"_L1).toObject();
+    source.insert(u"path"_s, QStringLiteral(D365_SAMPLE_DB));
+    mapping.insert(u"source"_s, source);
+    edit(mapping);
+    const QString path = m_dir.filePath(fileName);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        return {};
+    }
+    file.write(QJsonDocument(mapping).toJson());
+    return path;
+}
+
+Page TestCliSync::get(const QUrl &url)
+{
+    QNetworkRequest request(url);
+    request.setRawHeader("Authorization", "Bearer test-token");
+    request.setRawHeader("Accept", "application/json");
+    request.setRawHeader("Prefer", "odata.maxpagesize=5000");
+    QNetworkReply *reply = m_network.get(request);
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished()) {
+        finished.wait(60000);
+    }
+    Page page;
+    page.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    page.json = QJsonDocument::fromJson(reply->readAll()).object();
+    reply->deleteLater();
+    return page;
+}
+
+QList<QJsonObject> TestCliSync::readAllContacts()
+{
+    QList<QJsonObject> rows;
+    QUrl url = m_sandbox.webApiUrl().resolved(
+        QUrl(u"contacts?$select=emailaddress1,firstname,lastname,telephone1,jobtitle,address1_city,"
+             "new_companyname,new_lifetimevalue,new_leadsource,new_signupdate"_s));
+    for (int pages = 0; pages < 100 && url.isValid(); ++pages) {
+        const Page page = get(url);
+        if (page.status != 200) {
+            qWarning() << "GET" << url << "answered" << page.status << page.json;
+            return {};
+        }
+        for (const auto &row : page.json.value("value"_L1).toArray()) {
+            rows.append(row.toObject());
+        }
+        const QString next = page.json.value("@odata.nextLink"_L1).toString();
+        url = next.isEmpty() ? QUrl() : QUrl(next);
+    }
+    return rows;
+}
+
+void TestCliSync::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(QFile::exists(QStringLiteral(D365_SAMPLE_DB)), "the sample warehouse was not built");
+    QVERIFY(m_sandbox.start());
+    m_settings = m_dir.filePath(u"settings.ini"_s);
+    const CliResult added = cli(
+        {u"profile"_s, u"add"_s, u"sandbox"_s, u"--url"_s, m_sandbox.baseUrl().toString(), u"--sandbox"_s});
+    QVERIFY2(added.exitCode == 0, qPrintable(added.err));
+}
+
+void TestCliSync::run_sampleWarehouse_everyRowReadsBackIdentical()
+{
+    const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
+    QVERIFY(!mapping.isEmpty());
+    const QString report = m_dir.filePath(u"report.json"_s);
+    const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QVERIFY2(run.out.contains("10,000 created"_L1), qPrintable(run.out));
+
+    QFile reportFile(report);
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const QJsonObject summary = QJsonDocument::fromJson(reportFile.readAll()).object();
+    QCOMPARE(summary.value("total"_L1).toInt(), 10000);
+    QCOMPARE(summary.value("created"_L1).toInt(), 10000);
+    QCOMPARE(summary.value("failed"_L1).toInt(), 0);
+    QCOMPARE(summary.value("exitCode"_L1).toInt(), 0);
+
+    // The option values behind the lead-source labels, from the org's own metadata.
+    const Page options = get(
+        m_sandbox.webApiUrl().resolved(QUrl(u"EntityDefinitions(LogicalName='contact')/Attributes/"
+                                            u"Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
+                                            "?$select=LogicalName&$expand=OptionSet($select=Options)"_s)));
+    QCOMPARE(options.status, 200);
+    QHash<QString, int> leadSourceValue;
+    for (const auto &attribute : options.json.value("value"_L1).toArray()) {
+        if (attribute.toObject().value("LogicalName"_L1).toString() != "new_leadsource"_L1) {
+            continue;
+        }
+        for (const auto &option :
+             attribute.toObject().value("OptionSet"_L1).toObject().value("Options"_L1).toArray()) {
+            const QJsonObject o = option.toObject();
+            leadSourceValue.insert(o.value("Label"_L1)
+                                       .toObject()
+                                       .value("UserLocalizedLabel"_L1)
+                                       .toObject()
+                                       .value("Label"_L1)
+                                       .toString(),
+                                   o.value("Value"_L1).toInt());
+        }
+    }
+    QCOMPARE(leadSourceValue.size(), 7);
+
+    QHash<QString, QJsonObject> byEmail;
+    for (const auto &row : readAllContacts()) {
+        byEmail.insert(row.value("emailaddress1"_L1).toString(), row);
+    }
+    QCOMPARE(byEmail.size(), 10000);
+
+    auto db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"source"_s);
+    db.setDatabaseName(QStringLiteral(D365_SAMPLE_DB));
+    db.setConnectOptions(u"QSQLITE_OPEN_READONLY"_s);
+    QVERIFY(db.open());
+    {
+        QSqlQuery query(db);
+        QVERIFY(query.exec(
+            u"SELECT email, first_name, last_name, phone, job_title, city, company, lifetime_value, "
+            "lead_source, signup_date FROM customers"_s));
+        int compared = 0;
+        while (query.next()) {
+            const QString email = query.value(0).toString();
+            const QJsonObject record = byEmail.value(email);
+            QVERIFY2(!record.isEmpty(), qPrintable(u"no contact for "_s + email));
+            const auto textOrNull = [](const QVariant &v) {
+                return v.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(v.toString());
+            };
+            QCOMPARE(record.value("firstname"_L1), textOrNull(query.value(1)));
+            QCOMPARE(record.value("lastname"_L1), textOrNull(query.value(2)));
+            QCOMPARE(record.value("telephone1"_L1), textOrNull(query.value(3)));
+            QCOMPARE(record.value("jobtitle"_L1), textOrNull(query.value(4)));
+            QCOMPARE(record.value("address1_city"_L1), textOrNull(query.value(5)));
+            QCOMPARE(record.value("new_companyname"_L1), textOrNull(query.value(6)));
+            QCOMPARE(qRound64(record.value("new_lifetimevalue"_L1).toDouble() * 100),
+                     qRound64(query.value(7).toDouble() * 100));
+            QCOMPARE(record.value("new_leadsource"_L1).toInt(-1),
+                     leadSourceValue.value(query.value(8).toString(), -2));
+            QCOMPARE(record.value("new_signupdate"_L1).toString(), query.value(9).toString());
+            ++compared;
+        }
+        QCOMPARE(compared, 10000);
+    }
+    db.close();
+}
+
+void TestCliSync::run_again_updatesEveryRowAndCreatesNone()
+{
+    const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
+    const CliResult run = cli({u"run"_s, mapping});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QVERIFY2(run.out.contains("0 created, 10,000 updated, 0 failed"_L1), qPrintable(run.out));
+    QCOMPARE(readAllContacts().size(), 10000);
+}
+
+void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
+{
+    // Three rows get a 60-character last name; contact.lastname allows 50.
+    const QString mapping = writeMapping(u"toolong.json"_s, [](QJsonObject &m) {
+        QJsonObject source = m.value("source"_L1).toObject();
+        source.insert(
+            u"query"_s,
+            QString(u"SELECT customer_id, 'long' || email AS email, first_name, "
+                    "CASE WHEN customer_id IN (3, 5, 8) THEN substr(last_name || '"_s +
+                    QString(60, u'x') +
+                    u"', 1, 60) ELSE last_name END AS last_name, phone, job_title, city, company, "
+                    "lifetime_value, lead_source, signup_date FROM customers WHERE customer_id <= 10 "
+                    "ORDER BY customer_id"_s));
+        m.insert(u"source"_s, source);
+    });
+    const QString report = m_dir.filePath(u"toolong-report.json"_s);
+    const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.out.contains("7 created, 0 updated, 3 failed"_L1), qPrintable(run.out));
+    QVERIFY2(run.err.contains("lastname"_L1) && run.err.contains("at most 50"_L1), qPrintable(run.err));
+
+    QFile reportFile(report);
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const QJsonArray failed =
+        QJsonDocument::fromJson(reportFile.readAll()).object().value("failedRows"_L1).toArray();
+    QCOMPARE(failed.size(), 3);
+    QList<int> rows;
+    for (const auto &row : failed) {
+        rows.append(row.toObject().value("row"_L1).toInt());
+        QVERIFY(row.toObject().value("message"_L1).toString().contains("lastname"_L1));
+    }
+    std::sort(rows.begin(), rows.end());
+    QCOMPARE(rows, (QList<int>{3, 5, 8}));
+}
+
+void TestCliSync::run_unknownProfile_exitTwoNamesTheFix()
+{
+    const QString mapping = writeMapping(u"noprofile.json"_s, [](QJsonObject &m) {
+        QJsonObject target = m.value("target"_L1).toObject();
+        target.insert(u"profile"_s, u"production"_s);
+        m.insert(u"target"_s, target);
+    });
+    const CliResult run = cli({u"run"_s, mapping});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("No connection profile named 'production'"_L1), qPrintable(run.err));
+    QVERIFY2(run.err.contains("d365sync-cli profile add production"_L1), qPrintable(run.err));
+}
+
+void TestCliSync::run_wrongEntitySet_exitTwoSuggestsPluralName()
+{
+    const QString mapping = writeMapping(u"singular.json"_s, [](QJsonObject &m) {
+        QJsonObject target = m.value("target"_L1).toObject();
+        target.insert(u"entitySet"_s, u"contact"_s);
+        m.insert(u"target"_s, target);
+    });
+    const CliResult run = cli({u"run"_s, mapping});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("Entity not found"_L1), qPrintable(run.err));
+    QVERIFY2(run.err.contains("Did you mean contacts"_L1), qPrintable(run.err));
+}
+
+void TestCliSync::run_unmappableColumn_exitTwoNamesJsonPath()
+{
+    const QString mapping = writeMapping(u"badcolumn.json"_s, [](QJsonObject &m) {
+        QJsonArray fields = m.value("fields"_L1).toArray();
+        QJsonObject field = fields.at(1).toObject();
+        field.insert(u"target"_s, u"firstnam"_s);
+        fields.replace(1, field);
+        m.insert(u"fields"_s, fields);
+    });
+    const CliResult run = cli({u"run"_s, mapping});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains("$.fields[1].target"_L1), qPrintable(run.err));
+    QVERIFY2(run.err.contains("Did you mean firstname"_L1), qPrintable(run.err));
+}
+
+void TestCliSync::run_sandboxNotRunning_exitFourSaysConnectionRefused()
+{
+    // A profile pointing at a loopback port where nothing listens.
+    const CliResult added =
+        cli({u"profile"_s, u"add"_s, u"nowhere"_s, u"--url"_s, u"http://127.0.0.1:9"_s, u"--sandbox"_s});
+    QCOMPARE(added.exitCode, 0);
+    const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
+    const CliResult run = cli({u"run"_s, mapping, u"--profile"_s, u"nowhere"_s});
+    QCOMPARE(run.exitCode, 4);
+    QVERIFY2(run.err.contains("connection was refused"_L1), qPrintable(run.err));
+}
+
+void TestCliSync::validate_sampleMapping_succeeds()
+{
+    const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
+    const CliResult run = cli({u"validate"_s, mapping});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+    QVERIFY2(run.out.contains("is valid"_L1), qPrintable(run.out));
+}
+
+QTEST_GUILESS_MAIN(TestCliSync)
+#include "tst_clisync.moc"

@@ -1,0 +1,306 @@
+// Scenario tests of d365sync-sandbox beyond the vectors: authentication, paging, upsert by alternate key,
+// write validation, conditional writes, method rules, and the HTTP layer (keep-alive, pipelining, chunked and
+// 1 MB bodies). Everything goes over real HTTP to a sandbox process.
+
+#include "common/sandboxprocess.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSet>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using d365::testsupport::Headers;
+using d365::testsupport::HttpResult;
+using d365::testsupport::SandboxProcess;
+
+class tst_SandboxApi : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void request_withoutValidToken_returns401WithChallenge_data();
+    void request_withoutValidToken_returns401WithChallenge();
+    void list_withMaxPageSize_pagesThroughAllRows();
+    void upsertByAlternateKey_createsThenUpdates();
+    void write_withInvalidValue_isRejectedAndNothingWritten_data();
+    void write_withInvalidValue_isRejectedAndNothingWritten();
+    void patch_withConditionalHeaders_honoursThem();
+    void collection_deleteOrPatch_returns405_data();
+    void collection_deleteOrPatch_returns405();
+    void dates_roundTripAsDateOnlyAndUtc();
+    void connection_keepAliveAndPipelining_answerInOrder();
+    void create_withChunkedBody_succeeds();
+    void create_withOneMegabyteBody_storesItCompletely();
+
+private:
+    HttpResult api(const QByteArray &method, const QString &path, const QByteArray &body = {},
+                   Headers headers = {});
+    QByteArray rawExchange(const QByteArray &bytes, int expectedResponses);
+
+    SandboxProcess m_sandbox;
+};
+
+HttpResult tst_SandboxApi::api(const QByteArray &method, const QString &path, const QByteArray &body,
+                               Headers headers)
+{
+    headers.append(qMakePair(QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer test")));
+    return d365::testsupport::request(
+        method, QUrl::fromEncoded((m_sandbox.webApiUrl().toString() + path).toUtf8()), headers, body);
+}
+
+// Writes raw bytes on one connection and reads until `expectedResponses` complete responses (by
+// Content-Length).
+QByteArray tst_SandboxApi::rawExchange(const QByteArray &bytes, int expectedResponses)
+{
+    QTcpSocket socket;
+    socket.connectToHost(m_sandbox.baseUrl().host(), quint16(m_sandbox.baseUrl().port()));
+    if (!socket.waitForConnected(5000))
+        return {};
+    socket.write(bytes);
+    QByteArray in;
+    int complete = 0;
+    while (complete < expectedResponses && socket.waitForReadyRead(5000)) {
+        in += socket.readAll();
+        complete = 0;
+        qsizetype pos = 0;
+        for (;;) {
+            const qsizetype end = in.indexOf("\r\n\r\n", pos);
+            if (end < 0)
+                break;
+            const QByteArray head = in.mid(pos, end - pos).toLower();
+            const qsizetype cl = head.indexOf("content-length: ");
+            const qsizetype len =
+                cl < 0 ? 0 : head.mid(cl + 16, head.indexOf("\r\n", cl) - cl - 16).toLongLong();
+            if (in.size() < end + 4 + len)
+                break;
+            pos = end + 4 + len;
+            ++complete;
+        }
+    }
+    return in;
+}
+
+void tst_SandboxApi::initTestCase()
+{
+    QVERIFY(m_sandbox.start());
+}
+
+void tst_SandboxApi::request_withoutValidToken_returns401WithChallenge_data()
+{
+    QTest::addColumn<QByteArray>("authorization");
+    QTest::newRow("no header") << QByteArray();
+    QTest::newRow("empty bearer") << QByteArray("Bearer ");
+    QTest::newRow("basic scheme") << QByteArray("Basic dXNlcjpwYXNz");
+}
+
+void tst_SandboxApi::request_withoutValidToken_returns401WithChallenge()
+{
+    QFETCH(QByteArray, authorization);
+    Headers headers;
+    if (!authorization.isNull())
+        headers.append(qMakePair(QByteArrayLiteral("Authorization"), authorization));
+    const HttpResult r =
+        d365::testsupport::request("GET", m_sandbox.webApiUrl().resolved(QUrl(u"WhoAmI"_s)), headers);
+    QCOMPARE(r.status, 401);
+    QVERIFY(r.header("WWW-Authenticate")
+                .startsWith("Bearer authorization_uri=https://login.microsoftonline.com/"));
+    QCOMPARE(r.json()[u"error"][u"code"].toString(), u"0x80072560"_s);
+    QVERIFY(!r.json()[u"error"][u"message"].toString().isEmpty());
+}
+
+void tst_SandboxApi::list_withMaxPageSize_pagesThroughAllRows()
+{
+    QSet<QString> created;
+    for (int i = 0; i < 12; ++i) {
+        const HttpResult r =
+            api("POST", u"opportunities"_s,
+                u"{\"name\":\"Deal %1\",\"estimatedvalue\":%2}"_s.arg(i).arg(1000 + i).toUtf8());
+        QCOMPARE(r.status, 204);
+        created.insert(QString::fromUtf8(r.header("OData-EntityId")).section(u'(', 1).chopped(1));
+    }
+    QSet<QString> seen;
+    QList<int> pageSizes;
+    QString next = m_sandbox.webApiUrl().toString() + u"opportunities?$select=name"_s;
+    while (!next.isEmpty()) {
+        const HttpResult r = d365::testsupport::request(
+            "GET", QUrl::fromEncoded(next.toUtf8()),
+            {{QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer test")},
+             {QByteArrayLiteral("Prefer"), QByteArrayLiteral("odata.maxpagesize=5")}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("Preference-Applied"), QByteArray("odata.maxpagesize=5"));
+        const QJsonArray value = r.json()[u"value"].toArray();
+        pageSizes.append(int(value.size()));
+        for (const QJsonValue &row : value) {
+            QVERIFY(row[u"@odata.etag"].toString().startsWith(u"W/\""_s));
+            seen.insert(row[u"opportunityid"].toString());
+        }
+        next = r.json()[u"@odata.nextLink"].toString();
+        QVERIFY(pageSizes.size() <= 3);
+    }
+    QCOMPARE(pageSizes, (QList<int>{5, 5, 2}));
+    QCOMPARE(seen, created);
+}
+
+void tst_SandboxApi::upsertByAlternateKey_createsThenUpdates()
+{
+    const QString path = u"accounts(accountnumber='UP-1')?$select=name,accountnumber"_s;
+    const Headers prefer{{QByteArrayLiteral("Prefer"), QByteArrayLiteral("return=representation")}};
+    const HttpResult created = api("PATCH", path, R"({"name":"Upsert One"})", prefer);
+    QCOMPARE(created.status, 201);
+    QCOMPARE(created.json()[u"accountnumber"].toString(), u"UP-1"_s); // copied from the URL key
+    const HttpResult updated =
+        api("PATCH", path, R"({"name":"Upsert One Renamed","accountnumber":"IGNORED"})", prefer);
+    QCOMPARE(updated.status, 200);
+    QCOMPARE(updated.json()[u"accountid"], created.json()[u"accountid"]);
+    QCOMPARE(updated.json()[u"name"].toString(), u"Upsert One Renamed"_s);
+    QCOMPARE(updated.json()[u"accountnumber"].toString(), u"UP-1"_s); // key columns in the body are discarded
+    QVERIFY(updated.header("ETag") != created.header("ETag"));
+    // Without Prefer both outcomes are 204 with the key form echoed.
+    const HttpResult plain = api("PATCH", u"accounts(accountnumber='UP-1')"_s, R"({"telephone1":"555"})");
+    QCOMPARE(plain.status, 204);
+    QVERIFY(plain.header("OData-EntityId").endsWith("/accounts(accountnumber='UP-1')"));
+}
+
+void tst_SandboxApi::write_withInvalidValue_isRejectedAndNothingWritten_data()
+{
+    QTest::addColumn<QString>("body");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("messagePart");
+    QTest::newRow("string too long")
+        << u"{\"lastname\":\"%1\"}"_s.arg(QString(51, u'x')) << u"0x80044331"_s
+        << u"The length of the 'lastname' attribute of the 'contact' entity exceeded "
+           u"the maximum allowed length of '50'."_s;
+    QTest::newRow("picklist out of range")
+        << u"{\"lastname\":\"P\",\"gendercode\":3}"_s << u"0x8004431A"_s << u"Accepted Values: 1,2"_s;
+    QTest::newRow("string for integer")
+        << u"{\"lastname\":\"P\",\"numberofchildren\":\"two\"}"_s << u"0x80048d19"_s
+        << u"Cannot convert the literal 'two' to the expected type 'Edm.Int32'."_s;
+    QTest::newRow("string for money")
+        << u"{\"lastname\":\"P\",\"new_lifetimevalue\":\"12.5\"}"_s << u"0x80048d19"_s << u"'Edm.Decimal'"_s;
+    QTest::newRow("non-ISO date")
+        << u"{\"lastname\":\"P\",\"birthdate\":\"14/03/1990\"}"_s << u"0x80048d19"_s
+        << u"Cannot convert the literal '14/03/1990' to the expected type 'Edm.Date'."_s;
+    QTest::newRow("integer below minimum")
+        << u"{\"lastname\":\"P\",\"numberofchildren\":-1}"_s << u"0x80040203"_s
+        << u"is outside the valid range. Accepted range: 0 to 1000000000"_s;
+    QTest::newRow("unknown column") << u"{\"lastname\":\"P\",\"LastName\":\"Q\"}"_s << u"0x0"_s
+                                    << u"Invalid property 'LastName' was found in entity "
+                                       u"'Microsoft.Dynamics.CRM.contact'"_s;
+}
+
+void tst_SandboxApi::write_withInvalidValue_isRejectedAndNothingWritten()
+{
+    QFETCH(QString, body);
+    QFETCH(QString, code);
+    QFETCH(QString, messagePart);
+    static int n = 0;
+    const QString id = u"00000000-0000-4000-8000-"_s + QString::number(++n).rightJustified(12, u'0');
+    QJsonObject object = QJsonDocument::fromJson(body.toUtf8()).object();
+    object.insert(u"contactid"_s, id);
+    const HttpResult r = api("POST", u"contacts"_s, QJsonDocument(object).toJson(QJsonDocument::Compact));
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.json()[u"error"][u"code"].toString(), code);
+    const QString message = r.json()[u"error"][u"message"].toString();
+    QVERIFY2(message.contains(messagePart), qPrintable(message));
+    QCOMPARE(api("GET", u"contacts(%1)"_s.arg(id)).status, 404);
+}
+
+void tst_SandboxApi::patch_withConditionalHeaders_honoursThem()
+{
+    const QString path = u"contacts(7d1e0a52-0000-4000-8000-000000000001)"_s;
+    const auto header = [](const char *name, const QByteArray &value) {
+        return Headers{{QByteArray(name), value}};
+    };
+    // Update-only on a missing row: 404, nothing created.
+    HttpResult r = api("PATCH", path, R"({"lastname":"Cond"})", header("If-Match", "*"));
+    QCOMPARE(r.status, 404);
+    QCOMPARE(r.json()[u"error"][u"code"].toString(), u"0x80040217"_s);
+    QCOMPARE(api("GET", path).status, 404);
+    // Create-only: first succeeds, second is a duplicate.
+    QCOMPARE(api("PATCH", path, R"({"lastname":"Cond"})", header("If-None-Match", "*")).status, 204);
+    r = api("PATCH", path, R"({"lastname":"Again"})", header("If-None-Match", "*"));
+    QCOMPARE(r.status, 412);
+    QCOMPARE(r.json()[u"error"][u"code"].toString(), u"0x80040237"_s);
+    // Optimistic concurrency: a stale ETag fails, the current one succeeds.
+    const QByteArray etag = api("GET", path + u"?$select=lastname"_s).header("ETag");
+    QVERIFY(etag.startsWith("W/\""));
+    QCOMPARE(api("PATCH", path, R"({"lastname":"Changed"})", header("If-Match", etag)).status, 204);
+    r = api("PATCH", path, R"({"lastname":"Stale"})", header("If-Match", etag));
+    QCOMPARE(r.status, 412);
+    QCOMPARE(r.json()[u"error"][u"code"].toString(), u"0x80060882"_s);
+    QCOMPARE(api("GET", path + u"?$select=lastname"_s).json()[u"lastname"].toString(), u"Changed"_s);
+}
+
+void tst_SandboxApi::collection_deleteOrPatch_returns405_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::newRow("DELETE") << QByteArray("DELETE");
+    QTest::newRow("PATCH") << QByteArray("PATCH");
+}
+
+void tst_SandboxApi::collection_deleteOrPatch_returns405()
+{
+    QFETCH(QByteArray, method);
+    const HttpResult r =
+        api(method, u"contacts"_s, method == "PATCH" ? QByteArray(R"({"lastname":"x"})") : QByteArray());
+    QCOMPARE(r.status, 405);
+    QVERIFY(!r.header("Allow").isEmpty());
+}
+
+void tst_SandboxApi::dates_roundTripAsDateOnlyAndUtc()
+{
+    const HttpResult r =
+        api("POST", u"contacts?$select=birthdate,new_signupdate,createdon"_s,
+            R"({"lastname":"Dates","birthdate":"1990-05-17","new_signupdate":"2024-01-02T23:30:00-02:00"})",
+            {{QByteArrayLiteral("Prefer"), QByteArrayLiteral("return=representation")}});
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json()[u"birthdate"].toString(), u"1990-05-17"_s);
+    QCOMPARE(r.json()[u"new_signupdate"].toString(), u"2024-01-03"_s); // converted to UTC, then the date kept
+    QVERIFY(r.json()[u"createdon"].toString().endsWith(u'Z'));
+}
+
+void tst_SandboxApi::connection_keepAliveAndPipelining_answerInOrder()
+{
+    const QByteArray host = m_sandbox.baseUrl().authority().toUtf8();
+    const QByteArray get =
+        "GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer t\r\n\r\n";
+    const QByteArray missing = "GET /api/data/v9.2/Nope HTTP/1.1\r\nHost: " + host +
+                               "\r\nAuthorization: Bearer t\r\nConnection: close\r\n\r\n";
+    // Three pipelined requests on one connection: answered in order; the last asks to close.
+    const QByteArray in = rawExchange(get + get + missing, 3);
+    QCOMPARE(in.count("HTTP/1.1 200 OK"), 2);
+    QVERIFY(in.indexOf("HTTP/1.1 404 Not Found") > in.lastIndexOf("HTTP/1.1 200 OK"));
+    QVERIFY(in.contains("Connection: close"));
+}
+
+void tst_SandboxApi::create_withChunkedBody_succeeds()
+{
+    const QByteArray json = R"({"lastname":"Chunked","firstname":"Ch"})";
+    const QByteArray chunked = QByteArray::number(10, 16) + "\r\n" + json.left(10) + "\r\n" +
+                               QByteArray::number(json.size() - 10, 16) + "\r\n" + json.mid(10) +
+                               "\r\n0\r\n\r\n";
+    const QByteArray in =
+        rawExchange("POST /api/data/v9.2/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
+                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                        chunked,
+                    1);
+    QVERIFY2(in.startsWith("HTTP/1.1 204"), in.constData());
+    QVERIFY(in.contains("OData-EntityId: http://x/api/data/v9.2/contacts("));
+}
+
+void tst_SandboxApi::create_withOneMegabyteBody_storesItCompletely()
+{
+    const QString query(1000 * 1000, u'q');
+    QJsonObject body{{u"listname"_s, u"Big"_s}, {u"createdfromcode"_s, 2}, {u"query"_s, query}};
+    const HttpResult r =
+        api("POST", u"lists?$select=query"_s, QJsonDocument(body).toJson(QJsonDocument::Compact),
+            {{QByteArrayLiteral("Prefer"), QByteArrayLiteral("return=representation")}});
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json()[u"query"].toString().size(), query.size());
+}
+
+QTEST_GUILESS_MAIN(tst_SandboxApi)
+#include "tst_sandboxapi.moc"

@@ -1,0 +1,55 @@
+#pragma once
+
+// A small HTTP/1.1 server on QTcpServer, written for the sandbox because QtHttpServer 6.4 never closes
+// connections, answers 404 where 405 is due and cannot drop a connection mid-response (toolchain.md §6).
+//
+// Flow per connection: bytes arrive -> the parser cuts complete requests out of the buffer (Content-Length or
+// chunked bodies; "Expect: 100-continue" is answered) -> the handler runs synchronously -> the response is
+// written in request order (so pipelined requests are answered in order) -> the connection stays open
+// (HTTP/1.1 keep-alive) unless the client or the response asked to close. Everything runs on the thread that
+// owns the server; one event loop is plenty for a local test server.
+
+#include "httprequest.h"
+#include "httpresponse.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+class QTcpServer;
+
+namespace d365::sandbox {
+
+class HttpServer : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Handler = std::function<HttpResponse(const HttpRequest &)>;
+
+    explicit HttpServer(Handler handler, QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    bool listen(const QHostAddress &address, quint16 port);
+    quint16 serverPort() const;
+    QHostAddress serverAddress() const;
+    QString errorString() const;
+
+    // Requests whose body is larger get 413 and the connection is closed.
+    void setMaxBodySize(qint64 bytes) { m_maxBodySize = bytes; }
+    qint64 maxBodySize() const { return m_maxBodySize; }
+
+    // For the parser: runs the handler and guards against an empty handler.
+    HttpResponse dispatch(const HttpRequest &request) const;
+
+private:
+    void onNewConnection();
+
+    Handler m_handler;
+    QTcpServer *m_server = nullptr;
+    qint64 m_maxBodySize = 256LL * 1024 * 1024;
+};
+
+} // namespace d365::sandbox

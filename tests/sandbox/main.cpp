@@ -1,0 +1,120 @@
+// d365sync-sandbox: a local server that behaves like the Dataverse Web API (see tests/sandbox/README.md).
+
+#include "orgdefinition.h"
+#include "sandboxserver.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QHostAddress>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcMain, "d365.sandbox.main")
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+int signalFds[2] = {-1, -1};
+
+void onSignal(int)
+{
+    // Only async-signal-safe work here: wake the event loop through the socket pair.
+    const char c = 1;
+    [[maybe_unused]] const auto written = ::write(signalFds[0], &c, 1);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"d365sync-sandbox"_s);
+    QCoreApplication::setApplicationVersion(u"0.1.0"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Local stand-in for the Microsoft Dataverse Web API (/api/data/v9.2/) for tests and demos.\n"
+        u"Prints 'listening http://<host>:<port>' as the first line on stdout; logs go to stderr.\n"
+        u"Every /api/data request needs 'Authorization: Bearer <any non-empty token>'."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption portOption(u"port"_s, u"TCP port to listen on; 0 (default) picks a free port."_s,
+                                        u"N"_s, u"0"_s);
+    const QCommandLineOption hostOption(u"host"_s,
+                                        u"Address to listen on (default 127.0.0.1, loopback only)."_s,
+                                        u"ADDRESS"_s, u"127.0.0.1"_s);
+    const QCommandLineOption orgOption(
+        u"org"_s,
+        u"Org definition JSON (tables, columns, keys, relationships; format in "
+        u"tests/sandbox/README.md). Default: the built-in org."_s,
+        u"FILE"_s);
+    const QCommandLineOption quietOption(u"quiet"_s, u"Log only warnings to stderr."_s);
+    const QCommandLineOption verboseOption(u"verbose"_s,
+                                           u"Also log every request and connection to stderr."_s);
+    parser.addOptions({portOption, hostOption, orgOption, quietOption, verboseOption});
+    parser.process(app);
+
+    // Per-request debug lines only with --verbose (or QT_LOGGING_RULES): a busy sync run must not flood
+    // stderr.
+    if (parser.isSet(quietOption))
+        QLoggingCategory::setFilterRules(u"d365.sandbox.*.info=false\nd365.sandbox.*.debug=false"_s);
+    else if (!parser.isSet(verboseOption))
+        QLoggingCategory::setFilterRules(u"d365.sandbox.*.debug=false"_s);
+
+    bool portOk = false;
+    const uint port = parser.value(portOption).toUInt(&portOk);
+    if (!portOk || port > 65535) {
+        std::fprintf(stderr, "d365sync-sandbox: --port must be a number from 0 to 65535, got '%s'.\n",
+                     qPrintable(parser.value(portOption)));
+        return 2;
+    }
+    const QHostAddress host(parser.value(hostOption));
+    if (host.isNull()) {
+        std::fprintf(stderr, "d365sync-sandbox: --host must be an IP address such as 127.0.0.1, got '%s'.\n",
+                     qPrintable(parser.value(hostOption)));
+        return 2;
+    }
+    const QString orgPath = parser.isSet(orgOption) ? parser.value(orgOption) : u":/sandbox/org.json"_s;
+    QString error;
+    const auto definition = d365::sandbox::OrgDefinition::fromFile(orgPath, &error);
+    if (!definition) {
+        std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
+        return 2;
+    }
+
+    d365::sandbox::SandboxServer server(definition);
+    if (!server.listen(host, quint16(port), &error)) {
+        std::fprintf(stderr, "d365sync-sandbox: cannot listen on %s:%u: %s\n", qPrintable(host.toString()),
+                     port, qPrintable(error));
+        return 3;
+    }
+
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalFds) == 0) {
+        auto *notifier = new QSocketNotifier(signalFds[1], QSocketNotifier::Read, &app);
+        QObject::connect(notifier, &QSocketNotifier::activated, &app, [] {
+            char c;
+            [[maybe_unused]] const auto n = ::read(signalFds[1], &c, 1);
+            qCInfo(lcMain) << "signal received, shutting down";
+            QCoreApplication::quit();
+        });
+        struct sigaction sa = {};
+        sa.sa_handler = onSignal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGTERM, &sa, nullptr);
+        sigaction(SIGINT, &sa, nullptr);
+    }
+
+    const QUrl base = server.baseUrl();
+    std::printf("listening %s\n", qPrintable(base.toString()));
+    std::fflush(stdout);
+    qCInfo(lcMain) << "serving org" << definition->organization().uniqueName << "at"
+                   << base.toString() + u"/api/data/v9.2/"_s;
+    return app.exec();
+}

@@ -1,0 +1,353 @@
+#include "odataquery.h"
+
+#include <QRegularExpression>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+
+namespace d365::sandbox {
+
+QString ODataLiteral::toUrlForm() const
+{
+    switch (kind) {
+    case Kind::String: {
+        QString quoted = text;
+        quoted.replace(u'\'', u"''"_s);
+        return u'\'' + quoted + u'\'';
+    }
+    case Kind::Null:
+        return u"null"_s;
+    case Kind::Boolean:
+        return boolean ? u"true"_s : u"false"_s;
+    default:
+        return text;
+    }
+}
+
+std::optional<ODataLiteral> parseLiteral(QStringView text)
+{
+    const QStringView t = text.trimmed();
+    ODataLiteral lit;
+    if (t.isEmpty())
+        return std::nullopt;
+    if (t.startsWith(u'\'')) {
+        if (t.size() < 2 || !t.endsWith(u'\''))
+            return std::nullopt;
+        QString value;
+        const QStringView inner = t.sliced(1, t.size() - 2);
+        for (qsizetype i = 0; i < inner.size(); ++i) {
+            if (inner[i] == u'\'') {
+                if (i + 1 < inner.size() && inner[i + 1] == u'\'') {
+                    value += u'\'';
+                    ++i;
+                    continue;
+                }
+                return std::nullopt; // a lone quote inside a string
+            }
+            value += inner[i];
+        }
+        lit.kind = ODataLiteral::Kind::String;
+        lit.text = value;
+        return lit;
+    }
+    if (t == u"null") {
+        lit.kind = ODataLiteral::Kind::Null;
+        return lit;
+    }
+    if (t == u"true" || t == u"false") {
+        lit.kind = ODataLiteral::Kind::Boolean;
+        lit.boolean = t == u"true";
+        return lit;
+    }
+    // Enum literal: Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'
+    if (const qsizetype q = t.indexOf(u'\''); q > 0 && t.endsWith(u'\'')) {
+        lit.kind = ODataLiteral::Kind::Enum;
+        lit.text = t.sliced(q + 1, t.size() - q - 2).toString();
+        return lit;
+    }
+    if (t.size() == 36 && !QUuid::fromString(t).isNull()) {
+        lit.kind = ODataLiteral::Kind::Guid;
+        lit.text = t.toString().toLower();
+        return lit;
+    }
+    bool ok = false;
+    QStringView num = t;
+    if (num.endsWith(u'M') || num.endsWith(u'm') || num.endsWith(u'd') || num.endsWith(u'D'))
+        num.chop(1);
+    const double d = num.toDouble(&ok);
+    if (ok) {
+        lit.kind = ODataLiteral::Kind::Number;
+        lit.text = t.toString();
+        lit.number = d;
+        return lit;
+    }
+    return std::nullopt;
+}
+
+std::optional<QList<PathSegment>> parseResourcePath(QStringView path)
+{
+    QList<PathSegment> out;
+    PathSegment current;
+    int depth = 0;
+    bool inQuote = false;
+    QString buffer;
+    auto flush = [&]() {
+        if (!buffer.isEmpty() || current.hasKey) {
+            current.name = buffer;
+            out.append(current);
+        }
+        current = PathSegment();
+        buffer.clear();
+    };
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        const QChar c = path[i];
+        if (inQuote) {
+            current.keyText += c;
+            if (c == u'\'') {
+                if (i + 1 < path.size() && path[i + 1] == u'\'') {
+                    current.keyText += path[++i];
+                } else {
+                    inQuote = false;
+                }
+            }
+            continue;
+        }
+        if (depth > 0) {
+            if (c == u'\'') {
+                inQuote = true;
+                current.keyText += c;
+            } else if (c == u'(') {
+                ++depth;
+                current.keyText += c;
+            } else if (c == u')') {
+                if (--depth > 0)
+                    current.keyText += c;
+            } else {
+                current.keyText += c;
+            }
+            continue;
+        }
+        if (c == u'/') {
+            flush();
+        } else if (c == u'(') {
+            if (current.hasKey)
+                return std::nullopt; // "a(1)(2)"
+            current.hasKey = true;
+            depth = 1;
+        } else {
+            if (current.hasKey)
+                return std::nullopt; // text after ")" in the same segment
+            buffer += c;
+        }
+    }
+    if (depth != 0 || inQuote)
+        return std::nullopt;
+    flush();
+    return out;
+}
+
+// Splits on a separator at depth 0, outside quotes.
+static QList<QStringView> splitTopLevel(QStringView text, QChar separator)
+{
+    QList<QStringView> parts;
+    int depth = 0;
+    bool inQuote = false;
+    qsizetype start = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (c == u'\'')
+            inQuote = !inQuote; // '' toggles twice, which is what we want
+        else if (!inQuote && c == u'(')
+            ++depth;
+        else if (!inQuote && c == u')')
+            --depth;
+        else if (!inQuote && depth == 0 && c == separator) {
+            parts.append(text.sliced(start, i - start));
+            start = i + 1;
+        }
+    }
+    parts.append(text.sliced(start));
+    return parts;
+}
+
+std::optional<QList<KeyPart>> parseKey(QStringView keyText, QString *error)
+{
+    QList<KeyPart> parts;
+    const QList<QStringView> items = splitTopLevel(keyText, u',');
+    for (QStringView item : items) {
+        item = item.trimmed();
+        KeyPart part;
+        qsizetype eq = -1;
+        if (!item.startsWith(u'\''))
+            eq = item.indexOf(u'=');
+        QStringView valueText = item;
+        if (eq > 0) {
+            part.name = item.first(eq).trimmed().toString();
+            valueText = item.sliced(eq + 1);
+        } else if (items.size() > 1) {
+            *error = u"The key segment '%1' mixes named and unnamed values."_s.arg(keyText);
+            return std::nullopt;
+        }
+        const auto lit = parseLiteral(valueText);
+        if (!lit) {
+            *error = u"Bad Request - Error in query syntax: the key value '%1' is not a valid literal."_s.arg(
+                valueText);
+            return std::nullopt;
+        }
+        part.value = *lit;
+        parts.append(part);
+    }
+    if (parts.isEmpty()) {
+        *error = u"The key segment is empty."_s;
+        return std::nullopt;
+    }
+    return parts;
+}
+
+QStringList parseSelect(QStringView select)
+{
+    QStringList out;
+    for (QStringView item : select.split(u',')) {
+        item = item.trimmed();
+        if (!item.isEmpty())
+            out.append(item.toString());
+    }
+    return out;
+}
+
+std::optional<QList<ExpandItem>> parseExpand(QStringView expand)
+{
+    QList<ExpandItem> out;
+    for (QStringView item : splitTopLevel(expand, u',')) {
+        item = item.trimmed();
+        if (item.isEmpty())
+            continue;
+        ExpandItem e;
+        const qsizetype paren = item.indexOf(u'(');
+        if (paren < 0) {
+            e.name = item.toString();
+        } else {
+            if (!item.endsWith(u')'))
+                return std::nullopt;
+            e.name = item.first(paren).trimmed().toString();
+            const QStringView options = item.sliced(paren + 1, item.size() - paren - 2);
+            for (QStringView opt : splitTopLevel(options, u';')) {
+                opt = opt.trimmed();
+                if (opt.startsWith(u"$select=")) {
+                    e.hasSelect = true;
+                    e.select = parseSelect(opt.sliced(8));
+                } else if (opt.startsWith(u"$filter=")) {
+                    e.filter = opt.sliced(8).toString();
+                }
+            }
+        }
+        out.append(e);
+    }
+    return out;
+}
+
+std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error)
+{
+    // Split on " and " outside quotes and parentheses.
+    QList<QStringView> clauses;
+    {
+        int depth = 0;
+        bool inQuote = false;
+        qsizetype start = 0;
+        for (qsizetype i = 0; i < filter.size(); ++i) {
+            const QChar c = filter[i];
+            if (c == u'\'')
+                inQuote = !inQuote;
+            else if (!inQuote && c == u'(')
+                ++depth;
+            else if (!inQuote && c == u')')
+                --depth;
+            else if (!inQuote && depth == 0 && c == u' ' &&
+                     filter.sliced(i).startsWith(u" and ", Qt::CaseInsensitive)) {
+                clauses.append(filter.sliced(start, i - start));
+                i += 4;
+                start = i + 1;
+            }
+        }
+        clauses.append(filter.sliced(start));
+    }
+    static const QRegularExpression comparison(u"^\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s+(eq|ne)\\s+(.+?)\\s*$"_s);
+    QList<FilterTerm> terms;
+    for (QStringView clause : clauses) {
+        clause = clause.trimmed();
+        while (clause.startsWith(u'(') && clause.endsWith(u')'))
+            clause = clause.sliced(1, clause.size() - 2).trimmed();
+        const auto m = comparison.match(clause.toString());
+        if (!m.hasMatch()) {
+            *error =
+                u"The sandbox supports $filter comparisons '<property> eq|ne <literal>' joined by 'and'; "
+                u"it cannot evaluate '%1'."_s.arg(clause);
+            return std::nullopt;
+        }
+        const auto lit = parseLiteral(m.capturedView(3));
+        if (!lit) {
+            *error = u"Syntax error: '%1' in $filter is not a valid literal."_s.arg(m.capturedView(3));
+            return std::nullopt;
+        }
+        FilterTerm term;
+        term.property = m.captured(1);
+        term.negate = m.capturedView(2) == u"ne";
+        term.value = *lit;
+        terms.append(term);
+    }
+    return terms;
+}
+
+bool Preferences::wantsAnnotation(QStringView annotation) const
+{
+    if (!includeAnnotations)
+        return false;
+    for (QStringView f : QStringView(annotationFilter).split(u',')) {
+        f = f.trimmed();
+        if (f == u"*" || f == annotation)
+            return true;
+        if (f.endsWith(u".*") && annotation.startsWith(f.chopped(1)))
+            return true;
+    }
+    return false;
+}
+
+Preferences parsePrefer(const QByteArray &header)
+{
+    Preferences p;
+    if (header.isEmpty())
+        return p;
+    const QString text = QString::fromUtf8(header);
+    // Split on commas outside double quotes: include-annotations may carry a quoted comma list.
+    QList<QStringView> items;
+    bool inQuote = false;
+    qsizetype start = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (text[i] == u'"')
+            inQuote = !inQuote;
+        else if (text[i] == u',' && !inQuote) {
+            items.append(QStringView(text).sliced(start, i - start));
+            start = i + 1;
+        }
+    }
+    items.append(QStringView(text).sliced(start));
+    for (QStringView item : items) {
+        item = item.trimmed();
+        if (item.compare(u"return=representation", Qt::CaseInsensitive) == 0) {
+            p.returnRepresentation = true;
+        } else if (item.startsWith(u"odata.maxpagesize=", Qt::CaseInsensitive)) {
+            p.maxPageSize = item.sliced(18).trimmed().toInt();
+        } else if (item.startsWith(u"odata.include-annotations=", Qt::CaseInsensitive)) {
+            p.includeAnnotations = true;
+            QStringView v = item.sliced(26).trimmed();
+            if (v.startsWith(u'"') && v.endsWith(u'"') && v.size() >= 2)
+                v = v.sliced(1, v.size() - 2);
+            p.annotationFilter = v.toString();
+        } else if (item.compare(u"odata.continue-on-error", Qt::CaseInsensitive) == 0) {
+            p.continueOnError = true;
+        }
+    }
+    return p;
+}
+
+} // namespace d365::sandbox

@@ -1,0 +1,111 @@
+#include "sandboxserver.h"
+
+#include <QLoggingCategory>
+#include <QRegularExpression>
+
+Q_LOGGING_CATEGORY(lcSandbox, "d365.sandbox.server")
+
+using namespace Qt::StringLiterals;
+
+namespace d365::sandbox {
+
+BearerTokenStage::BearerTokenStage(QUuid tenantId, Validator validator)
+    : m_tenantId(tenantId)
+    , m_validator(std::move(validator))
+{}
+
+std::optional<HttpResponse> BearerTokenStage::process(const HttpRequest &request,
+                                                      const ServiceContext &context)
+{
+    const QByteArray auth = request.header("Authorization");
+    QByteArrayView token;
+    if (auth.size() > 7 && QByteArrayView(auth).first(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
+        token = QByteArrayView(auth).sliced(7).trimmed();
+    if (!token.isEmpty() && (!m_validator || m_validator(token)))
+        return std::nullopt;
+    // Never log the token itself.
+    qCInfo(lcSandbox) << "rejected" << request.method << request.path
+                      << (auth.isEmpty() ? "without Authorization header" : "with an invalid bearer token");
+    HttpResponse r = errorResponse(
+        401, u"0x80072560"_s,
+        auth.isEmpty()
+            ? u"The user is not authenticated: the request has no Authorization header. Send "
+              u"'Authorization: Bearer <access token>'."_s
+            : u"The user is not authenticated: the bearer token is missing, invalid or expired."_s);
+    const QString resource = context.serviceRoot.left(context.serviceRoot.indexOf(u"/api/data/"_s) + 1);
+    r.headers.append(
+        {QByteArrayLiteral("WWW-Authenticate"),
+         QString(u"Bearer authorization_uri=https://login.microsoftonline.com/"_s +
+                 m_tenantId.toString(QUuid::WithoutBraces) + u"/oauth2/authorize, resource_id="_s + resource)
+             .toUtf8()});
+    return r;
+}
+
+SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QObject *parent)
+    : QObject(parent)
+    , m_store(definition)
+    , m_webApi(m_store)
+{
+    auto auth = std::make_unique<BearerTokenStage>(definition->organization().tenantId, nullptr);
+    m_auth = auth.get();
+    m_stages.push_back(std::move(auth));
+    m_http = new HttpServer([this](const HttpRequest &request) { return handle(request); }, this);
+}
+
+SandboxServer::~SandboxServer() = default;
+
+bool SandboxServer::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    if (m_http->listen(address, port))
+        return true;
+    *error = m_http->errorString();
+    return false;
+}
+
+QUrl SandboxServer::baseUrl() const
+{
+    QUrl url;
+    url.setScheme(u"http"_s);
+    url.setHost(m_http->serverAddress().toString());
+    url.setPort(m_http->serverPort());
+    return url;
+}
+
+void SandboxServer::setTokenValidator(BearerTokenStage::Validator validator)
+{
+    m_auth->setValidator(std::move(validator));
+}
+
+void SandboxServer::addStage(std::unique_ptr<RequestStage> stage)
+{
+    m_stages.push_back(std::move(stage));
+}
+
+HttpResponse SandboxServer::handle(const HttpRequest &request)
+{
+    static const QRegularExpression apiPath(u"^/api/data/(v\\d+\\.\\d+)(?:/(.*))?$"_s);
+    const auto m = apiPath.match(request.path);
+    QByteArray host = request.header("Host");
+    if (host.isEmpty())
+        host = request.localHost;
+    ServiceContext context;
+    const QString origin = u"http://"_s + QString::fromLatin1(host);
+    context.requestUrl = origin + request.path;
+    if (!m.hasMatch()) {
+        qCDebug(lcSandbox) << request.method << request.path << "-> 404 (outside /api/data)";
+        return errorResponse(
+            404, QString(),
+            u"No HTTP resource was found that matches the request URI '%1'. The Web API lives "
+            u"under /api/data/v9.2/."_s.arg(context.requestUrl));
+    }
+    context.serviceRoot = origin + u"/api/data/"_s + m.captured(1) + u'/';
+    for (const auto &stage : m_stages) {
+        if (auto response = stage->process(request, context))
+            return *response;
+    }
+    HttpResponse r = m_webApi.handle(request, context, m.capturedView(2));
+    qCDebug(lcSandbox) << request.method << request.path << "->" << r.status;
+    return r;
+}
+
+} // namespace d365::sandbox

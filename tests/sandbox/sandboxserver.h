@@ -1,0 +1,79 @@
+#pragma once
+
+// The sandbox: an HttpServer whose requests run through a pipeline of stages and end at the Web API.
+//
+//   HttpServer -> SandboxServer::handle -> [stage 1 -> stage 2 -> ...] -> WebApi -> RecordApi / MetadataApi
+//                                          (auth now; throttling and
+//                                           fault injection later)
+//
+// A stage may answer the request itself (a 401, a 429, a dropped connection) or let it pass. The org
+// (definition plus rows) lives in an OrgStore that knows nothing about HTTP.
+
+#include "httpserver.h"
+#include "odataresponse.h"
+#include "orgstore.h"
+#include "webapi.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace d365::sandbox {
+
+class RequestStage
+{
+public:
+    virtual ~RequestStage() = default;
+    // Returns a response to stop the request here, or nullopt to pass it on.
+    virtual std::optional<HttpResponse> process(const HttpRequest &request,
+                                                const ServiceContext &context) = 0;
+};
+
+// Every /api/data request needs "Authorization: Bearer <token>". Which tokens are valid is up to the
+// validator; the default accepts any non-empty token (the sign-in issue plugs in real token checks).
+class BearerTokenStage : public RequestStage
+{
+public:
+    using Validator = std::function<bool(QByteArrayView token)>;
+    BearerTokenStage(QUuid tenantId, Validator validator);
+    std::optional<HttpResponse> process(const HttpRequest &request, const ServiceContext &context) override;
+    void setValidator(Validator validator) { m_validator = std::move(validator); }
+
+private:
+    QUuid m_tenantId;
+    Validator m_validator;
+};
+
+class SandboxServer : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit SandboxServer(std::shared_ptr<const OrgDefinition> definition, QObject *parent = nullptr);
+    ~SandboxServer() override;
+
+    bool listen(const QHostAddress &address, quint16 port, QString *error);
+    QUrl baseUrl() const; // http://127.0.0.1:<port>
+
+    void setTokenValidator(BearerTokenStage::Validator validator);
+    // Stages run in the order added, after the bearer-token check and before the Web API.
+    void addStage(std::unique_ptr<RequestStage> stage);
+
+    OrgStore &store() { return m_store; }
+
+private:
+    HttpResponse handle(const HttpRequest &request);
+
+    OrgStore m_store;
+    WebApi m_webApi;
+    BearerTokenStage *m_auth = nullptr;
+    std::vector<std::unique_ptr<RequestStage>> m_stages;
+    HttpServer *m_http = nullptr;
+};
+
+} // namespace d365::sandbox

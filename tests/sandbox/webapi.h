@@ -1,0 +1,31 @@
+#pragma once
+
+// Routes a request under /api/data/v9.x/ to the handler for its first path segment: WhoAmI,
+// EntityDefinitions, GlobalOptionSetDefinitions, or an entity set of the org (names are case-sensitive, FACTS
+// §0). Anything else is "Resource not found for the segment" (FACTS §8).
+
+#include "httprequest.h"
+#include "metadataapi.h"
+#include "odataresponse.h"
+#include "orgstore.h"
+#include "recordapi.h"
+
+namespace d365::sandbox {
+
+class WebApi
+{
+public:
+    explicit WebApi(OrgStore &store);
+
+    // resourcePath: the decoded path after the service root, e.g. "contacts(…)" or "EntityDefinitions".
+    HttpResponse handle(const HttpRequest &request, const ServiceContext &context, QStringView resourcePath);
+
+private:
+    HttpResponse whoAmI(const HttpRequest &request, const ServiceContext &context);
+
+    OrgStore &m_store;
+    MetadataApi m_metadata;
+    RecordApi m_records;
+};
+
+} // namespace d365::sandbox

@@ -1,0 +1,333 @@
+#include "services/mapping/mapping.h"
+#include "services/warehouse/sqlitesource.h"
+
+#include <QFile>
+#include <QRegularExpression>
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+using namespace d365::services;
+using d365::ErrorCategory;
+
+namespace {
+
+const QString sampleDb = QStringLiteral(D365_SAMPLE_DB);
+const QString sampleQuery =
+    u"SELECT customer_id, first_name, last_name, email, phone, company, job_title, city, "
+    "lifetime_value, lead_source, signup_date FROM customers ORDER BY customer_id"_s;
+
+SourceSpec specFor(const QString &path, const QString &query)
+{
+    SourceSpec spec;
+    spec.type = u"sqlite"_s;
+    spec.path = path;
+    spec.query = query;
+    spec.keyColumn = u"id"_s;
+    return spec;
+}
+
+QString errorText(const d365::Result<void> &result)
+{
+    return result.ok() ? QString() : result.error().message;
+}
+
+} // namespace
+
+class TestSqliteSource : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void open_thenNext_streamsRowsInQueryOrderWithNulls();
+    void countRows_matchesQueryIncludingTrailingSemicolon();
+    void open_missingFile_namesPathAndCreatesNothing();
+    void open_badQuery_reportsSqliteMessage_data();
+    void open_badQuery_reportsSqliteMessage();
+    void open_isReadOnly_writeStatementsFail();
+    void create_unknownType_isConfigurationErrorNamingSqlite();
+    void create_sqlite_returnsWorkingSource();
+    void twoSources_onSameFile_haveIndependentConnections();
+    void source_onWorkerThread_readsAllRows();
+    void sampleWarehouse_has10000RowsWithinDataverseLimits();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_dbPath;
+};
+
+void TestSqliteSource::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_dbPath = m_dir.filePath(u"test.db"_s);
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"fixture"_s);
+        db.setDatabaseName(m_dbPath);
+        QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+        QSqlQuery q(db);
+        QVERIFY(q.exec(u"CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, score REAL, note TEXT)"_s));
+        // Inserted out of order: the ORDER BY of the source query, not the insert order, decides.
+        QVERIFY(q.exec(u"INSERT INTO people VALUES (3, 'Chloé', 7.25, NULL), (1, 'O''Brien', NULL, 'vip'), "
+                       "(2, NULL, 0, '')"_s));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"fixture"_s);
+}
+
+void TestSqliteSource::open_thenNext_streamsRowsInQueryOrderWithNulls()
+{
+    SqliteSource source(specFor(m_dbPath, u"SELECT id, name, score, note FROM people ORDER BY id"_s));
+    const auto opened = source.open();
+    QVERIFY2(opened.ok(), qPrintable(errorText(opened)));
+    QCOMPARE(source.columns(), (QStringList{u"id"_s, u"name"_s, u"score"_s, u"note"_s}));
+
+    SourceRow row;
+    QVERIFY(source.next(row));
+    QCOMPARE(row.index, 0);
+    QCOMPARE(row.values.size(), 4);
+    QCOMPARE(row.values.at(0).toLongLong(), 1);
+    QCOMPARE(row.values.at(1).toString(), u"O'Brien"_s);
+    QVERIFY(!row.values.at(2).isValid()); // SQL NULL → null, untyped QVariant
+    QCOMPARE(row.values.at(3).toString(), u"vip"_s);
+
+    QVERIFY(source.next(row));
+    QCOMPARE(row.index, 1);
+    QCOMPARE(row.values.at(0).toLongLong(), 2);
+    QVERIFY(!row.values.at(1).isValid());
+    QCOMPARE(row.values.at(2).toDouble(), 0.0);
+    QVERIFY(row.values.at(2).isValid());
+    QVERIFY(row.values.at(3).isValid()); // '' is not NULL
+    QCOMPARE(row.values.at(3).toString(), QString());
+
+    QVERIFY(source.next(row));
+    QCOMPARE(row.index, 2);
+    QCOMPARE(row.values.at(1).toString(), u"Chloé"_s);
+    QCOMPARE(row.values.at(2).toDouble(), 7.25);
+    QVERIFY(!row.values.at(3).isValid());
+
+    QVERIFY(!source.next(row));
+    QVERIFY(!source.lastError().has_value());
+    QVERIFY(!source.next(row)); // stays at the end
+}
+
+void TestSqliteSource::countRows_matchesQueryIncludingTrailingSemicolon()
+{
+    SqliteSource source(specFor(m_dbPath, u"SELECT id FROM people WHERE note IS NOT NULL ;  "_s));
+    QVERIFY(source.open().ok());
+    const auto count = source.countRows();
+    QVERIFY2(count.ok(), qPrintable(count.ok() ? QString() : count.error().message));
+    QCOMPARE(*count, 2);
+    // Counting does not disturb the stream.
+    SourceRow row;
+    int rows = 0;
+    while (source.next(row))
+        ++rows;
+    QCOMPARE(rows, 2);
+    QVERIFY(!source.lastError().has_value());
+}
+
+void TestSqliteSource::open_missingFile_namesPathAndCreatesNothing()
+{
+    const QString missing = m_dir.filePath(u"does-not-exist.db"_s);
+    SqliteSource source(specFor(missing, u"SELECT 1"_s));
+    const auto opened = source.open();
+    QVERIFY(!opened.ok());
+    QCOMPARE(opened.error().category, ErrorCategory::Source);
+    QVERIFY2(opened.error().message.contains(missing), qPrintable(opened.error().message));
+    QVERIFY2(opened.error().message.contains(u"source.path"_s), qPrintable(opened.error().message));
+    QVERIFY(!QFile::exists(missing));
+    SourceRow row;
+    QVERIFY(!source.next(row));
+}
+
+void TestSqliteSource::open_badQuery_reportsSqliteMessage_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("sqliteSays");
+
+    QTest::newRow("unknown table") << u"SELECT * FROM nope"_s << u"no such table: nope"_s;
+    QTest::newRow("unknown column") << u"SELECT missing_column FROM people"_s
+                                    << u"no such column: missing_column"_s;
+    QTest::newRow("syntax") << u"SELEC id FROM people"_s << u"syntax error"_s;
+}
+
+void TestSqliteSource::open_badQuery_reportsSqliteMessage()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, sqliteSays);
+
+    SqliteSource source(specFor(m_dbPath, query));
+    const auto opened = source.open();
+    QVERIFY(!opened.ok());
+    QCOMPARE(opened.error().category, ErrorCategory::Source);
+    QVERIFY2(opened.error().message.contains(sqliteSays), qPrintable(opened.error().message));
+    QVERIFY2(opened.error().message.contains(u"source.query"_s), qPrintable(opened.error().message));
+}
+
+void TestSqliteSource::open_isReadOnly_writeStatementsFail()
+{
+    // The parser refuses non-SELECT queries; the read-only connection is the second line of defence.
+    SqliteSource source(specFor(m_dbPath, u"DELETE FROM people"_s));
+    const auto opened = source.open();
+    QVERIFY(!opened.ok());
+    QVERIFY2(opened.error().message.contains(u"readonly"_s, Qt::CaseInsensitive),
+             qPrintable(opened.error().message));
+
+    SqliteSource check(specFor(m_dbPath, u"SELECT COUNT(*) FROM people"_s));
+    QVERIFY(check.open().ok());
+    SourceRow row;
+    QVERIFY(check.next(row));
+    QCOMPARE(row.values.at(0).toLongLong(), 3);
+}
+
+void TestSqliteSource::create_unknownType_isConfigurationErrorNamingSqlite()
+{
+    SourceSpec spec = specFor(m_dbPath, u"SELECT 1"_s);
+    spec.type = u"postgresql"_s;
+    const auto created = WarehouseSource::create(spec);
+    QVERIFY(!created.ok());
+    QCOMPARE(created.error().category, ErrorCategory::Configuration);
+    QVERIFY(created.error().message.contains(u"\"postgresql\""_s));
+    QVERIFY(created.error().message.contains(u"sqlite"_s));
+}
+
+void TestSqliteSource::create_sqlite_returnsWorkingSource()
+{
+    auto created = WarehouseSource::create(specFor(m_dbPath, u"SELECT name FROM people WHERE id = 3"_s));
+    QVERIFY(created.ok());
+    std::unique_ptr<WarehouseSource> source = std::move(created).value();
+    QVERIFY(source->open().ok());
+    SourceRow row;
+    QVERIFY(source->next(row));
+    QCOMPARE(row.values.at(0).toString(), u"Chloé"_s);
+}
+
+void TestSqliteSource::twoSources_onSameFile_haveIndependentConnections()
+{
+    QString firstConnection;
+    {
+        SqliteSource a(specFor(m_dbPath, u"SELECT id FROM people ORDER BY id"_s));
+        SqliteSource b(specFor(m_dbPath, u"SELECT id FROM people ORDER BY id DESC"_s));
+        QVERIFY(a.connectionName() != b.connectionName());
+        QVERIFY(a.open().ok());
+        QVERIFY(b.open().ok());
+        SourceRow rowA;
+        SourceRow rowB;
+        QVERIFY(a.next(rowA));
+        QVERIFY(b.next(rowB));
+        QCOMPARE(rowA.values.at(0).toInt(), 1);
+        QCOMPARE(rowB.values.at(0).toInt(), 3);
+        firstConnection = a.connectionName();
+        QVERIFY(QSqlDatabase::contains(firstConnection));
+    }
+    QVERIFY(!QSqlDatabase::contains(firstConnection)); // removed in the destructor
+}
+
+void TestSqliteSource::source_onWorkerThread_readsAllRows()
+{
+    qint64 rows = 0;
+    qint64 counted = -1;
+    QString failure;
+    QThread *worker = QThread::create([&] {
+        SqliteSource source(specFor(m_dbPath, u"SELECT id, name FROM people"_s));
+        const auto opened = source.open();
+        if (!opened.ok()) {
+            failure = opened.error().message;
+            return;
+        }
+        const auto count = source.countRows();
+        counted = count.ok() ? *count : -1;
+        SourceRow row;
+        while (source.next(row))
+            ++rows;
+    });
+    worker->start();
+    QVERIFY(worker->wait(10000));
+    delete worker;
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    QCOMPARE(counted, 3);
+    QCOMPARE(rows, 3);
+}
+
+void TestSqliteSource::sampleWarehouse_has10000RowsWithinDataverseLimits()
+{
+    QVERIFY2(QFile::exists(sampleDb),
+             qPrintable(u"missing "_s + sampleDb + u": build the sample_warehouse target"_s));
+    SqliteSource source(specFor(sampleDb, sampleQuery));
+    const auto opened = source.open();
+    QVERIFY2(opened.ok(), qPrintable(errorText(opened)));
+    QCOMPARE(source.columns(), (QStringList{u"customer_id"_s, u"first_name"_s, u"last_name"_s, u"email"_s,
+                                            u"phone"_s, u"company"_s, u"job_title"_s, u"city"_s,
+                                            u"lifetime_value"_s, u"lead_source"_s, u"signup_date"_s}));
+    QCOMPARE(*source.countRows(), 10000);
+
+    const QSet<QString> leadSources = {u"Web"_s,           u"Referral"_s, u"Trade Show"_s, u"Partner"_s,
+                                       u"Advertisement"_s, u"Webinar"_s,  u"Other"_s};
+    const QRegularExpression emailRe(u"^[a-z0-9.-]+@[a-z0-9.-]+\\.[a-z]+$"_s);
+    const QRegularExpression phoneRe(u"^\\+1 \\d{3}-555-01\\d{2}$"_s);
+    const QRegularExpression dateRe(u"^\\d{4}-\\d{2}-\\d{2}$"_s);
+    // Dataverse column limits of the sample mapping's targets (firstname, lastname, emailaddress1,
+    // telephone1, new_companyname, jobtitle, address1_city).
+    const QList<std::pair<int, int>> limits = {{1, 50},  {2, 50},  {3, 100}, {4, 50},
+                                               {5, 100}, {6, 100}, {7, 80}};
+
+    QSet<QString> emails;
+    qint64 expectedId = 1;
+    int nullPhones = 0;
+    int accented = 0;
+    int apostrophes = 0;
+    SourceRow row;
+    while (source.next(row)) {
+        const QVariantList &v = row.values;
+        const QString where = u"customer %1: "_s.arg(expectedId);
+        QCOMPARE(v.at(0).toLongLong(), expectedId);
+        QVERIFY2(!v.at(1).toString().isEmpty() && !v.at(2).toString().isEmpty(), qPrintable(where));
+        for (const auto &[column, limit] : limits)
+            QVERIFY2(v.at(column).toString().size() <= limit, qPrintable(where + v.at(column).toString()));
+
+        const QString email = v.at(3).toString();
+        QVERIFY2(emailRe.match(email).hasMatch(), qPrintable(where + email));
+        QVERIFY2(email.section(u'@', 0, 0).endsWith(QString::number(expectedId)), qPrintable(where + email));
+        emails.insert(email);
+
+        if (v.at(4).isValid())
+            QVERIFY2(phoneRe.match(v.at(4).toString()).hasMatch(), qPrintable(where + v.at(4).toString()));
+        else
+            ++nullPhones;
+
+        // Stored as REAL (or INTEGER when whole): it must read back as an amount with at most two decimals.
+        bool isNumber = false;
+        const double amount = v.at(8).toDouble(&isNumber);
+        QVERIFY2(isNumber && amount >= 0.0 && amount <= 25000.0, qPrintable(where + v.at(8).toString()));
+        const QString twoDecimals = QString::number(amount, 'f', 2);
+        QCOMPARE(twoDecimals.toDouble(), amount);
+
+        QVERIFY2(leadSources.contains(v.at(9).toString()), qPrintable(where + v.at(9).toString()));
+        const QString date = v.at(10).toString();
+        QVERIFY2(dateRe.match(date).hasMatch() && date >= "2015-01-01"_L1 && date <= "2025-12-31"_L1,
+                 qPrintable(where + date));
+        QVERIFY2(QDate::fromString(date, Qt::ISODate).isValid(), qPrintable(where + date));
+
+        const QString name = v.at(1).toString() + v.at(2).toString();
+        accented +=
+            std::any_of(name.cbegin(), name.cend(), [](QChar c) { return c.unicode() > 127; }) ? 1 : 0;
+        apostrophes += name.contains(u'\'') ? 1 : 0;
+        ++expectedId;
+    }
+    QVERIFY(!source.lastError().has_value());
+    QCOMPARE(expectedId - 1, 10000);
+    QCOMPARE(emails.size(), 10000);
+    // Plausible variety: some missing phones, international names with accents and apostrophes.
+    QVERIFY(nullPhones > 100 && nullPhones < 3000);
+    QVERIFY(accented > 500);
+    QVERIFY(apostrophes > 50);
+}
+
+QTEST_GUILESS_MAIN(TestSqliteSource)
+#include "tst_sqlitesource.moc"

@@ -1,0 +1,374 @@
+#include "ui/mainwindow.h"
+
+#include "models/runresultsmodel.h"
+#include "services/mapping/mappingfile.h"
+#include "services/settings/settings.h"
+#include "services/sync/synccontroller.h"
+#include "ui/mappingpanel.h"
+#include "ui/messagebanner.h"
+#include "ui/syncpanel.h"
+#include "ui/version.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLoggingCategory>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcMainWindow, "d365.ui.mainwindow")
+
+namespace d365::ui {
+
+using services::ConnectionProfile;
+using services::MappingFile;
+using services::SyncController;
+using services::SyncSummary;
+
+MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
+                       services::TokenProvider *tokenProvider, QWidget *parent)
+    : QMainWindow(parent)
+    , m_controller(controller)
+    , m_settings(settings)
+    , m_tokenProvider(tokenProvider)
+{
+    Q_ASSERT(controller && settings && tokenProvider);
+    setObjectName(u"mainWindow"_s);
+
+    m_banner = new MessageBanner(this);
+    m_mappingPanel = new MappingPanel(this);
+
+    auto *central = new QWidget(this);
+    central->setObjectName(u"centralWidget"_s);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->addWidget(createConnectionStrip());
+    centralLayout->addWidget(m_banner);
+    centralLayout->addWidget(m_mappingPanel, 1);
+    setCentralWidget(central);
+
+    m_syncPanel = new SyncPanel(this);
+    m_syncDock = new QDockWidget(tr("Sync"), this);
+    m_syncDock->setObjectName(u"syncDockWidget"_s); // saveState() needs a stable name
+    m_syncDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    m_syncDock->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::TopDockWidgetArea);
+    m_syncDock->setWidget(m_syncPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_syncDock);
+
+    createActions();
+
+    connect(m_syncPanel, &SyncPanel::syncRequested, this, &MainWindow::startSync);
+    connect(m_syncPanel, &SyncPanel::cancelRequested, this, &MainWindow::cancelSync);
+
+    // The controller relays its worker's signals queued, on this thread; the controller throttles progress,
+    // so every handler just sets values.
+    connect(m_controller, &SyncController::started, this, [this](qint64 total) {
+        if (m_running)
+            m_syncPanel->onStarted(total);
+    });
+    connect(m_controller, &SyncController::progress, this,
+            [this](qint64 done, qint64 total, const QString &stage) {
+                if (m_running)
+                    m_syncPanel->onProgress(done, total, stage);
+            });
+    connect(m_controller, &SyncController::rowOutcomes, m_syncPanel->runResultsModel(),
+            &models::RunResultsModel::appendOutcomes);
+    connect(m_controller, &SyncController::error, this,
+            [this](ErrorCategory, const QString &message) { onSyncError(message); });
+    connect(m_controller, &SyncController::finished, this, &MainWindow::onSyncFinished);
+
+    resize(1100, 760);
+    if (const QByteArray geometry = m_settings->mainWindowGeometry(); !geometry.isEmpty())
+        restoreGeometry(geometry);
+    if (const QByteArray state = m_settings->mainWindowState(); !state.isEmpty())
+        restoreState(state);
+    else
+        resizeDocks({m_syncDock}, {300}, Qt::Vertical); // first start: room for the mapping and the results
+
+    updateConnectionStrip();
+    updateSyncEnabled();
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
+    m_openAction = fileMenu->addAction(tr("&Open mapping…"), this, &MainWindow::openMappingDialog);
+    m_openAction->setObjectName(u"openMappingAction"_s);
+    m_openAction->setShortcut(QKeySequence::Open);
+    fileMenu->addSeparator();
+    QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
+    quitAction->setObjectName(u"quitAction"_s);
+    quitAction->setShortcut(QKeySequence::Quit);
+    quitAction->setMenuRole(QAction::QuitRole);
+
+    QMenu *syncMenu = menuBar()->addMenu(tr("&Sync"));
+    m_syncNowAction = syncMenu->addAction(tr("Sync &now"), this, &MainWindow::startSync);
+    m_syncNowAction->setObjectName(u"syncNowAction"_s);
+    m_syncNowAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_R), QKeySequence(Qt::Key_F5)});
+    m_cancelAction = syncMenu->addAction(tr("&Cancel sync"), this, &MainWindow::cancelSync);
+    m_cancelAction->setObjectName(u"cancelSyncAction"_s);
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    // Window-wide shortcuts: they must work whichever pane has the focus.
+    m_syncNowAction->setShortcutContext(Qt::WindowShortcut);
+    m_cancelAction->setShortcutContext(Qt::WindowShortcut);
+
+    QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
+    QAction *aboutAction = helpMenu->addAction(tr("&About D365 Sync"), this, &MainWindow::showAbout);
+    aboutAction->setObjectName(u"aboutAction"_s);
+    aboutAction->setMenuRole(QAction::AboutRole);
+}
+
+QWidget *MainWindow::createConnectionStrip()
+{
+    auto *strip = new QFrame(this);
+    strip->setObjectName(u"connectionStripFrame"_s);
+    strip->setFrameShape(QFrame::StyledPanel);
+
+    m_profileNameLabel = new QLabel(strip);
+    m_profileNameLabel->setObjectName(u"profileNameLabel"_s);
+    m_profileNameLabel->setTextFormat(Qt::PlainText);
+    m_orgUrlLabel = new QLabel(strip);
+    m_orgUrlLabel->setObjectName(u"orgUrlLabel"_s);
+    m_orgUrlLabel->setTextFormat(Qt::PlainText);
+    m_orgUrlLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_sandboxBadgeLabel = new QLabel(tr("Sandbox org"), strip);
+    m_sandboxBadgeLabel->setObjectName(u"sandboxBadgeLabel"_s);
+    m_sandboxBadgeLabel->setToolTip(tr("This profile points at the local d365sync-sandbox server, not a real "
+                                       "Dynamics 365 organization."));
+    m_sandboxBadgeLabel->setStyleSheet(
+        u"QLabel { background-color: #f0b429; color: #1f1f1f; border-radius: 3px;"
+        u" padding: 1px 6px; font-weight: bold; }"_s);
+
+    auto *layout = new QHBoxLayout(strip);
+    layout->setContentsMargins(8, 4, 8, 4);
+    layout->addWidget(m_profileNameLabel);
+    layout->addWidget(m_orgUrlLabel, 1);
+    layout->addWidget(m_sandboxBadgeLabel);
+    return strip;
+}
+
+bool MainWindow::loadMapping(const QString &path)
+{
+    const QString absolutePath = QFileInfo(path).absoluteFilePath();
+    const services::MappingLoadResult result = MappingFile::load(absolutePath);
+    if (!result.ok()) {
+        qCWarning(lcMainWindow).noquote()
+            << "mapping" << absolutePath << "has" << result.problems.size() << "problem(s)";
+        QString problems = result.problemsText();
+        if (problems.isEmpty())
+            problems = tr("The file could not be read as a mapping.");
+        m_bannerShowsProfileProblem = false;
+        m_banner->showError(
+            tr("The mapping file %1 could not be loaded. Fix these problems and open it again:\n%2")
+                .arg(QDir::toNativeSeparators(absolutePath), problems.trimmed()));
+        return false;
+    }
+
+    m_mapping = *result.mapping;
+    m_mappingPath = absolutePath;
+    m_settings->setLastMappingPath(absolutePath);
+    m_mappingPanel->setMapping(*m_mapping, absolutePath);
+    m_banner->hideMessage();
+    m_bannerShowsProfileProblem = false;
+    qCInfo(lcMainWindow).noquote() << "loaded mapping" << m_mapping->name << "from" << absolutePath;
+
+    resolveProfile();
+    updateTitle();
+    return true;
+}
+
+void MainWindow::setProfileOverride(const QString &name)
+{
+    m_profileOverride = name;
+    if (m_mapping)
+        resolveProfile();
+}
+
+QString MainWindow::wantedProfileName() const
+{
+    if (!m_profileOverride.isEmpty())
+        return m_profileOverride;
+    return m_mapping ? m_mapping->target.profile : QString();
+}
+
+void MainWindow::resolveProfile()
+{
+    m_profile.reset();
+    const QString name = wantedProfileName();
+    // A warning about the previous profile no longer applies once a profile resolves (e.g. after --profile).
+    if (m_bannerShowsProfileProblem) {
+        m_banner->hideMessage();
+        m_bannerShowsProfileProblem = false;
+    }
+    if (!name.isEmpty()) {
+        m_profile = m_settings->profile(name);
+        if (!m_profile) {
+            m_bannerShowsProfileProblem = true;
+            // Whole sentences per case: translators need them, not fragments.
+            const QString text =
+                m_profileOverride.isEmpty()
+                    ? tr("The connection profile \"%1\" named by this mapping does not exist. "
+                         "Create it with:\nd365sync-cli profile add %1 --url <org url>")
+                    : tr("The connection profile \"%1\" given with --profile does not exist. "
+                         "Create it with:\nd365sync-cli profile add %1 --url <org url>");
+            m_banner->showWarning(text.arg(name));
+        }
+    }
+    updateConnectionStrip();
+    updateSyncEnabled();
+}
+
+void MainWindow::updateConnectionStrip()
+{
+    const QString name = wantedProfileName();
+    if (m_profile) {
+        m_profileNameLabel->setText(tr("Profile: %1").arg(m_profile->name));
+        m_orgUrlLabel->setText(m_profile->orgUrl.toDisplayString());
+        m_sandboxBadgeLabel->setVisible(m_profile->isSandbox());
+    } else {
+        m_profileNameLabel->setText(name.isEmpty() ? tr("No connection profile")
+                                                   : tr("Profile: %1 (not found)").arg(name));
+        m_orgUrlLabel->clear();
+        m_sandboxBadgeLabel->setVisible(false);
+    }
+}
+
+void MainWindow::updateSyncEnabled()
+{
+    QString reason;
+    if (!m_mapping)
+        reason = tr("Open a mapping file first (File → Open mapping…).");
+    else if (!m_profile)
+        reason = tr("The mapping's connection profile does not exist; see the message at the top.");
+    const bool canSync = reason.isEmpty();
+    m_syncPanel->setCanSync(canSync, reason);
+    m_syncNowAction->setEnabled(canSync && !m_running);
+    m_cancelAction->setEnabled(m_running);
+    m_openAction->setEnabled(!m_running); // the running sync keeps using the mapping it started with
+}
+
+void MainWindow::updateTitle()
+{
+    setWindowTitle(m_mapping ? tr("D365 Sync — %1").arg(m_mapping->name) : tr("D365 Sync"));
+}
+
+void MainWindow::startSync()
+{
+    if (m_running)
+        return;
+    if (!m_mapping) {
+        m_bannerShowsProfileProblem = false;
+        m_banner->showInformation(tr("Open a mapping file first (File → Open mapping…, Ctrl+O)."));
+        return;
+    }
+    if (!m_profile) {
+        resolveProfile(); // the profile may have been created with the CLI since; otherwise this shows why
+        if (!m_profile)
+            return;
+    }
+
+    m_bannerShowsProfileProblem = false;
+    m_banner->hideMessage();
+    m_running = true;
+    m_runErrorShown = false;
+    m_syncPanel->runStarting();
+    updateSyncEnabled();
+    qCInfo(lcMainWindow).noquote() << "starting sync of" << m_mapping->name << "with profile"
+                                   << m_profile->name;
+
+    // finished() may already have arrived if the controller fails synchronously; m_running tells.
+    if (!m_controller->start(*m_mapping, *m_profile, m_tokenProvider) && m_running) {
+        SyncSummary summary;
+        summary.fatal =
+            Error::make(ErrorCategory::Internal,
+                        tr("The sync could not be started. If another sync is still running, wait "
+                           "for it to finish or cancel it."));
+        onSyncFinished(summary);
+    }
+}
+
+void MainWindow::cancelSync()
+{
+    if (!m_running)
+        return;
+    qCInfo(lcMainWindow) << "cancel requested";
+    m_controller->cancel();
+    m_syncPanel->onCancelling();
+    m_cancelAction->setEnabled(false);
+}
+
+void MainWindow::onSyncError(const QString &message)
+{
+    m_runErrorShown = true;
+    m_bannerShowsProfileProblem = false;
+    m_banner->showError(tr("The sync stopped: %1").arg(message));
+}
+
+void MainWindow::onSyncFinished(const SyncSummary &summary)
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    m_syncPanel->onFinished(summary);
+    if (summary.fatal && !m_runErrorShown)
+        onSyncError(summary.fatal->message);
+    updateSyncEnabled();
+}
+
+void MainWindow::openMappingDialog()
+{
+    const QString startDir =
+        m_mappingPath.isEmpty() ? QDir::homePath() : QFileInfo(m_mappingPath).absolutePath();
+    // open() rather than exec(): no nested event loop while the sync pane keeps updating.
+    auto *dialog =
+        new QFileDialog(this, tr("Open mapping"), startDir, tr("Mapping files (*.json);;All files (*)"));
+    dialog->setObjectName(u"openMappingFileDialog"_s);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    dialog->setAcceptMode(QFileDialog::AcceptOpen);
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &file) { loadMapping(file); });
+    dialog->open();
+}
+
+void MainWindow::showAbout()
+{
+    auto *box = new QMessageBox(this);
+    box->setObjectName(u"aboutMessageBox"_s);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowTitle(tr("About D365 Sync"));
+    box->setIconPixmap(windowIcon().pixmap(64, 64));
+    box->setText(tr("<h3>D365 Sync %1</h3>"
+                    "<p>Keeps Microsoft Dynamics 365 / Dataverse tables in sync with your data warehouse.</p>"
+                    "<p>Mapping files saved here run unchanged with <code>d365sync-cli</code>.</p>"
+                    "<p>Built with Qt %2.</p>")
+                     .arg(applicationVersion(), QString::fromLatin1(qVersion())));
+    box->setStandardButtons(QMessageBox::Close);
+    box->open();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_running) {
+        // Rows in flight finish; the controller's destructor (after this window) waits for its thread.
+        qCInfo(lcMainWindow) << "window closed during a sync: cancelling";
+        m_controller->cancel();
+    }
+    m_settings->setMainWindowGeometry(saveGeometry());
+    m_settings->setMainWindowState(saveState());
+    m_settings->sync();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace d365::ui

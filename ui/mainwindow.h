@@ -1,0 +1,102 @@
+#pragma once
+
+// The main window. It only presents: main.cpp hands it the SyncController, the Settings facade and the token
+// provider, and the window shows the loaded mapping, its connection profile and the last run.
+//
+//   loadMapping(path) → MappingFile::load → profile looked up in Settings (or the override) → Sync now
+//   enabled Sync now → controller->start(mapping, profile, tokenProvider)
+//            → started / progress / rowOutcomes / error / finished update the Sync pane (bottom dock)
+//
+// Layout: connection strip and message banner on top, the mapping panel in the centre (the mapping editor
+// will replace it), the Sync pane docked at the bottom; the left dock area is kept for the schema browser.
+// Recoverable problems (mapping problems, missing profile, a failed run) go to the banner, never to a modal
+// box.
+
+#include "services/dataverse/connectionprofile.h"
+#include "services/mapping/mapping.h"
+
+#include <QMainWindow>
+
+#include <optional>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+
+namespace d365::services {
+class Settings;
+class SyncController;
+class TokenProvider;
+struct SyncSummary;
+} // namespace d365::services
+
+namespace d365::ui {
+
+class MappingPanel;
+class MessageBanner;
+class SyncPanel;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    MainWindow(services::SyncController *controller, services::Settings *settings,
+               services::TokenProvider *tokenProvider, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads a mapping file; on problems shows them in the banner, keeps the previous mapping and returns
+    // false.
+    bool loadMapping(const QString &path);
+    // Use this connection profile instead of the one the mapping names (d365sync --profile).
+    void setProfileOverride(const QString &name);
+
+    const std::optional<services::Mapping> &mapping() const { return m_mapping; }
+    const std::optional<services::ConnectionProfile> &profile() const { return m_profile; }
+    MessageBanner *messageBanner() const { return m_banner; }
+    SyncPanel *syncPanel() const { return m_syncPanel; }
+
+public Q_SLOTS:
+    void startSync();
+    void cancelSync();
+    void openMappingDialog();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    QWidget *createConnectionStrip();
+    QString wantedProfileName() const;
+    void resolveProfile();
+    void updateConnectionStrip();
+    void updateSyncEnabled();
+    void updateTitle();
+    void onSyncError(const QString &message);
+    void onSyncFinished(const services::SyncSummary &summary);
+    void showAbout();
+
+    services::SyncController *m_controller;
+    services::Settings *m_settings;
+    services::TokenProvider *m_tokenProvider;
+
+    std::optional<services::Mapping> m_mapping;
+    QString m_mappingPath;
+    QString m_profileOverride;
+    std::optional<services::ConnectionProfile> m_profile;
+    bool m_running = false;
+    bool m_runErrorShown = false;
+    bool m_bannerShowsProfileProblem = false;
+
+    MessageBanner *m_banner = nullptr;
+    MappingPanel *m_mappingPanel = nullptr;
+    SyncPanel *m_syncPanel = nullptr;
+    QDockWidget *m_syncDock = nullptr;
+    QLabel *m_profileNameLabel = nullptr;
+    QLabel *m_orgUrlLabel = nullptr;
+    QLabel *m_sandboxBadgeLabel = nullptr;
+    QAction *m_openAction = nullptr;
+    QAction *m_syncNowAction = nullptr;
+    QAction *m_cancelAction = nullptr;
+};
+
+} // namespace d365::ui

@@ -1,0 +1,320 @@
+#include "ui/syncpanel.h"
+
+#include "models/runresultsmodel.h"
+
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLoggingCategory>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <climits>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcSyncPanel, "d365.ui.syncpanel")
+
+namespace d365::ui {
+
+using models::RunResultsModel;
+using services::SyncSummary;
+
+namespace {
+
+// The C locale omits group separators; "10000 rows" is much harder to read than "10,000 rows".
+QLocale readableLocale()
+{
+    QLocale locale;
+    locale.setNumberOptions(locale.numberOptions() & ~QLocale::OmitGroupSeparator);
+    return locale;
+}
+
+} // namespace
+
+SyncPanel::SyncPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_model(new RunResultsModel(this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_locale(readableLocale())
+{
+    setObjectName(u"syncPanelWidget"_s);
+
+    m_syncNowButton = new QPushButton(tr("Sync now"), this);
+    m_syncNowButton->setObjectName(u"syncNowButton"_s);
+    m_syncNowButton->setDefault(true);
+    connect(m_syncNowButton, &QPushButton::clicked, this, &SyncPanel::syncRequested);
+
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
+    m_cancelButton->setObjectName(u"cancelButton"_s);
+    m_cancelButton->setToolTip(tr("Stop the running sync (Esc). Rows already written stay written."));
+    connect(m_cancelButton, &QPushButton::clicked, this, &SyncPanel::cancelRequested);
+
+    m_progressBar = new QProgressBar(this);
+    m_progressBar->setObjectName(u"syncProgressBar"_s);
+    m_progressBar->setLocale(m_locale); // %v and %m with the same digit grouping as the status line
+    m_progressBar->setRange(0, 1);
+    m_progressBar->setValue(0);
+    m_progressBar->setFormat(tr("No run yet")); // "0 / 1 rows" before any run would be a made-up number
+    m_progressBar->setTextVisible(true);
+
+    m_statusLabel = new QLabel(tr("Ready."), this);
+    m_statusLabel->setObjectName(u"syncStatusLabel"_s);
+    m_statusLabel->setTextFormat(Qt::PlainText);
+    m_statusLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_statusLabel->setWordWrap(true); // a long status must wrap, not widen the window
+
+    m_failedRowsLabel = new QLabel(this);
+    m_failedRowsLabel->setObjectName(u"failedRowsLabel"_s);
+
+    m_filterEdit = new QLineEdit(this);
+    m_filterEdit->setObjectName(u"failedRowsFilterEdit"_s);
+    m_filterEdit->setPlaceholderText(tr("Filter failed rows (key, error code, message…)"));
+    m_filterEdit->setClearButtonEnabled(true);
+
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setFilterKeyColumn(-1); // match any column: people search by key, code or message alike
+    // Numeric columns sort as numbers, not as text.
+    m_proxy->setSortRole(Qt::UserRole);
+    connect(m_filterEdit, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+
+    m_failedRowsView = new QTableView(this);
+    m_failedRowsView->setObjectName(u"failedRowsView"_s);
+    m_failedRowsView->setModel(m_proxy);
+    m_failedRowsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_failedRowsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_failedRowsView->setAlternatingRowColors(true);
+    m_failedRowsView->setWordWrap(false);
+    m_failedRowsView->verticalHeader()->hide();
+    m_failedRowsView->verticalHeader()->setDefaultSectionSize(m_failedRowsView->fontMetrics().height() +
+                                                              8); // compact rows
+    // Fixed row heights and no resize-to-contents: both would measure every row of a large run.
+    m_failedRowsView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_failedRowsView->horizontalHeader()->setStretchLastSection(true);
+    m_failedRowsView->setColumnWidth(RunResultsModel::RowColumn, 70);
+    m_failedRowsView->setColumnWidth(RunResultsModel::KeyColumn, 140);
+    m_failedRowsView->setColumnWidth(RunResultsModel::StatusColumn, 80);
+    m_failedRowsView->setColumnWidth(RunResultsModel::HttpColumn, 60);
+    m_failedRowsView->setColumnWidth(RunResultsModel::ErrorCodeColumn, 110);
+    // No sort column until the user clicks a header: rows arrive in source order, and keeping a sort while
+    // batches stream in would re-sort on every batch.
+    m_failedRowsView->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    m_failedRowsView->setSortingEnabled(true);
+
+    m_copyAction = new QAction(tr("Copy"), this);
+    m_copyAction->setObjectName(u"copyFailedRowsAction"_s);
+    m_copyAction->setShortcut(QKeySequence::Copy);
+    m_copyAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_copyAction->setToolTip(tr("Copy the selected failed rows as tab-separated text (Ctrl+C)"));
+    m_copyAction->setEnabled(false);
+    connect(m_copyAction, &QAction::triggered, this, &SyncPanel::copySelectedRows);
+    m_failedRowsView->addAction(m_copyAction);
+    m_failedRowsView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(m_failedRowsView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { m_copyAction->setEnabled(m_failedRowsView->selectionModel()->hasSelection()); });
+
+    auto *copyButton = new QToolButton(this);
+    copyButton->setObjectName(u"copyFailedRowsButton"_s);
+    copyButton->setDefaultAction(m_copyAction);
+
+    connect(m_model, &RunResultsModel::countsChanged, this, [this] {
+        updateFailedRowsLabel();
+        if (m_running)
+            updateRunningStatus();
+    });
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(m_syncNowButton);
+    controls->addWidget(m_cancelButton);
+    controls->addWidget(m_progressBar, 1);
+
+    auto *failedHeader = new QHBoxLayout;
+    failedHeader->addWidget(m_failedRowsLabel);
+    failedHeader->addWidget(m_filterEdit, 1);
+    failedHeader->addWidget(copyButton);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(controls);
+    layout->addWidget(m_statusLabel);
+    layout->addLayout(failedHeader);
+    layout->addWidget(m_failedRowsView, 1);
+
+    updateFailedRowsLabel();
+    updateButtons();
+}
+
+void SyncPanel::setCanSync(bool canSync, const QString &reason)
+{
+    m_canSync = canSync;
+    m_syncNowButton->setToolTip(canSync ? tr("Run the mapping now (Ctrl+R)") : reason);
+    updateButtons();
+}
+
+void SyncPanel::runStarting()
+{
+    m_model->clear();
+    m_filterEdit->clear();
+    m_done = 0;
+    m_total = -1;
+    m_stage.clear();
+    m_cancelling = false;
+    setProgressRange(-1);
+    m_statusLabel->setText(tr("Starting…"));
+    setRunning(true);
+}
+
+void SyncPanel::onStarted(qint64 total)
+{
+    m_total = total;
+    setProgressRange(total);
+    m_progressBar->setValue(0);
+    updateRunningStatus();
+}
+
+void SyncPanel::onProgress(qint64 done, qint64 total, const QString &stage)
+{
+    if (total != m_total) {
+        m_total = total;
+        setProgressRange(total);
+    }
+    m_done = done;
+    m_stage = stage;
+    if (total >= 0)
+        m_progressBar->setValue(int(std::min<qint64>(done, m_progressBar->maximum())));
+    updateRunningStatus();
+}
+
+void SyncPanel::onCancelling()
+{
+    m_cancelling = true;
+    updateButtons();
+    updateRunningStatus();
+}
+
+void SyncPanel::onFinished(const SyncSummary &summary)
+{
+    // The bar ends on what was actually processed: full for a complete run, partial for a cancelled one.
+    const qint64 total = std::max(summary.total, summary.done());
+    if (total > 0) {
+        setProgressRange(total);
+        m_progressBar->setValue(int(std::min<qint64>(summary.done(), INT_MAX)));
+    } else {
+        // Nothing was read: an empty bar, never a busy indicator that keeps spinning after the run.
+        m_progressBar->setRange(0, 1);
+        const bool emptySource = !summary.fatal && !summary.cancelled;
+        m_progressBar->setValue(emptySource ? 1 : 0);
+        m_progressBar->setFormat(emptySource ? tr("0 rows") : tr("Stopped"));
+    }
+    m_statusLabel->setText(summaryText(summary, m_locale));
+    qCInfo(lcSyncPanel).noquote() << "run finished: done" << summary.done() << "of" << summary.total
+                                  << "failed" << summary.failed << "cancelled" << summary.cancelled << "in"
+                                  << summary.elapsedMs << "ms";
+    setRunning(false);
+}
+
+QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale)
+{
+    const auto n = [&locale](qint64 value) { return locale.toString(value); };
+    const QString seconds = locale.toString(summary.elapsedMs / 1000.0, 'f', 1);
+    const QString rate = locale.toString(qRound64(summary.rowsPerSecond()));
+
+    QString counts = tr("%1 created, %2 updated, %3 failed")
+                         .arg(n(summary.created), n(summary.updated), n(summary.failed));
+    if (summary.unchanged > 0)
+        counts += tr(", %1 unchanged").arg(n(summary.unchanged));
+    if (summary.skipped > 0)
+        counts += tr(", %1 skipped").arg(n(summary.skipped));
+
+    if (summary.fatal) {
+        // The reason itself is in the banner above; the status line stays short.
+        return tr("Stopped after %1 of %2 rows in %3 s — %4. See the message at the top of the window.")
+            .arg(n(summary.done() - summary.skipped), n(summary.total), seconds, counts);
+    }
+    if (summary.cancelled) {
+        return tr("Cancelled after %1 of %2 rows in %3 s — %4")
+            .arg(n(summary.done() - summary.skipped), n(summary.total), seconds, counts);
+    }
+    return tr("Synced %1 rows in %2 s — %3 (%4 rows/s)").arg(n(summary.done()), seconds, counts, rate);
+}
+
+void SyncPanel::setRunning(bool running)
+{
+    m_running = running;
+    if (!running)
+        m_cancelling = false;
+    updateButtons();
+}
+
+void SyncPanel::updateButtons()
+{
+    m_syncNowButton->setEnabled(m_canSync && !m_running);
+    m_cancelButton->setEnabled(m_running && !m_cancelling);
+}
+
+void SyncPanel::updateRunningStatus()
+{
+    if (!m_running)
+        return;
+    QString text;
+    if (m_cancelling) {
+        text = tr("Cancelling… rows already sent are finishing.");
+    } else if (m_total <= 0 && m_done == 0) {
+        // Before the rows are counted the worker reports its preparation steps with a total of 0.
+        text = m_stage.isEmpty() ? tr("Preparing…") : m_stage;
+    } else {
+        text = tr("Syncing… %1 of %2 rows — %3 created, %4 updated, %5 failed")
+                   .arg(m_locale.toString(m_done), m_locale.toString(m_total),
+                        m_locale.toString(m_model->created()), m_locale.toString(m_model->updated()),
+                        m_locale.toString(m_model->failed()));
+        if (!m_stage.isEmpty())
+            text += u" ("_s + m_stage + u')';
+    }
+    m_statusLabel->setText(text);
+}
+
+void SyncPanel::updateFailedRowsLabel()
+{
+    QString text = tr("Failed rows: %1").arg(m_locale.toString(m_model->failed()));
+    if (m_model->droppedFailures() > 0)
+        text += tr(" (showing the first %1)").arg(m_locale.toString(m_model->rowCount()));
+    m_failedRowsLabel->setText(text);
+}
+
+void SyncPanel::setProgressRange(qint64 total)
+{
+    // Unknown total (not counted yet): a busy indicator. QProgressBar counts in int; runs stay far below
+    // INT_MAX rows.
+    m_progressBar->setFormat(tr("%v / %m rows"));
+    if (total <= 0)
+        m_progressBar->setRange(0, 0);
+    else
+        m_progressBar->setRange(0, int(std::min<qint64>(total, INT_MAX)));
+}
+
+void SyncPanel::copySelectedRows()
+{
+    QModelIndexList selected = m_failedRowsView->selectionModel()->selectedRows();
+    if (selected.isEmpty())
+        return;
+    // Copy in the order the user sees (sorted / filtered), not in selection order.
+    std::sort(selected.begin(), selected.end(),
+              [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    QList<int> rows;
+    rows.reserve(selected.size());
+    for (const QModelIndex &index : std::as_const(selected))
+        rows.append(m_proxy->mapToSource(index).row());
+    QGuiApplication::clipboard()->setText(m_model->rowsAsText(rows));
+}
+
+} // namespace d365::ui

@@ -1,0 +1,10 @@
+#include "ui/version.h"
+
+namespace d365::ui {
+
+QString applicationVersion()
+{
+    return QStringLiteral(D365_VERSION);
+}
+
+} // namespace d365::ui
