@@ -58,7 +58,15 @@ DataverseClient::DataverseClient(const ConnectionProfile &profile, TokenProvider
 
 DataverseClient::~DataverseClient()
 {
-    abortAll();
+    // No callback may run while the client (and probably its owner) is being destroyed: detach the replies
+    // first, then abort them.
+    const auto replies = m_replies;
+    for (const auto &reply : replies) {
+        if (reply) {
+            disconnect(reply, nullptr, this, nullptr);
+            reply->abort();
+        }
+    }
 }
 
 ErrorContext DataverseClient::errorContext(const QString &entitySet) const

@@ -68,7 +68,12 @@ SyncWorker::SyncWorker(const Mapping &mapping, const ConnectionProfile &profile,
     , m_options(options)
 {}
 
-SyncWorker::~SyncWorker() = default;
+SyncWorker::~SyncWorker()
+{
+    // The clients go before QObject's destructor runs, so nothing can call back into a half-destroyed worker.
+    delete m_metadata;
+    delete m_client;
+}
 
 QStringList SyncWorker::checkMapping(const Mapping &mapping, const EntityMetadata &entity)
 {
