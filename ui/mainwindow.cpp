@@ -261,7 +261,8 @@ void MainWindow::updateSyncEnabled()
 
 void MainWindow::updateTitle()
 {
-    setWindowTitle(m_mapping ? tr("D365 Sync — %1").arg(m_mapping->name) : tr("D365 Sync"));
+    // QApplication::applicationDisplayName ("D365 Sync") is appended by Qt: "<mapping> — D365 Sync".
+    setWindowTitle(m_mapping ? m_mapping->name : QString());
 }
 
 void MainWindow::startSync()

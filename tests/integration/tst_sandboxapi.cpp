@@ -34,6 +34,7 @@ private Q_SLOTS:
     void connection_keepAliveAndPipelining_answerInOrder();
     void create_withChunkedBody_succeeds();
     void create_withOneMegabyteBody_storesItCompletely();
+    void deepInsert_childViolatesKey_writesNothing();
 
 private:
     HttpResult api(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -300,6 +301,28 @@ void tst_SandboxApi::create_withOneMegabyteBody_storesItCompletely()
             {{QByteArrayLiteral("Prefer"), QByteArrayLiteral("return=representation")}});
     QCOMPARE(r.status, 201);
     QCOMPARE(r.json()[u"query"].toString().size(), query.size());
+}
+
+void tst_SandboxApi::deepInsert_childViolatesKey_writesNothing()
+{
+    const QByteArray existing =
+        R"({"firstname":"Deep","lastname":"Existing","emailaddress1":"deep.key@example.com"})";
+    QCOMPARE(api("POST", u"contacts"_s, existing, {{"Content-Type", "application/json"}}).status, 204);
+
+    // The nested contact collides with the contact above on the emailaddress1 alternate key.
+    const QByteArray deep =
+        R"({"name":"Deep Insert Ltd","accountnumber":"DEEP-1",)"
+        R"("primarycontactid":{"lastname":"Clash","emailaddress1":"deep.key@example.com"}})";
+    const HttpResult created = api("POST", u"accounts"_s, deep, {{"Content-Type", "application/json"}});
+    QCOMPARE(created.status, 412);
+    QCOMPARE(created.json().object().value("error"_L1).toObject().value("code"_L1).toString(),
+             u"0x80060892"_s);
+
+    // All or nothing: neither the account nor the nested contact exists.
+    QCOMPARE(api("GET", u"accounts(accountnumber='DEEP-1')"_s).status, 404);
+    const HttpResult clash = api("GET", u"contacts?$select=lastname&$filter=lastname%20eq%20'Clash'"_s);
+    QCOMPARE(clash.status, 200);
+    QCOMPARE(clash.json().object().value("value"_L1).toArray().size(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_SandboxApi)

@@ -647,16 +647,30 @@ std::optional<HttpResponse> RecordApi::finishCreate(const TableDef &table, Prepa
     return keyViolation(table, *row);
 }
 
-void RecordApi::commitNested(PreparedWrite &write)
+std::optional<HttpResponse> RecordApi::buildNested(PreparedWrite &write,
+                                                   QList<std::pair<const TableDef *, Row>> *rows)
 {
     for (NestedCreate &n : write.nested) {
-        commitNested(*n.write);
+        if (auto err = buildNested(*n.write, rows))
+            return err;
         Row child;
-        // Validation already passed in prepare(); finishCreate only fills system columns here.
-        if (finishCreate(*n.table, *n.write, n.id, &child))
-            qCWarning(lcRecords) << "deep insert child of" << n.table->logicalName << "failed a late check";
-        m_store.insert(*n.table, std::move(child));
+        if (auto err = finishCreate(*n.table, *n.write, n.id, &child))
+            return err;
+        rows->append({n.table, std::move(child)});
     }
+    return std::nullopt;
+}
+
+std::optional<HttpResponse> RecordApi::commitNested(PreparedWrite &write)
+{
+    // Deep insert is all-or-nothing: every related row is built and checked (required columns, alternate
+    // keys) before any of them is stored; the caller stores the parent only when this succeeds.
+    QList<std::pair<const TableDef *, Row>> rows;
+    if (auto err = buildNested(write, &rows))
+        return err;
+    for (auto &[table, row] : rows)
+        m_store.insert(*table, std::move(row));
+    return std::nullopt;
 }
 
 // ---- read
@@ -996,7 +1010,8 @@ HttpResponse RecordApi::create(const HttpRequest &request, const ServiceContext 
     Row row;
     if (auto err = finishCreate(table, write, id, &row))
         return *err;
-    commitNested(write);
+    if (auto err = commitNested(write))
+        return *err;
     m_store.insert(table, row);
     qCDebug(lcRecords) << "created" << table.logicalName << id;
 
@@ -1071,7 +1086,8 @@ HttpResponse RecordApi::upsert(const HttpRequest &request, const ServiceContext 
         }
         if (auto err = keyViolation(table, row))
             return *err;
-        commitNested(write);
+        if (auto err = commitNested(write))
+            return *err;
         m_store.replace(table, row);
         id = row.id;
         status = 200;
@@ -1098,7 +1114,8 @@ HttpResponse RecordApi::upsert(const HttpRequest &request, const ServiceContext 
         Row row;
         if (auto err = finishCreate(table, write, id, &row))
             return *err;
-        commitNested(write);
+        if (auto err = commitNested(write))
+            return *err;
         m_store.insert(table, row);
         status = 201;
     }

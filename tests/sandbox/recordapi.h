@@ -68,7 +68,9 @@ private:
     std::optional<HttpResponse> finishCreate(const TableDef &table, PreparedWrite &write, const QUuid &id,
                                              Row *row);
     std::optional<HttpResponse> checkRequired(const TableDef &table, const Row &row);
-    void commitNested(PreparedWrite &write);
+    std::optional<HttpResponse> buildNested(PreparedWrite &write,
+                                            QList<std::pair<const TableDef *, Row>> *rows);
+    std::optional<HttpResponse> commitNested(PreparedWrite &write);
     void applyComputed(const TableDef &table, Row &row);
     std::optional<HttpResponse> keyViolation(const TableDef &table, const Row &row);
 

@@ -9,6 +9,8 @@
 using namespace Qt::StringLiterals;
 using namespace d365::services;
 
+Q_DECLARE_METATYPE(d365::services::AttributeMetadata)
+
 namespace {
 
 AttributeMetadata attribute(AttributeKind kind, const QString &name = u"col"_s)
@@ -238,6 +240,5 @@ void TestValueConverter::supports_lookupsNotYet()
     QVERIFY(!result.ok());
 }
 
-Q_DECLARE_METATYPE(d365::services::AttributeMetadata)
 QTEST_GUILESS_MAIN(TestValueConverter)
 #include "tst_valueconverter.moc"
