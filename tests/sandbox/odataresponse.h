@@ -8,6 +8,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QUuid>
 
 namespace d365::sandbox {
 
@@ -16,6 +17,7 @@ struct ServiceContext
 {
     QString serviceRoot; // "http://127.0.0.1:<port>/api/data/v9.2/"
     QString requestUrl;  // the full URL of the request, as used in "No HTTP resource was found ..." messages
+    QUuid callerId;      // systemuserid of the authenticated caller (set by BearerTokenStage)
 };
 
 HttpResponse jsonResponse(int status, const QJsonObject &body);

@@ -9,20 +9,26 @@ using namespace Qt::StringLiterals;
 
 namespace d365::sandbox {
 
-BearerTokenStage::BearerTokenStage(QUuid tenantId, Validator validator)
+BearerTokenStage::BearerTokenStage(QUuid tenantId, QUuid defaultUserId, Validator validator)
     : m_tenantId(tenantId)
+    , m_defaultUserId(defaultUserId)
     , m_validator(std::move(validator))
 {}
 
-std::optional<HttpResponse> BearerTokenStage::process(const HttpRequest &request,
-                                                      const ServiceContext &context)
+std::optional<HttpResponse> BearerTokenStage::process(const HttpRequest &request, ServiceContext &context)
 {
     const QByteArray auth = request.header("Authorization");
     QByteArrayView token;
     if (auth.size() > 7 && QByteArrayView(auth).first(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
         token = QByteArrayView(auth).sliced(7).trimmed();
-    if (!token.isEmpty() && (!m_validator || m_validator(token)))
-        return std::nullopt;
+    if (!token.isEmpty()) {
+        const std::optional<QUuid> caller =
+            m_validator ? m_validator(token) : std::optional<QUuid>(m_defaultUserId);
+        if (caller) {
+            context.callerId = *caller;
+            return std::nullopt;
+        }
+    }
     // Never log the token itself.
     qCInfo(lcSandbox) << "rejected" << request.method << request.path
                       << (auth.isEmpty() ? "without Authorization header" : "with an invalid bearer token");
@@ -46,7 +52,8 @@ SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QO
     , m_store(definition)
     , m_webApi(m_store)
 {
-    auto auth = std::make_unique<BearerTokenStage>(definition->organization().tenantId, nullptr);
+    auto auth = std::make_unique<BearerTokenStage>(definition->organization().tenantId,
+                                                   definition->organization().userId, nullptr);
     m_auth = auth.get();
     m_stages.push_back(std::move(auth));
     m_http = new HttpServer([this](const HttpRequest &request) { return handle(request); }, this);

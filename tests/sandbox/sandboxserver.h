@@ -29,23 +29,26 @@ class RequestStage
 {
 public:
     virtual ~RequestStage() = default;
-    // Returns a response to stop the request here, or nullopt to pass it on.
-    virtual std::optional<HttpResponse> process(const HttpRequest &request,
-                                                const ServiceContext &context) = 0;
+    // Returns a response to stop the request here, or nullopt to pass it on. A stage may enrich the context
+    // (the bearer-token stage sets the caller).
+    virtual std::optional<HttpResponse> process(const HttpRequest &request, ServiceContext &context) = 0;
 };
 
-// Every /api/data request needs "Authorization: Bearer <token>". Which tokens are valid is up to the
-// validator; the default accepts any non-empty token (the sign-in issue plugs in real token checks).
+// Every /api/data request needs "Authorization: Bearer <token>". Which tokens are valid, and which user
+// (systemuserid) a token stands for, is up to the validator; without one, any non-empty token is the org's
+// default user (the sign-in issue plugs in real token checks). The caller lands in ServiceContext::callerId.
 class BearerTokenStage : public RequestStage
 {
 public:
-    using Validator = std::function<bool(QByteArrayView token)>;
-    BearerTokenStage(QUuid tenantId, Validator validator);
-    std::optional<HttpResponse> process(const HttpRequest &request, const ServiceContext &context) override;
+    // The caller's systemuserid for a valid token, nullopt to reject it with 401.
+    using Validator = std::function<std::optional<QUuid>(QByteArrayView token)>;
+    BearerTokenStage(QUuid tenantId, QUuid defaultUserId, Validator validator);
+    std::optional<HttpResponse> process(const HttpRequest &request, ServiceContext &context) override;
     void setValidator(Validator validator) { m_validator = std::move(validator); }
 
 private:
     QUuid m_tenantId;
+    QUuid m_defaultUserId;
     Validator m_validator;
 };
 
