@@ -23,7 +23,7 @@ demo="$root/build/release/demo"
 mkdir -p "$demo"
 settings="$demo/settings.ini"
 
-"$bin/d365sync-sandbox" --port 0 >"$demo/sandbox.out" 2>"$demo/sandbox.log" &
+"$bin/d365sync-sandbox" --port 0 --accept-any-token >"$demo/sandbox.out" 2>"$demo/sandbox.log" &
 sandbox=$!
 trap 'kill "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true' EXIT
 

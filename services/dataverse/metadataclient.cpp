@@ -53,19 +53,19 @@ struct FacetRequest
 const QList<FacetRequest> &facetRequests()
 {
     static const QList<FacetRequest> requests = {
-        {u"StringAttributeMetadata"_s, u"$select=LogicalName,MaxLength"_s},
+        {u"StringAttributeMetadata"_s, u"$select=LogicalName,MaxLength,FormatName"_s},
         {u"MemoAttributeMetadata"_s, u"$select=LogicalName,MaxLength"_s},
-        {u"IntegerAttributeMetadata"_s, u"$select=LogicalName,MinValue,MaxValue"_s},
+        {u"IntegerAttributeMetadata"_s, u"$select=LogicalName,MinValue,MaxValue,Format"_s},
         {u"MoneyAttributeMetadata"_s, u"$select=LogicalName,Precision,MinValue,MaxValue"_s},
         {u"DecimalAttributeMetadata"_s, u"$select=LogicalName,Precision,MinValue,MaxValue"_s},
         {u"DoubleAttributeMetadata"_s, u"$select=LogicalName,Precision,MinValue,MaxValue"_s},
         {u"DateTimeAttributeMetadata"_s, u"$select=LogicalName,Format,DateTimeBehavior"_s},
         {u"PicklistAttributeMetadata"_s,
-         u"$select=LogicalName&$expand=OptionSet($select=Options),GlobalOptionSet($select=Options)"_s},
+         u"$select=LogicalName&$expand=OptionSet($select=Options),GlobalOptionSet($select=Options,Name)"_s},
         {u"StateAttributeMetadata"_s, u"$select=LogicalName&$expand=OptionSet($select=Options)"_s},
         {u"StatusAttributeMetadata"_s, u"$select=LogicalName&$expand=OptionSet($select=Options)"_s},
         {u"MultiSelectPicklistAttributeMetadata"_s,
-         u"$select=LogicalName&$expand=OptionSet($select=Options),GlobalOptionSet($select=Options)"_s},
+         u"$select=LogicalName&$expand=OptionSet($select=Options),GlobalOptionSet($select=Options,Name)"_s},
         {u"LookupAttributeMetadata"_s, u"$select=LogicalName,Targets"_s},
     };
     return requests;
@@ -106,7 +106,57 @@ AttributeMetadata MetadataClient::parseAttribute(const QJsonObject &object)
     attribute.validForUpdate = object.value("IsValidForUpdate"_L1).toBool();
     attribute.validForRead = object.value("IsValidForRead"_L1).toBool();
     attribute.attributeOf = object.value("AttributeOf"_L1).toString();
+    attribute.isCustom = object.value("IsCustomAttribute"_L1).toBool();
     return attribute;
+}
+
+EntitySummary MetadataClient::parseEntitySummary(const QJsonObject &object)
+{
+    EntitySummary summary;
+    summary.logicalName = object.value("LogicalName"_L1).toString();
+    summary.entitySetName = object.value("EntitySetName"_L1).toString();
+    summary.displayName = labelText(object.value("DisplayName"_L1));
+    if (summary.displayName.isEmpty()) {
+        // Unlabelled tables (intersect tables, some system tables) still need something to show.
+        summary.displayName = summary.logicalName;
+    }
+    summary.primaryIdAttribute = object.value("PrimaryIdAttribute"_L1).toString();
+    summary.primaryNameAttribute = object.value("PrimaryNameAttribute"_L1).toString();
+    summary.isCustom = object.value("IsCustomEntity"_L1).toBool();
+    summary.objectTypeCode = object.value("ObjectTypeCode"_L1).toInt();
+    return summary;
+}
+
+RelationshipMetadata MetadataClient::parseRelationship(const QJsonObject &object)
+{
+    return {object.value("SchemaName"_L1).toString(), object.value("ReferencingAttribute"_L1).toString(),
+            object.value("ReferencedEntity"_L1).toString(), object.value("ReferencedAttribute"_L1).toString(),
+            object.value("ReferencingEntityNavigationPropertyName"_L1).toString()};
+}
+
+void MetadataClient::fetchEntities(ListCallback callback)
+{
+    m_client->send(DataverseRequest::get(u"EntityDefinitions?$select=LogicalName,EntitySetName,DisplayName,"
+                                         u"PrimaryIdAttribute,PrimaryNameAttribute,IsCustomEntity,"
+                                         u"ObjectTypeCode"_s),
+                   this, [this, callback](const DataverseResponse &r) {
+                       if (!r.ok()) {
+                           callback(toUserError(*r.error, m_client->errorContext()));
+                           return;
+                       }
+                       QList<EntitySummary> list;
+                       for (const auto &entry : r.json().value("value"_L1).toArray()) {
+                           EntitySummary summary = parseEntitySummary(entry.toObject());
+                           // Tables without an entity set (a few internal ones) cannot be written.
+                           if (!summary.entitySetName.isEmpty()) {
+                               list.append(summary);
+                           }
+                       }
+                       std::sort(list.begin(), list.end(),
+                                 [](const auto &a, const auto &b) { return a.logicalName < b.logicalName; });
+                       qCDebug(lcMetadata) << "table list:" << list.size() << "tables";
+                       callback(list);
+                   });
 }
 
 QList<OptionMetadata> MetadataClient::parseOptions(const QJsonObject &attributeObject)
@@ -162,7 +212,7 @@ void MetadataClient::fetchEntity(const QString &entitySetName, EntityCallback ca
         return;
     }
     const QString path = u"EntityDefinitions?$select=LogicalName,EntitySetName,DisplayName,"
-                         u"PrimaryIdAttribute,PrimaryNameAttribute"
+                         u"PrimaryIdAttribute,PrimaryNameAttribute,IsCustomEntity,ObjectTypeCode"
                          "&$filter=EntitySetName%20eq%20'"_s +
                          entitySetName + u"'"_s;
     m_client->send(DataverseRequest::get(path), this,
@@ -176,13 +226,15 @@ void MetadataClient::fetchEntity(const QString &entitySetName, EntityCallback ca
                            reportNotFound(entitySetName, callback);
                            return;
                        }
-                       const QJsonObject object = value.first().toObject();
+                       const EntitySummary summary = parseEntitySummary(value.first().toObject());
                        EntityMetadata entity;
-                       entity.logicalName = object.value("LogicalName"_L1).toString();
-                       entity.entitySetName = object.value("EntitySetName"_L1).toString();
-                       entity.displayName = labelText(object.value("DisplayName"_L1));
-                       entity.primaryIdAttribute = object.value("PrimaryIdAttribute"_L1).toString();
-                       entity.primaryNameAttribute = object.value("PrimaryNameAttribute"_L1).toString();
+                       entity.logicalName = summary.logicalName;
+                       entity.entitySetName = summary.entitySetName;
+                       entity.displayName = summary.displayName;
+                       entity.primaryIdAttribute = summary.primaryIdAttribute;
+                       entity.primaryNameAttribute = summary.primaryNameAttribute;
+                       entity.isCustom = summary.isCustom;
+                       entity.objectTypeCode = summary.objectTypeCode;
                        fetchDetails(entity, callback);
                    });
 }
@@ -273,7 +325,13 @@ void MetadataClient::fetchDetails(EntityMetadata entity, EntityCallback callback
                 attribute.dateTimeBehavior = DateTimeBehavior::TimeZoneIndependent;
             }
             attribute.dateOnlyFormat = facet.value("Format"_L1).toString() == "DateOnly"_L1;
+            attribute.format = facet.value("FormatName"_L1).toObject().value("Value"_L1).toString();
+            if (attribute.format.isEmpty()) {
+                attribute.format = facet.value("Format"_L1).toString();
+            }
             attribute.options = parseOptions(facet);
+            attribute.optionSetName =
+                facet.value("GlobalOptionSet"_L1).toObject().value("Name"_L1).toString();
             for (const auto &target : facet.value("Targets"_L1).toArray()) {
                 attribute.targets.append(target.toString());
             }
@@ -348,6 +406,39 @@ void MetadataClient::fetchDetails(EntityMetadata entity, EntityCallback callback
             }
             complete();
         });
+
+    // Navigation property names of the lookups (FACTS §4).
+    ++state->outstanding;
+    m_client->send(DataverseRequest::get(base + u"/ManyToOneRelationships?$select=SchemaName,"
+                                                u"ReferencingAttribute,ReferencedEntity,ReferencedAttribute,"
+                                                u"ReferencingEntityNavigationPropertyName"_s),
+                   this, [state, complete, fail](const DataverseResponse &r) {
+                       if (r.ok()) {
+                           for (const auto &entry : r.json().value("value"_L1).toArray()) {
+                               state->entity.manyToOne.append(parseRelationship(entry.toObject()));
+                           }
+                       } else {
+                           fail(r);
+                       }
+                       complete();
+                   });
+
+    // Bulk messages (FACTS §7): CreateMultiple registered for the table. An org (or sandbox) that cannot
+    // answer leaves the flag unknown rather than failing the metadata.
+    ++state->outstanding;
+    m_client->send(DataverseRequest::get(u"sdkmessagefilters?$select=sdkmessagefilterid&$filter="
+                                         u"sdkmessageid/name%20eq%20'CreateMultiple'%20and%20"
+                                         u"primaryobjecttypecode%20eq%20'"_s +
+                                         entity.logicalName + u"'"_s),
+                   this, [state, complete](const DataverseResponse &r) {
+                       if (r.ok()) {
+                           state->entity.supportsBulkMessages =
+                               !r.json().value("value"_L1).toArray().isEmpty();
+                       } else {
+                           qCDebug(lcMetadata) << "bulk-message probe unavailable, status" << r.status;
+                       }
+                       complete();
+                   });
 }
 
 } // namespace d365::services

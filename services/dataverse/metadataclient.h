@@ -7,10 +7,14 @@
 //        (no match → the list of all entity set names → "Entity not found … did you mean contacts?")
 //     2. in parallel: …/Attributes (base properties), one cast request per typed facet
 //        (String/Memo MaxLength, Integer/Money/Decimal/Double ranges and precision, DateTime behaviour,
-//        Picklist/State/Status/MultiSelect options, Lookup targets) and …/Keys
+//        Picklist/State/Status/MultiSelect options, Lookup targets), …/Keys, …/ManyToOneRelationships
+//        (navigation property names) and the bulk-message probe (sdkmessagefilters; failure = unknown)
 //     3. callback(Result<EntityMetadata>) once, on the client's thread
 //
-// The schema issue adds a cache and the table list on top of this.
+//   fetchEntities() → EntityDefinitions?$select=<the few list columns> →
+//   callback(Result<QList<EntitySummary>>)
+//
+// MetadataService adds the per-org disk cache on top of this.
 
 #include "services/common/result.h"
 #include "services/dataverse/entitymetadata.h"
@@ -30,13 +34,17 @@ class MetadataClient : public QObject
     Q_OBJECT
 public:
     using EntityCallback = std::function<void(const Result<EntityMetadata> &)>;
+    using ListCallback = std::function<void(const Result<QList<EntitySummary>> &)>;
 
     explicit MetadataClient(DataverseClient *client, QObject *parent = nullptr);
 
     void fetchEntity(const QString &entitySetName, EntityCallback callback);
+    void fetchEntities(ListCallback callback);
 
     // Parsing helpers, public for tests.
     static QString labelText(const QJsonValue &label);
+    static EntitySummary parseEntitySummary(const QJsonObject &object);
+    static RelationshipMetadata parseRelationship(const QJsonObject &object);
     static AttributeMetadata parseAttribute(const QJsonObject &object);
     static QList<OptionMetadata> parseOptions(const QJsonObject &attributeObject);
     // Up to `max` candidates closest to `wanted` (case-insensitive edit distance), best first.

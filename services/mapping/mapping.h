@@ -4,6 +4,7 @@
 // (JSON, format version 1, schema in resources/mapping.schema.json) that the GUI exports and d365sync-cli runs
 // unchanged. A mapping file never holds a secret: the target names a connection profile, not a token.
 
+#include <QJsonValue>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -32,10 +33,39 @@ struct TargetSpec
     QStringList matchKey; // target columns of an alternate key (one or several) used to address rows
 };
 
+// What a null source value (SQL NULL, or empty text for a non-text column) does to the target column.
+enum class NullPolicy {
+    SendNull,       // "send-null" (default): the column is cleared
+    LeaveUnchanged, // "leave-unchanged": the column is left out of the request, Dataverse keeps its value
+};
+
+QString nullPolicyName(NullPolicy policy); // "send-null" | "leave-unchanged"
+std::optional<NullPolicy> nullPolicyFromName(const QString &name);
+
+// How a lookup column finds the record it points at: "<navigation property>@odata.bind": "/<set>(<key>)".
+struct LookupSpec
+{
+    QString table;       // target table logical name; empty → the lookup's only target (or tableColumn)
+    QString tableColumn; // source column naming the target table per row (polymorphic: account / contact)
+    QStringList key;     // alternate key columns of the target table; empty → the value is the record's GUID
+    QStringList sources; // source columns giving the key parts, in key order; empty → [field.source]
+
+    bool operator==(const LookupSpec &) const = default;
+};
+
 struct FieldMapping
 {
-    QString source; // warehouse column
+    QString source; // warehouse column (empty for a constant)
     QString target; // Dataverse column logical name
+    QJsonValue constant = QJsonValue(QJsonValue::Undefined); // written on every row instead of a source value
+    NullPolicy nullPolicy = NullPolicy::SendNull;
+    bool truncate = false;  // cut text longer than the column's max length instead of failing the row
+    QString sourceTimeZone; // IANA id for date-times without offset; empty → the mapping's
+    std::optional<LookupSpec> lookup;
+
+    bool hasConstant() const { return !constant.isUndefined(); }
+    // Every source column this field reads (source, lookup sources and table column).
+    QStringList sourceColumns() const;
 };
 
 struct Mapping
@@ -45,6 +75,7 @@ struct Mapping
     SourceSpec source;
     TargetSpec target;
     SyncMode mode = SyncMode::Upsert;
+    QString sourceTimeZone; // IANA id of warehouse date-times without offset; empty → UTC
     QList<FieldMapping> fields;
 
     // The source column mapped to a target column, or an empty string.

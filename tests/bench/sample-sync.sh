@@ -24,7 +24,7 @@ PY
 
 echo "run  rows/s  wall_s  client_cpu_us_per_row  client_peak_rss_MB"
 for run in $(seq 1 "$runs"); do
-  "$bin/d365sync-sandbox" --port 0 >"$work/sandbox.out" 2>"$work/sandbox.log" &
+  "$bin/d365sync-sandbox" --port 0 --accept-any-token >"$work/sandbox.out" 2>"$work/sandbox.log" &
   sandbox=$!
   for _ in $(seq 1 100); do grep -q '^listening' "$work/sandbox.out" && break; sleep 0.05; done
   url=$(sed -n '1s/^listening //p' "$work/sandbox.out")

@@ -37,6 +37,8 @@ bool SandboxProcess::start(QStringList extraArgs, int timeoutMs)
     m_stderr.clear();
     m_baseUrl.clear();
     QStringList args{u"--port"_s, u"0"_s};
+    if (m_acceptAnyToken)
+        args += u"--accept-any-token"_s;
     args += extraArgs;
     m_process.setArguments(args);
     m_process.start(QIODevice::ReadOnly);

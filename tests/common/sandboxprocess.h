@@ -31,8 +31,11 @@ public:
     SandboxProcess(const SandboxProcess &) = delete;
     SandboxProcess &operator=(const SandboxProcess &) = delete;
 
-    // Starts D365_SANDBOX_EXE with "--port 0" plus extraArgs; true once the first stdout line has arrived.
+    // Starts D365_SANDBOX_EXE with "--port 0" (plus "--accept-any-token" unless turned off below) plus
+    // extraArgs; true once the first stdout line has arrived.
     bool start(QStringList extraArgs = {}, int timeoutMs = 10000);
+    // Tests of real sign-in turn this off so only tokens from the sandbox identity provider work.
+    void setAcceptAnyToken(bool accept) { m_acceptAnyToken = accept; }
     void stop();
     bool isRunning() const;
 
@@ -44,6 +47,7 @@ private:
     QProcess m_process;
     QUrl m_baseUrl;
     QByteArray m_stderr;
+    bool m_acceptAnyToken = true;
 };
 
 using Headers = QList<QPair<QByteArray, QByteArray>>;

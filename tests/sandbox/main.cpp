@@ -41,7 +41,9 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(
         u"Local stand-in for the Microsoft Dataverse Web API (/api/data/v9.2/) for tests and demos.\n"
         u"Prints 'listening http://<host>:<port>' as the first line on stdout; logs go to stderr.\n"
-        u"Every /api/data request needs 'Authorization: Bearer <any non-empty token>'."_s);
+        u"Every /api/data request needs 'Authorization: Bearer <token>' with a token from the built-in "
+        u"identity\n"
+        u"provider (/{tenant}/oauth2/v2.0/token), or any token with --accept-any-token."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption portOption(u"port"_s, u"TCP port to listen on; 0 (default) picks a free port."_s,
@@ -57,7 +59,19 @@ int main(int argc, char **argv)
     const QCommandLineOption quietOption(u"quiet"_s, u"Log only warnings to stderr."_s);
     const QCommandLineOption verboseOption(u"verbose"_s,
                                            u"Also log every request and connection to stderr."_s);
-    parser.addOptions({portOption, hostOption, orgOption, quietOption, verboseOption});
+    const QCommandLineOption tokenLifetimeOption(
+        u"token-lifetime"_s, u"Lifetime of issued access tokens in seconds (default 3600)."_s, u"SECONDS"_s,
+        u"3600"_s);
+    const QCommandLineOption clientSecretOption(
+        u"client-secret"_s, u"Client secret of the built-in test app (default sandbox-client-secret)."_s,
+        u"SECRET"_s);
+    const QCommandLineOption acceptAnyTokenOption(
+        u"accept-any-token"_s,
+        u"Also accept any bearer token the identity provider did not issue (as the org's default user)."_s);
+    const QCommandLineOption signInUserOption(
+        u"sign-in-user"_s, u"Test user the authorize endpoint signs in without login_hint."_s, u"UPN"_s);
+    parser.addOptions({portOption, hostOption, orgOption, quietOption, verboseOption, tokenLifetimeOption,
+                       clientSecretOption, acceptAnyTokenOption, signInUserOption});
     parser.process(app);
 
     // Per-request debug lines only with --verbose (or QT_LOGGING_RULES): a busy sync run must not flood
@@ -89,6 +103,25 @@ int main(int argc, char **argv)
     }
 
     d365::sandbox::SandboxServer server(definition);
+    bool lifetimeOk = false;
+    const int tokenLifetime = parser.value(tokenLifetimeOption).toInt(&lifetimeOk);
+    if (!lifetimeOk || tokenLifetime < 1) {
+        std::fprintf(stderr,
+                     "d365sync-sandbox: --token-lifetime must be a positive number of seconds, got '%s'.\n",
+                     qPrintable(parser.value(tokenLifetimeOption)));
+        return 2;
+    }
+    server.identity().setTokenLifetime(tokenLifetime);
+    if (parser.isSet(clientSecretOption))
+        server.identity().setClientSecret(parser.value(clientSecretOption));
+    server.identity().setAcceptAnyToken(parser.isSet(acceptAnyTokenOption));
+    if (parser.isSet(signInUserOption) && !server.identity().setSignInUser(parser.value(signInUserOption))) {
+        std::fprintf(
+            stderr,
+            "d365sync-sandbox: --sign-in-user '%s' is not a test user (see tests/sandbox/README.md).\n",
+            qPrintable(parser.value(signInUserOption)));
+        return 2;
+    }
     if (!server.listen(host, quint16(port), &error)) {
         std::fprintf(stderr, "d365sync-sandbox: cannot listen on %s:%u: %s\n", qPrintable(host.toString()),
                      port, qPrintable(error));

@@ -324,6 +324,9 @@ std::optional<HttpResponse> matches(const QJsonObject &obj, const QList<FilterTe
 {
     *result = true;
     for (const FilterTerm &t : terms) {
+        if (t.op != FilterTerm::Op::Eq && t.op != FilterTerm::Op::Ne)
+            return badRequest(
+                u"The sandbox filters metadata with 'eq' and 'ne' only ('%1')."_s.arg(t.property));
         bool found = false;
         const QJsonValue v = valueAtPath(obj, t.property, &found);
         if (!found)

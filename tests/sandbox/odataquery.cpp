@@ -271,27 +271,47 @@ std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error)
         }
         clauses.append(filter.sliced(start));
     }
-    static const QRegularExpression comparison(u"^\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s+(eq|ne)\\s+(.+?)\\s*$"_s);
+    static const QRegularExpression comparison(
+        u"^\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s+(eq|ne|gt|ge|lt|le)\\s+(.+?)\\s*$"_s);
+    static const QRegularExpression function(
+        u"^\\s*(contains|startswith|endswith)\\(\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s*,\\s*(.+?)\\s*\\)\\s*$"_s);
     QList<FilterTerm> terms;
     for (QStringView clause : clauses) {
         clause = clause.trimmed();
         while (clause.startsWith(u'(') && clause.endsWith(u')'))
             clause = clause.sliced(1, clause.size() - 2).trimmed();
-        const auto m = comparison.match(clause.toString());
-        if (!m.hasMatch()) {
-            *error =
-                u"The sandbox supports $filter comparisons '<property> eq|ne <literal>' joined by 'and'; "
-                u"it cannot evaluate '%1'."_s.arg(clause);
-            return std::nullopt;
-        }
-        const auto lit = parseLiteral(m.capturedView(3));
-        if (!lit) {
-            *error = u"Syntax error: '%1' in $filter is not a valid literal."_s.arg(m.capturedView(3));
-            return std::nullopt;
-        }
         FilterTerm term;
-        term.property = m.captured(1);
-        term.negate = m.capturedView(2) == u"ne";
+        QString literalText;
+        if (const auto f = function.match(clause.toString()); f.hasMatch()) {
+            const QStringView name = f.capturedView(1);
+            term.op = name == u"contains"     ? FilterTerm::Op::Contains
+                      : name == u"startswith" ? FilterTerm::Op::StartsWith
+                                              : FilterTerm::Op::EndsWith;
+            term.property = f.captured(2);
+            literalText = f.captured(3);
+        } else if (const auto m = comparison.match(clause.toString()); m.hasMatch()) {
+            static const QStringList ops = {u"eq"_s, u"ne"_s, u"gt"_s, u"ge"_s, u"lt"_s, u"le"_s};
+            term.op = FilterTerm::Op(ops.indexOf(m.captured(2)));
+            term.negate = term.op == FilterTerm::Op::Ne;
+            term.property = m.captured(1);
+            literalText = m.captured(3);
+        } else {
+            *error = u"The sandbox supports $filter comparisons '<property> eq|ne|gt|ge|lt|le <literal>' and "
+                     u"contains/startswith/endswith(<property>,'<text>') joined by 'and'; it cannot evaluate "
+                     u"'%1'."_s.arg(clause);
+            return std::nullopt;
+        }
+        const auto lit = parseLiteral(literalText);
+        if (!lit) {
+            *error = u"Syntax error: '%1' in $filter is not a valid literal."_s.arg(literalText);
+            return std::nullopt;
+        }
+        if (term.op >= FilterTerm::Op::Contains && lit->kind != ODataLiteral::Kind::String) {
+            *error =
+                u"The second argument of a string function in $filter must be a quoted string, got '%1'."_s
+                    .arg(literalText);
+            return std::nullopt;
+        }
         term.value = *lit;
         terms.append(term);
     }

@@ -65,13 +65,15 @@ std::optional<QList<ExpandItem>> parseExpand(QStringView expand);
 
 struct FilterTerm
 {
+    enum class Op { Eq, Ne, Gt, Ge, Lt, Le, Contains, StartsWith, EndsWith };
     QString property;    // may be a path such as "RequiredLevel/Value"
-    bool negate = false; // ne instead of eq
+    bool negate = false; // ne instead of eq (kept for eq/ne-only callers; op is authoritative)
+    Op op = Op::Eq;
     ODataLiteral value;
 };
 
-// Conjunctions of comparisons: "a eq 'x' and (b ne 2)". Sets *error with a message naming the unsupported
-// part.
+// Conjunctions of comparisons and string functions: "a eq 'x' and (b gt 2) and endswith(c,'@x.com')". Sets
+// *error with a message naming the unsupported part.
 std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error);
 
 struct Preferences

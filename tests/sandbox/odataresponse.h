@@ -12,12 +12,22 @@
 
 namespace d365::sandbox {
 
+// What a request did, for the execution-cost model of the service-protection stage (servicelimits.h).
+// Handlers add to it; nested requests ($batch parts) add to the same one.
+struct RequestStats
+{
+    int recordOperations = 0; // single-row creates, updates, upserts, deletes, retrieves (also $batch parts)
+    int bulkTargets = 0;      // rows written by CreateMultiple/UpdateMultiple/UpsertMultiple
+    int rowsRead = 0;         // rows returned by collection queries
+};
+
 // What a handler needs to know about where it is served from.
 struct ServiceContext
 {
     QString serviceRoot; // "http://127.0.0.1:<port>/api/data/v9.2/"
     QString requestUrl;  // the full URL of the request, as used in "No HTTP resource was found ..." messages
     QUuid callerId;      // systemuserid of the authenticated caller (set by BearerTokenStage)
+    RequestStats *stats = nullptr; // where handlers count their work; may be null
 };
 
 HttpResponse jsonResponse(int status, const QJsonObject &body);

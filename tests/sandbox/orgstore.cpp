@@ -108,8 +108,47 @@ void OrgStore::index(const TableDef &table, TableStore &ts, const Row &row, bool
     }
 }
 
+void OrgStore::journal(const TableDef &table, const QUuid &id)
+{
+    if (m_transactionDepth == 0)
+        return;
+    const Row *existing = find(table, id);
+    m_journal.append({&table, id, existing ? std::optional<Row>(*existing) : std::nullopt});
+}
+
+qsizetype OrgStore::begin()
+{
+    ++m_transactionDepth;
+    return m_journal.size();
+}
+
+void OrgStore::commit(qsizetype savepoint)
+{
+    Q_UNUSED(savepoint);
+    if (--m_transactionDepth == 0)
+        m_journal.clear();
+}
+
+void OrgStore::rollback(qsizetype savepoint)
+{
+    // Undo newest first with journaling off, so the undo itself is not recorded.
+    const int depth = m_transactionDepth;
+    m_transactionDepth = 0;
+    while (m_journal.size() > savepoint) {
+        UndoEntry e = m_journal.takeLast();
+        if (e.before)
+            replace(*e.table, std::move(*e.before));
+        else
+            remove(*e.table, e.id);
+    }
+    m_transactionDepth = depth - 1;
+    if (m_transactionDepth == 0)
+        m_journal.clear();
+}
+
 void OrgStore::insert(const TableDef &table, Row row)
 {
+    journal(table, row.id);
     TableStore &ts = store(table);
     if (row.sequence == 0)
         row.sequence = nextSequence();
@@ -126,6 +165,7 @@ void OrgStore::replace(const TableDef &table, Row row)
         insert(table, std::move(row));
         return;
     }
+    journal(table, row.id);
     index(table, ts, *it, false);
     row.sequence = it->sequence;
     index(table, ts, row, true);
@@ -138,6 +178,7 @@ bool OrgStore::remove(const TableDef &table, const QUuid &id)
     const auto it = ts.rows.find(id);
     if (it == ts.rows.end())
         return false;
+    journal(table, id);
     index(table, ts, *it, false);
     ts.order.erase(it->sequence);
     ts.rows.erase(it);

@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QJsonValue>
+#include <QList>
 #include <QString>
 #include <QUuid>
 
@@ -50,6 +51,14 @@ public:
     void replace(const TableDef &table, Row row);
     bool remove(const TableDef &table, const QUuid &id);
 
+    // Transactions for $batch change sets and bulk messages (all-or-nothing, FACTS §6/§7): every write
+    // after begin() is journaled; rollback() undoes them newest first, commit() keeps them. Nested
+    // transactions are savepoints of the outer one. Row versions are not rolled back (gaps are fine, like
+    // SQL rowversion).
+    qsizetype begin();
+    void commit(qsizetype savepoint);
+    void rollback(qsizetype savepoint);
+
     // Rows in insertion order with sequence > afterSequence; the callback returns false to stop.
     template<typename F> void forEach(const TableDef &table, quint64 afterSequence, F &&callback) const
     {
@@ -83,8 +92,18 @@ private:
     const TableStore &store(const TableDef &table) const;
     void index(const TableDef &table, TableStore &ts, const Row &row, bool add);
 
+    struct UndoEntry
+    {
+        const TableDef *table;
+        QUuid id;
+        std::optional<Row> before; // nullopt: the row did not exist
+    };
+    void journal(const TableDef &table, const QUuid &id);
+
     std::shared_ptr<const OrgDefinition> m_definition;
     QHash<QString, TableStore> m_tables;
+    QList<UndoEntry> m_journal;
+    int m_transactionDepth = 0;
     qint64 m_version = 1000000;
     quint64 m_sequence = 0;
     int m_autoNumber = 1000;

@@ -114,6 +114,70 @@ QString formatNumber(double value, int decimals)
     return en.toString(value, 'f', decimals);
 }
 
+QString operatorKind(FilterTerm::Op op)
+{
+    static const QStringList names = {
+        u"Equal"_s,    u"NotEqual"_s,        u"GreaterThan"_s, u"GreaterThanOrEqual"_s,
+        u"LessThan"_s, u"LessThanOrEqual"_s, u"Contains"_s,    u"StartsWith"_s,
+        u"EndsWith"_s};
+    return names.value(int(op));
+}
+
+// One $filter term against a stored value. Strings compare case-insensitively, like the SQL collation
+// behind Dataverse; null equals only null and orders before nothing.
+bool matchesTerm(const QJsonValue &v, const FilterTerm &t)
+{
+    using Op = FilterTerm::Op;
+    const bool isNull = v.isNull() || v.isUndefined();
+    if (t.value.kind == ODataLiteral::Kind::Null) {
+        if (t.op == Op::Eq)
+            return isNull;
+        if (t.op == Op::Ne)
+            return !isNull;
+        return false;
+    }
+    if (isNull)
+        return t.op == Op::Ne;
+    int cmp = 0;
+    switch (t.value.kind) {
+    case ODataLiteral::Kind::Number:
+        cmp = v.toDouble() < t.value.number ? -1 : (v.toDouble() > t.value.number ? 1 : 0);
+        break;
+    case ODataLiteral::Kind::Boolean:
+        cmp = int(v.toBool()) - int(t.value.boolean);
+        break;
+    default: {
+        const QString text = v.isString() ? v.toString() : QString::number(v.toDouble(), 'g', 17);
+        switch (t.op) {
+        case Op::Contains:
+            return text.contains(t.value.text, Qt::CaseInsensitive);
+        case Op::StartsWith:
+            return text.startsWith(t.value.text, Qt::CaseInsensitive);
+        case Op::EndsWith:
+            return text.endsWith(t.value.text, Qt::CaseInsensitive);
+        default:
+            cmp = text.compare(t.value.text, Qt::CaseInsensitive);
+        }
+    }
+    }
+    switch (t.op) {
+    case Op::Eq:
+        return cmp == 0;
+    case Op::Ne:
+        return cmp != 0;
+    case Op::Gt:
+        return cmp > 0;
+    case Op::Ge:
+        return cmp >= 0;
+    case Op::Lt:
+        return cmp < 0;
+    case Op::Le:
+        return cmp <= 0;
+    default:
+        return false;
+    }
+}
+
 struct SkipToken
 {
     int page = 1;
@@ -144,6 +208,17 @@ HttpResponse RecordApi::handle(const HttpRequest &request, const ServiceContext 
                                const TableDef &table, const QList<PathSegment> &segments)
 {
     const PathSegment &set = segments.first();
+    if (segments.size() == 2 && !set.hasKey) {
+        static const QStringList bulkMessages = {u"Microsoft.Dynamics.CRM.CreateMultiple"_s,
+                                                 u"Microsoft.Dynamics.CRM.UpdateMultiple"_s,
+                                                 u"Microsoft.Dynamics.CRM.UpsertMultiple"_s};
+        const QString &name = segments.at(1).name;
+        if (bulkMessages.contains(name) && !segments.at(1).hasKey) {
+            if (request.method != "POST")
+                return noHttpResource(context); // actions answer only POST (like functions only GET)
+            return bulk(request, context, table, name.mid(23));
+        }
+    }
     if (segments.size() > 1) {
         const QString &name = segments.at(1).name;
         if (set.hasKey && (table.attribute(name) || table.relationshipByNavigation(name)))
@@ -154,6 +229,8 @@ HttpResponse RecordApi::handle(const HttpRequest &request, const ServiceContext 
         return resourceNotFound(name);
     }
     const QByteArray &m = request.method;
+    if (context.stats && (set.hasKey || m == "POST"))
+        ++context.stats->recordOperations;
     if (!set.hasKey) {
         if (m == "GET" || m == "HEAD")
             return list(request, context, table);
@@ -900,7 +977,11 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
                 return badRequest(
                     u"A binary operator with incompatible types was detected. Found operand types "
                     u"'%1' and the literal '%2' for operator kind '%3'."_s.arg(
-                        edmType(*a), t.value.toUrlForm(), t.negate ? u"NotEqual"_s : u"Equal"_s));
+                        edmType(*a), t.value.toUrlForm(), operatorKind(t.op)));
+            if (t.op >= FilterTerm::Op::Contains && a->kind != ValueKind::String &&
+                a->kind != ValueKind::MultiChoice)
+                return badRequest(u"The string function in $filter needs a string column; '%1' is %2."_s.arg(
+                    t.property, edmType(*a)));
             conditions.append({a, t});
         }
     }
@@ -935,19 +1016,7 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
     bool more = false;
     m_store.forEach(table, token.after, [&](const Row &row) {
         for (const Condition &c : conditions) {
-            const QJsonValue v = row.values.value(c.attribute->logicalName);
-            bool eq = false;
-            if (c.term.value.kind == ODataLiteral::Kind::Null)
-                eq = v.isNull() || v.isUndefined();
-            else if (v.isNull() || v.isUndefined())
-                eq = false;
-            else if (c.term.value.kind == ODataLiteral::Kind::Number)
-                eq = v.toDouble() == c.term.value.number;
-            else if (c.term.value.kind == ODataLiteral::Kind::Boolean)
-                eq = v.toBool() == c.term.value.boolean;
-            else // strings compare case-insensitively, like the SQL collation behind Dataverse
-                eq = v.toString().compare(c.term.value.text, Qt::CaseInsensitive) == 0;
-            if (eq == c.term.negate)
+            if (!matchesTerm(row.values.value(c.attribute->logicalName), c.term))
                 return true;
         }
         if (values.size() >= limit) {
@@ -959,6 +1028,8 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
         return true;
     });
 
+    if (context.stats)
+        context.stats->rowsRead += int(values.size());
     QJsonObject body;
     body.insert(u"@odata.context"_s,
                 QString(context.serviceRoot + u"$metadata#"_s + table.entitySetName +
@@ -1000,20 +1071,9 @@ HttpResponse RecordApi::create(const HttpRequest &request, const ServiceContext 
     QJsonObject body;
     if (auto err = parseBody(request, table, &body))
         return *err;
-    PreparedWrite write;
-    if (auto err = prepare(table, body, Mode::Create, context, &write))
+    QUuid id;
+    if (auto err = createRow(table, body, context, &id))
         return *err;
-    const QJsonValue pk = write.values.value(table.primaryIdAttribute);
-    const QUuid id = pk.isString() ? QUuid::fromString(pk.toString()) : QUuid::createUuid();
-    if (m_store.find(table, id))
-        return errorResponse(412, u"0x80040237"_s, u"A record with matching key values already exists."_s);
-    Row row;
-    if (auto err = finishCreate(table, write, id, &row))
-        return *err;
-    if (auto err = commitNested(write))
-        return *err;
-    m_store.insert(table, row);
-    qCDebug(lcRecords) << "created" << table.logicalName << id;
 
     const Preferences prefs = parsePrefer(request.header("Prefer"));
     if (prefs.returnRepresentation)
@@ -1024,6 +1084,27 @@ HttpResponse RecordApi::create(const HttpRequest &request, const ServiceContext 
                                                             id.toString(QUuid::WithoutBraces) + u')')
                                                                .toUtf8()});
     return r;
+}
+
+std::optional<HttpResponse> RecordApi::createRow(const TableDef &table, const QJsonObject &body,
+                                                 const ServiceContext &context, QUuid *createdId)
+{
+    PreparedWrite write;
+    if (auto err = prepare(table, body, Mode::Create, context, &write))
+        return err;
+    const QJsonValue pk = write.values.value(table.primaryIdAttribute);
+    const QUuid id = pk.isString() ? QUuid::fromString(pk.toString()) : QUuid::createUuid();
+    if (m_store.find(table, id))
+        return errorResponse(412, u"0x80040237"_s, u"A record with matching key values already exists."_s);
+    Row row;
+    if (auto err = finishCreate(table, write, id, &row))
+        return err;
+    if (auto err = commitNested(write))
+        return err;
+    m_store.insert(table, row);
+    qCDebug(lcRecords) << "created" << table.logicalName << id;
+    *createdId = id;
+    return std::nullopt;
 }
 
 HttpResponse RecordApi::upsert(const HttpRequest &request, const ServiceContext &context,
@@ -1052,13 +1133,28 @@ HttpResponse RecordApi::upsert(const HttpRequest &request, const ServiceContext 
     if (ifNoneMatch == "*" && key.found)
         return errorResponse(412, u"0x80040237"_s, u"A record with matching key values already exists."_s);
 
-    PreparedWrite write;
     const Preferences prefs = parsePrefer(request.header("Prefer"));
-    int status = 204;
     QUuid id;
+    bool created = false;
+    if (auto err = upsertRow(table, key, body, context, &id, &created))
+        return *err;
+    const int status = created ? 201 : 200;
+    if (prefs.returnRepresentation)
+        return representation(status, context, table, *m_store.find(table, id),
+                              request.queryValue(u"$select"), prefs);
+    HttpResponse r = emptyResponse(204);
+    r.headers.append({QByteArrayLiteral("OData-EntityId"), (context.serviceRoot + key.urlForm).toUtf8()});
+    return r;
+}
+
+std::optional<HttpResponse> RecordApi::upsertRow(const TableDef &table, const ResolvedKey &key,
+                                                 const QJsonObject &body, const ServiceContext &context,
+                                                 QUuid *id, bool *created)
+{
+    PreparedWrite write;
     if (key.found) {
         if (auto err = prepare(table, body, Mode::Update, context, &write))
-            return *err;
+            return err;
         if (!key.primary) {
             // FACTS §2: while addressing a row by its key, body values for the key columns are discarded.
             for (const auto &kv : std::as_const(key.values))
@@ -1085,17 +1181,17 @@ HttpResponse RecordApi::upsert(const HttpRequest &request, const ServiceContext 
                     u"cannot be set to null."_s.arg(a.logicalName, table.logicalName));
         }
         if (auto err = keyViolation(table, row))
-            return *err;
+            return err;
         if (auto err = commitNested(write))
-            return *err;
+            return err;
         m_store.replace(table, row);
-        id = row.id;
-        status = 200;
+        *id = row.id;
+        *created = false;
     } else {
         if (auto err = prepare(table, body, Mode::Create, context, &write))
-            return *err;
+            return err;
         if (key.primary) {
-            id = key.id;
+            *id = key.id;
         } else {
             // FACTS §2: for a new row, body values for the key columns win; absent ones come from the URL.
             for (const auto &kv : std::as_const(key.values)) {
@@ -1106,26 +1202,21 @@ HttpResponse RecordApi::upsert(const HttpRequest &request, const ServiceContext 
                     write.lookupTargets.insert(kv.first->logicalName, kv.first->targets.value(0));
             }
             const QJsonValue pk = write.values.value(table.primaryIdAttribute);
-            id = pk.isString() ? QUuid::fromString(pk.toString()) : QUuid::createUuid();
-            if (m_store.find(table, id))
+            *id = pk.isString() ? QUuid::fromString(pk.toString()) : QUuid::createUuid();
+            if (m_store.find(table, *id))
                 return errorResponse(412, u"0x80040237"_s,
                                      u"A record with matching key values already exists."_s);
         }
         Row row;
-        if (auto err = finishCreate(table, write, id, &row))
-            return *err;
+        if (auto err = finishCreate(table, write, *id, &row))
+            return err;
         if (auto err = commitNested(write))
-            return *err;
+            return err;
         m_store.insert(table, row);
-        status = 201;
+        *created = true;
     }
-    qCDebug(lcRecords) << (status == 201 ? "upsert created" : "upsert updated") << table.logicalName << id;
-    if (prefs.returnRepresentation)
-        return representation(status, context, table, *m_store.find(table, id),
-                              request.queryValue(u"$select"), prefs);
-    HttpResponse r = emptyResponse(204);
-    r.headers.append({QByteArrayLiteral("OData-EntityId"), (context.serviceRoot + key.urlForm).toUtf8()});
-    return r;
+    qCDebug(lcRecords) << (*created ? "upsert created" : "upsert updated") << table.logicalName << *id;
+    return std::nullopt;
 }
 
 HttpResponse RecordApi::remove(const HttpRequest &request, const TableDef &table, const QString &keyText)

@@ -81,6 +81,19 @@ private:
     HttpResponse upsert(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
                         const QString &keyText);
     HttpResponse remove(const HttpRequest &request, const TableDef &table, const QString &keyText);
+    // The body-level cores of create and upsert, shared with the bulk messages.
+    std::optional<HttpResponse> createRow(const TableDef &table, const QJsonObject &body,
+                                          const ServiceContext &context, QUuid *id);
+    std::optional<HttpResponse> upsertRow(const TableDef &table, const ResolvedKey &key,
+                                          const QJsonObject &body, const ServiceContext &context, QUuid *id,
+                                          bool *created);
+
+    // Bulk messages (bulkapi.cpp): POST <set>/Microsoft.Dynamics.CRM.CreateMultiple|UpdateMultiple|
+    // UpsertMultiple, one transaction each (FACTS §7).
+    HttpResponse bulk(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
+                      const QString &message);
+    std::optional<HttpResponse> bulkTargets(const HttpRequest &request, const TableDef &table,
+                                            const QString &message, QList<QJsonObject> *targets);
 
     // $select checked against the table; nullopt = OK.
     std::optional<HttpResponse> checkSelect(const TableDef &table, const QStringList &select);

@@ -51,9 +51,11 @@ SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QO
     : QObject(parent)
     , m_store(definition)
     , m_webApi(m_store)
+    , m_identity(std::make_unique<IdentityProvider>(*definition))
 {
-    auto auth = std::make_unique<BearerTokenStage>(definition->organization().tenantId,
-                                                   definition->organization().userId, nullptr);
+    auto auth = std::make_unique<BearerTokenStage>(
+        definition->organization().tenantId, definition->organization().userId,
+        [this](QByteArrayView token) { return m_identity->validate(token); });
     m_auth = auth.get();
     m_stages.push_back(std::move(auth));
     m_http = new HttpServer([this](const HttpRequest &request) { return handle(request); }, this);
@@ -98,6 +100,8 @@ HttpResponse SandboxServer::handle(const HttpRequest &request)
     ServiceContext context;
     const QString origin = u"http://"_s + QString::fromLatin1(host);
     context.requestUrl = origin + request.path;
+    if (!m.hasMatch() && IdentityProvider::handles(request.path))
+        return m_identity->handle(request);
     if (!m.hasMatch()) {
         qCDebug(lcSandbox) << request.method << request.path << "-> 404 (outside /api/data)";
         return errorResponse(

@@ -10,6 +10,7 @@
 // (definition plus rows) lives in an OrgStore that knows nothing about HTTP.
 
 #include "httpserver.h"
+#include "identityprovider.h"
 #include "odataresponse.h"
 #include "orgstore.h"
 #include "webapi.h"
@@ -68,12 +69,15 @@ public:
     void addStage(std::unique_ptr<RequestStage> stage);
 
     OrgStore &store() { return m_store; }
+    // The identity provider (/{tenant}/oauth2/v2.0/...); it is also the default token validator.
+    IdentityProvider &identity() { return *m_identity; }
 
 private:
     HttpResponse handle(const HttpRequest &request);
 
     OrgStore m_store;
     WebApi m_webApi;
+    std::unique_ptr<IdentityProvider> m_identity;
     BearerTokenStage *m_auth = nullptr;
     std::vector<std::unique_ptr<RequestStage>> m_stages;
     HttpServer *m_http = nullptr;

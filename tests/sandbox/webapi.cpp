@@ -12,6 +12,9 @@ WebApi::WebApi(OrgStore &store)
     : m_store(store)
     , m_metadata(store.definition())
     , m_records(store)
+    , m_batch(store, [this](const HttpRequest &request, const ServiceContext &context, QStringView path) {
+        return handle(request, context, path);
+    })
 {}
 
 HttpResponse WebApi::whoAmI(const HttpRequest &request, const ServiceContext &context)
@@ -43,6 +46,8 @@ HttpResponse WebApi::handle(const HttpRequest &request, const ServiceContext &co
     const PathSegment &first = segments->first();
     if (first.name == u"WhoAmI"_s && (!first.hasKey || first.keyText.isEmpty()) && segments->size() == 1)
         return whoAmI(request, context);
+    if (first.name == u"$batch"_s && !first.hasKey && segments->size() == 1)
+        return m_batch.handle(request, context);
     if (first.name == u"EntityDefinitions"_s)
         return m_metadata.entityDefinitions(request, context, *segments);
     if (first.name == u"GlobalOptionSetDefinitions"_s)

@@ -4,6 +4,7 @@
 // EntityDefinitions, GlobalOptionSetDefinitions, or an entity set of the org (names are case-sensitive, FACTS
 // §0). Anything else is "Resource not found for the segment" (FACTS §8).
 
+#include "batchapi.h"
 #include "httprequest.h"
 #include "metadataapi.h"
 #include "odataresponse.h"
@@ -26,6 +27,7 @@ private:
     OrgStore &m_store;
     MetadataApi m_metadata;
     RecordApi m_records;
+    BatchApi m_batch;
 };
 
 } // namespace d365::sandbox
