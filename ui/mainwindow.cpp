@@ -1,11 +1,14 @@
 #include "ui/mainwindow.h"
 
 #include "models/runresultsmodel.h"
+#include "services/auth/connectionsession.h"
 #include "services/mapping/mappingfile.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
+#include "ui/connectiondialog.h"
 #include "ui/mappingpanel.h"
 #include "ui/messagebanner.h"
+#include "ui/schemabrowser.h"
 #include "ui/syncpanel.h"
 #include "ui/version.h"
 
@@ -22,6 +25,7 @@
 #include <QLoggingCategory>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -63,6 +67,12 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     m_syncDock->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::TopDockWidgetArea);
     m_syncDock->setWidget(m_syncPanel);
     addDockWidget(Qt::BottomDockWidgetArea, m_syncDock);
+
+    m_schemaBrowser = new SchemaBrowser(this);
+    m_schemaDock = new QDockWidget(tr("Schema"), this);
+    m_schemaDock->setObjectName(u"schemaDockWidget"_s);
+    m_schemaDock->setWidget(m_schemaBrowser);
+    addDockWidget(Qt::LeftDockWidgetArea, m_schemaDock);
 
     createActions();
 
@@ -156,7 +166,58 @@ QWidget *MainWindow::createConnectionStrip()
     layout->addWidget(m_profileNameLabel);
     layout->addWidget(m_orgUrlLabel, 1);
     layout->addWidget(m_sandboxBadgeLabel);
+    m_connectionStatusLabel = new QLabel(strip);
+    m_connectionStatusLabel->setObjectName(u"connectionStatusLabel"_s);
+    m_connectionStatusLabel->setTextFormat(Qt::PlainText);
+    m_connectButton = new QPushButton(tr("Connect…"), strip);
+    m_connectButton->setObjectName(u"connectButton"_s);
+    m_disconnectButton = new QPushButton(tr("Disconnect"), strip);
+    m_disconnectButton->setObjectName(u"disconnectButton"_s);
+    layout->addWidget(m_connectionStatusLabel);
+    layout->addWidget(m_connectButton);
+    layout->addWidget(m_disconnectButton);
+    // Without a session (tests of the window alone) the strip shows the profile only.
+    m_connectionStatusLabel->setVisible(false);
+    m_connectButton->setVisible(false);
+    m_disconnectButton->setVisible(false);
+    connect(m_connectButton, &QPushButton::clicked, this, &MainWindow::openConnectionDialog);
+    connect(m_disconnectButton, &QPushButton::clicked, this, [this] {
+        if (m_session)
+            m_session->disconnect();
+    });
     return strip;
+}
+
+void MainWindow::setConnectionSession(services::ConnectionSession *session)
+{
+    m_session = session;
+    const auto refresh = [this] {
+        using State = services::ConnectionSession::State;
+        m_connectionStatusLabel->setText(m_session->statusText());
+        m_disconnectButton->setEnabled(m_session->state() == State::Connected ||
+                                       m_session->state() == State::ReconnectRequired);
+        m_connectButton->setText(m_session->state() == State::ReconnectRequired ? tr("Reconnect…")
+                                                                                : tr("Connect…"));
+    };
+    connect(m_session, &services::ConnectionSession::stateChanged, this, refresh);
+    m_connectionStatusLabel->setVisible(true);
+    m_connectButton->setVisible(true);
+    m_disconnectButton->setVisible(true);
+    refresh();
+    updateConnectionStrip();
+}
+
+void MainWindow::openConnectionDialog()
+{
+    if (!m_session)
+        return;
+    auto *dialog = new ConnectionDialog(m_settings, m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(u"connectionDialog"_s);
+    if (m_profile)
+        dialog->setProfile(*m_profile);
+    connect(dialog, &ConnectionDialog::profileSaved, this, [this] { resolveProfile(); });
+    dialog->open();
 }
 
 bool MainWindow::loadMapping(const QString &path)
@@ -228,10 +289,14 @@ void MainWindow::resolveProfile()
     }
     updateConnectionStrip();
     updateSyncEnabled();
+    Q_EMIT profileChanged(m_profile);
 }
 
 void MainWindow::updateConnectionStrip()
 {
+    // A newly resolved profile: pick up its stored sign-in (keychain) in the background.
+    if (m_session && m_profile && m_session->profileName() != m_profile->name)
+        m_session->restore(*m_profile);
     const QString name = wantedProfileName();
     if (m_profile) {
         m_profileNameLabel->setText(tr("Profile: %1").arg(m_profile->name));

@@ -22,8 +22,10 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QPushButton;
 
 namespace d365::services {
+class ConnectionSession;
 class Settings;
 class SyncController;
 class TokenProvider;
@@ -34,6 +36,7 @@ namespace d365::ui {
 
 class MappingPanel;
 class MessageBanner;
+class SchemaBrowser;
 class SyncPanel;
 
 class MainWindow : public QMainWindow
@@ -49,16 +52,25 @@ public:
     bool loadMapping(const QString &path);
     // Use this connection profile instead of the one the mapping names (d365sync --profile).
     void setProfileOverride(const QString &name);
+    // Sign-in state shown in the connection strip ("Connected to <host> as <user>", Connect…, Disconnect).
+    // The session is also the token provider main.cpp gives the window.
+    void setConnectionSession(services::ConnectionSession *session);
 
     const std::optional<services::Mapping> &mapping() const { return m_mapping; }
     const std::optional<services::ConnectionProfile> &profile() const { return m_profile; }
     MessageBanner *messageBanner() const { return m_banner; }
     SyncPanel *syncPanel() const { return m_syncPanel; }
+    SchemaBrowser *schemaBrowser() const { return m_schemaBrowser; }
+
+Q_SIGNALS:
+    // The profile the loaded mapping resolves to changed (main.cpp points the schema browser's loader at it).
+    void profileChanged(const std::optional<d365::services::ConnectionProfile> &profile);
 
 public Q_SLOTS:
     void startSync();
     void cancelSync();
     void openMappingDialog();
+    void openConnectionDialog();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -91,9 +103,15 @@ private:
     MappingPanel *m_mappingPanel = nullptr;
     SyncPanel *m_syncPanel = nullptr;
     QDockWidget *m_syncDock = nullptr;
+    SchemaBrowser *m_schemaBrowser = nullptr;
+    QDockWidget *m_schemaDock = nullptr;
     QLabel *m_profileNameLabel = nullptr;
     QLabel *m_orgUrlLabel = nullptr;
     QLabel *m_sandboxBadgeLabel = nullptr;
+    services::ConnectionSession *m_session = nullptr;
+    QLabel *m_connectionStatusLabel = nullptr;
+    QPushButton *m_connectButton = nullptr;
+    QPushButton *m_disconnectButton = nullptr;
     QAction *m_openAction = nullptr;
     QAction *m_syncNowAction = nullptr;
     QAction *m_cancelAction = nullptr;

@@ -1,12 +1,17 @@
 #include "clicommands.h"
 
+#include "authcommands.h"
 #include "services/auth/tokenprovider.h"
+#include "services/auth/tokenproviderfactory.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataclient.h"
 #include "services/mapping/mappingfile.h"
+#include "services/mapping/mappingvalidator.h"
 #include "services/settings/settings.h"
+#include "services/sync/lookupresolver.h"
 #include "services/sync/synccontroller.h"
 #include "services/sync/syncworker.h"
+#include "services/warehouse/warehousesource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -66,17 +71,22 @@ Commands:
   validate <mapping.json> [--profile NAME]
         Check a mapping file and check it against the target table's metadata.
   profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID]
+              [--authority-host URL]
   profile list
   profile show <name>
   profile remove <name>
+  auth login|status|logout|set-secret --profile NAME
+        Browser sign-in (prints the URL), who is signed in, forget the sign-in, store an application
+        user's client secret read from stdin.
 
 Global options:
   --settings FILE   keep settings in this INI file (default: the user's settings; env D365SYNC_SETTINGS)
   --verbose         debug logging on stderr (same as QT_LOGGING_RULES="d365.*.debug=true")
   -h, --help        this help;  --version  the version
 
-Sign-in: this version reads the access token from the environment variable D365SYNC_ACCESS_TOKEN; sandbox
-profiles need none.
+Sign-in for run/validate, first found: D365SYNC_CLIENT_SECRET or the keychain's client secret (application
+user), the keychain's browser sign-in (auth login), D365SYNC_ACCESS_TOKEN; sandbox profiles fall back to the
+sandbox's development token.
 
 Exit codes:
   0  every row was written            1  the run completed but some rows failed or were skipped
@@ -244,8 +254,17 @@ public:
     {
         m_signalPoll.start(100);
         m_clock.start();
-        m_tokenProvider = std::make_unique<EnvironmentTokenProvider>();
-        m_controller.start(m_run.mapping, m_run.profile, m_tokenProvider.get(), m_options);
+        TokenProviderFactory::create(m_run.profile, this, [this](Result<TokenSource> source) {
+            if (!source) {
+                err() << tr("Error: %1").arg(source.error().message) << "\n";
+                err().flush();
+                m_exitCode = exitCodeFor(source.error().category);
+                QCoreApplication::exit(m_exitCode);
+                return;
+            }
+            m_tokenProvider = source->provider;
+            m_controller.start(m_run.mapping, m_run.profile, m_tokenProvider.get(), m_options);
+        });
     }
 
     int exitCode() const { return m_exitCode; }
@@ -357,7 +376,7 @@ private:
     QString m_reportPath;
     bool m_interactive = false;
     SyncController m_controller;
-    std::unique_ptr<TokenProvider> m_tokenProvider;
+    std::shared_ptr<TokenProvider> m_tokenProvider;
     QList<RowOutcome> m_failed;
     std::optional<ErrorCategory> m_fatalCategory;
     QTimer m_signalPoll;
@@ -421,33 +440,56 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     if (!run) {
         return ConfigurationError;
     }
-    EnvironmentTokenProvider tokens;
-    DataverseClient client(run->profile, &tokens);
+    int signInExit = SignInError;
+    const auto tokens = resolveTokenSource(run->profile, &signInExit);
+    if (!tokens) {
+        return signInExit;
+    }
+    DataverseClient client(run->profile, tokens->provider.get());
     MetadataClient metadata(&client);
+    LookupResolver lookups(&metadata);
     int exitCode = ServiceError;
     metadata.fetchEntity(run->mapping.target.entitySet, [&](const Result<EntityMetadata> &entity) {
         if (!entity.ok()) {
             err() << tr("Error: %1").arg(entity.error().message) << "\n";
             exitCode = exitCodeFor(entity.error().category);
-        } else {
-            const QStringList problems = SyncWorker::checkMapping(run->mapping, entity.value());
-            if (problems.isEmpty()) {
-                out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5].")
-                             .arg(mappingPath)
-                             .arg(run->mapping.fields.size())
-                             .arg(entity->logicalName, run->profile.orgUrl.toString(),
-                                  run->mapping.target.matchKey.join(", "_L1))
-                      << "\n";
-                exitCode = Success;
-            } else {
-                err() << tr("%1 does not fit the table %2:").arg(mappingPath, entity->logicalName) << "\n";
-                for (const auto &problem : problems) {
-                    err() << "  " << problem << "\n";
-                }
-                exitCode = ConfigurationError;
-            }
+            QCoreApplication::exit(exitCode);
+            return;
         }
-        QCoreApplication::exit(exitCode);
+        // Every problem at once: the mapping against the table, then its lookups against their targets.
+        // The query's column names, when the warehouse opens (a failure to open is the run's problem to
+        // report).
+        SourceColumns sourceColumns;
+        if (auto source = WarehouseSource::create(run->mapping.source);
+            source.ok() && source.value()->open().ok()) {
+            sourceColumns.names = source.value()->columns();
+        }
+        QList<MappingProblem> found = MappingValidator::validate(run->mapping, entity.value(), sourceColumns);
+        lookups.resolve(
+            run->mapping, entity.value(), [&, found, entity](const ResolvedLookups &resolved) mutable {
+                found += resolved.problems;
+                if (resolved.error) {
+                    found.append({u"$.fields"_s, resolved.error->message});
+                }
+                const QStringList problems = MappingValidator::lines(found);
+                if (problems.isEmpty()) {
+                    out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5].")
+                                 .arg(mappingPath)
+                                 .arg(run->mapping.fields.size())
+                                 .arg(entity->logicalName, run->profile.orgUrl.toString(),
+                                      run->mapping.target.matchKey.join(", "_L1))
+                          << "\n";
+                    exitCode = Success;
+                } else {
+                    err() << tr("%1 does not fit the table %2:").arg(mappingPath, entity->logicalName)
+                          << "\n";
+                    for (const auto &problem : problems) {
+                        err() << "  " << problem << "\n";
+                    }
+                    exitCode = ConfigurationError;
+                }
+                QCoreApplication::exit(exitCode);
+            });
     });
     QCoreApplication::exec();
     return exitCode;
@@ -511,10 +553,13 @@ int commandProfile(const QStringList &arguments, Settings &settings)
                                               u"organizations"_s);
         const QCommandLineOption clientOption(u"client-id"_s, tr("Entra app registration client ID."),
                                               u"id"_s);
-        parser.addOptions({urlOption, sandboxOption, versionOption, tenantOption, clientOption});
+        const QCommandLineOption authorityOption(u"authority-host"_s,
+                                                 tr("Sign-in authority (sandbox profiles only)."), u"url"_s);
+        parser.addOptions(
+            {urlOption, sandboxOption, versionOption, tenantOption, clientOption, authorityOption});
         const QString synopsis =
             u"profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] "
-            "[--client-id ID]"_s;
+            "[--client-id ID] [--authority-host URL]"_s;
         if (!parse(parser, rest, 2, synopsis)) {
             return ConfigurationError;
         }
@@ -536,6 +581,7 @@ int commandProfile(const QStringList &arguments, Settings &settings)
         profile.kind = kind;
         profile.tenant = parser.value(tenantOption);
         profile.clientId = parser.value(clientOption);
+        profile.authorityHost = QUrl(parser.value(authorityOption));
         if (const auto saved = settings.saveProfile(profile); !saved.ok()) {
             err() << saved.error().message << "\n";
             return ConfigurationError;
@@ -573,6 +619,9 @@ int runCommand(const QStringList &arguments)
     }
     if (command == "profile"_L1) {
         return commandProfile(options.rest, *settings);
+    }
+    if (command == "auth"_L1) {
+        return commandAuth(options.rest, *settings);
     }
     err() << tr("Unknown command '%1'.").arg(command) << "\n\n" << QString::fromUtf8(Usage);
     return ConfigurationError;

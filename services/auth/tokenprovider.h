@@ -1,7 +1,7 @@
 #pragma once
 
-// Where the Dataverse client gets its bearer token. The sign-in issue adds the OAuth implementation
-// (browser sign-in, refresh tokens in the keychain, client credentials). Until then:
+// Where the Dataverse client gets its bearer token. The OAuth implementation (browser sign-in, refresh
+// tokens in the keychain, client credentials) is OAuthTokenProvider; TokenProviderFactory picks one. Besides:
 //  - EnvironmentTokenProvider reads D365SYNC_ACCESS_TOKEN (any org; e.g. a token from `az account
 //    get-access-token`);
 //  - for a Sandbox profile without that variable it uses a fixed development token, which the sandbox

@@ -21,11 +21,14 @@ struct ConnectionProfile
     enum class Kind { Dynamics, Sandbox };
 
     QString name;
-    QUrl orgUrl;                  // normalised: scheme + host [+ port], no trailing slash, no path
+    QUrl orgUrl; // normalised: scheme + host [+ port], no trailing slash, no path
     QString apiVersion = QStringLiteral("v9.2");
     Kind kind = Kind::Dynamics;
     QString tenant = QStringLiteral("organizations");
-    QString clientId;             // the user's Entra app registration (sign-in issue)
+    QString clientId; // the user's Entra app registration (sign-in issue)
+    // Sign-in authority, e.g. https://login.microsoftonline.com (the default when empty). Only Sandbox
+    // profiles may set it; an empty one on a Sandbox profile means the sandbox's own identity provider.
+    QUrl authorityHost;
 
     // https://org.crm.dynamics.com/api/data/v9.2/  (always ends with a slash)
     QUrl webApiBaseUrl() const;
@@ -40,7 +43,8 @@ struct ConnectionProfile
     static Result<QUrl> validateOrgUrl(const QString &text, Kind kind);
     // "v9.2" style: 'v' + major + '.' + minor. Empty input means the default v9.2.
     static Result<QString> validateApiVersion(const QString &text);
-    // Profile names are used as settings keys and in mapping files: letters, digits, '-', '_', '.', 1..64 chars.
+    // Profile names are used as settings keys and in mapping files: letters, digits, '-', '_', '.', 1..64
+    // chars.
     static Result<QString> validateName(const QString &text);
 };
 

@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
+#include <QMetaType>
 #include <QString>
 #include <QStringList>
 
@@ -147,3 +148,6 @@ QJsonObject entitySummaryToJson(const EntitySummary &summary);
 EntitySummary entitySummaryFromJson(const QJsonObject &object);
 
 } // namespace d365::services
+
+Q_DECLARE_METATYPE(d365::services::EntityMetadata)
+Q_DECLARE_METATYPE(d365::services::EntitySummary)

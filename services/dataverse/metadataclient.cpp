@@ -351,7 +351,8 @@ void MetadataClient::fetchDetails(EntityMetadata entity, EntityCallback callback
     ++state->outstanding;
     m_client->send(DataverseRequest::get(
                        base + u"/Attributes?$select=LogicalName,AttributeType,AttributeTypeName,DisplayName,"
-                              "RequiredLevel,IsValidForCreate,IsValidForUpdate,IsValidForRead,AttributeOf"_s),
+                              "RequiredLevel,IsValidForCreate,IsValidForUpdate,IsValidForRead,AttributeOf,"
+                              "IsCustomAttribute"_s),
                    this, [state, complete, fail](const DataverseResponse &r) {
                        if (r.ok()) {
                            for (const auto &entry : r.json().value("value"_L1).toArray()) {

@@ -29,6 +29,32 @@ std::optional<SyncMode> syncModeFromName(const QString &name)
     return std::nullopt;
 }
 
+QString nullPolicyName(NullPolicy policy)
+{
+    return policy == NullPolicy::LeaveUnchanged ? u"leave-unchanged"_s : u"send-null"_s;
+}
+
+std::optional<NullPolicy> nullPolicyFromName(const QString &name)
+{
+    if (name == "send-null"_L1)
+        return NullPolicy::SendNull;
+    if (name == "leave-unchanged"_L1)
+        return NullPolicy::LeaveUnchanged;
+    return std::nullopt;
+}
+
+QStringList FieldMapping::sourceColumns() const
+{
+    QStringList columns;
+    if (lookup && !lookup->sources.isEmpty())
+        columns = lookup->sources;
+    else if (!source.isEmpty())
+        columns.append(source);
+    if (lookup && !lookup->tableColumn.isEmpty())
+        columns.append(lookup->tableColumn);
+    return columns;
+}
+
 QString Mapping::sourceFor(const QString &targetColumn) const
 {
     for (const FieldMapping &field : fields) {

@@ -1,8 +1,8 @@
 #pragma once
 
 // The mapping: what to read from the warehouse and where to write it in Dataverse. Saved as a mapping file
-// (JSON, format version 1, schema in resources/mapping.schema.json) that the GUI exports and d365sync-cli runs
-// unchanged. A mapping file never holds a secret: the target names a connection profile, not a token.
+// (JSON, format version 1, schema in resources/mapping.schema.json) that the GUI exports and d365sync-cli
+// runs unchanged. A mapping file never holds a secret: the target names a connection profile, not a token.
 
 #include <QJsonValue>
 #include <QList>
@@ -15,21 +15,21 @@ namespace d365::services {
 
 enum class SyncMode { Upsert, Insert, Update };
 
-QString syncModeName(SyncMode mode);                       // "upsert" | "insert" | "update"
+QString syncModeName(SyncMode mode); // "upsert" | "insert" | "update"
 std::optional<SyncMode> syncModeFromName(const QString &name);
 
 struct SourceSpec
 {
     QString type = QStringLiteral("sqlite"); // only "sqlite" in format v1's first slice
-    QString path;                            // absolute after loading (relative paths resolve against the file)
-    QString query;                           // a SELECT; streamed forward-only
-    QString keyColumn;                       // the source column that identifies a row (reports, state)
+    QString path;      // absolute after loading (relative paths resolve against the file)
+    QString query;     // a SELECT; streamed forward-only
+    QString keyColumn; // the source column that identifies a row (reports, state)
 };
 
 struct TargetSpec
 {
-    QString profile;    // connection profile name
-    QString entitySet;  // plural entity set name, e.g. "contacts"
+    QString profile;      // connection profile name
+    QString entitySet;    // plural entity set name, e.g. "contacts"
     QStringList matchKey; // target columns of an alternate key (one or several) used to address rows
 };
 
@@ -47,7 +47,7 @@ struct LookupSpec
 {
     QString table;       // target table logical name; empty → the lookup's only target (or tableColumn)
     QString tableColumn; // source column naming the target table per row (polymorphic: account / contact)
-    QStringList key;     // alternate key columns of the target table; empty → the value is the record's GUID
+    QStringList key; // alternate key columns of the target table; empty → the value is the record's GUID
     QStringList sources; // source columns giving the key parts, in key order; empty → [field.source]
 
     bool operator==(const LookupSpec &) const = default;
@@ -55,13 +55,13 @@ struct LookupSpec
 
 struct FieldMapping
 {
-    QString source; // warehouse column (empty for a constant)
-    QString target; // Dataverse column logical name
+    QString source;                                          // warehouse column (empty for a constant)
+    QString target;                                          // Dataverse column logical name
     QJsonValue constant = QJsonValue(QJsonValue::Undefined); // written on every row instead of a source value
     NullPolicy nullPolicy = NullPolicy::SendNull;
-    bool truncate = false;  // cut text longer than the column's max length instead of failing the row
-    QString sourceTimeZone; // IANA id for date-times without offset; empty → the mapping's
-    std::optional<LookupSpec> lookup;
+    bool truncate = false;       // cut text longer than the column's max length instead of failing the row
+    QString sourceTimeZone = {}; // IANA id for date-times without offset; empty → the mapping's
+    std::optional<LookupSpec> lookup = std::nullopt;
 
     bool hasConstant() const { return !constant.isUndefined(); }
     // Every source column this field reads (source, lookup sources and table column).

@@ -15,6 +15,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QSet>
+#include <QTimeZone>
 
 #include <algorithm>
 #include <cmath>
@@ -37,12 +38,14 @@ struct Text
     Q_DECLARE_TR_FUNCTIONS(MappingFile)
 };
 
-const QStringList rootMembers = {u"$schema"_s, u"version"_s, u"name"_s,  u"source"_s,
-                                 u"target"_s,  u"mode"_s,    u"fields"_s};
+const QStringList rootMembers = {u"$schema"_s, u"version"_s, u"name"_s,           u"source"_s,
+                                 u"target"_s,  u"mode"_s,    u"sourceTimeZone"_s, u"fields"_s};
 const QStringList rootRequired = {u"version"_s, u"source"_s, u"target"_s, u"fields"_s};
 const QStringList sourceMembers = {u"type"_s, u"path"_s, u"query"_s, u"keyColumn"_s};
 const QStringList targetMembers = {u"profile"_s, u"entitySet"_s, u"matchKey"_s};
-const QStringList fieldMembers = {u"source"_s, u"target"_s};
+const QStringList fieldMembers = {u"source"_s,   u"target"_s,         u"constant"_s, u"nullPolicy"_s,
+                                  u"truncate"_s, u"sourceTimeZone"_s, u"lookup"_s};
+const QStringList lookupMembers = {u"table"_s, u"tableColumn"_s, u"key"_s, u"sources"_s};
 
 // What to write when a required member is missing.
 QString exampleFor(const QString &member)
@@ -353,6 +356,8 @@ private:
         }
         if (root.contains("mode"_L1))
             parseMode(root.value("mode"_L1), mapping);
+        if (root.contains("sourceTimeZone"_L1))
+            mapping.sourceTimeZone = parseTimeZone(root.value("sourceTimeZone"_L1), u"$.sourceTimeZone"_s);
 
         if (root.contains("source"_L1)) {
             if (const auto object = objectAt(root.value("source"_L1), u"$.source"_s))
@@ -371,7 +376,9 @@ private:
         if (!mapping.fields.isEmpty()) {
             for (qsizetype i = 0; i < mapping.target.matchKey.size(); ++i) {
                 const QString &column = mapping.target.matchKey.at(i);
-                if (mapping.sourceFor(column).isEmpty()) {
+                const bool mapped = std::any_of(mapping.fields.cbegin(), mapping.fields.cend(),
+                                                [&](const FieldMapping &f) { return f.target == column; });
+                if (!mapped) {
                     add(indexPath(u"$.target.matchKey"_s, i),
                         Text::tr(
                             "The match key column \"%1\" is not the target of any field. Add a field that "
@@ -465,6 +472,91 @@ private:
                 Text::tr("The required member \"%1\" is missing. Add it, for example: %2.")
                     .arg(member, example));
         }
+    }
+
+    QString parseTimeZone(const QJsonValue &value, const QString &path)
+    {
+        if (!value.isString()) {
+            wrongType(path, value, Text::tr("a string (an IANA time zone such as \"Europe/Berlin\")"));
+            return {};
+        }
+        const QString id = value.toString();
+        if (!QTimeZone(id.toUtf8()).isValid()) {
+            add(path, Text::tr("\"%1\" is not a known time zone. Use an IANA name such as \"Europe/Berlin\", "
+                               "\"America/New_York\" or \"UTC\".")
+                          .arg(id));
+            return {};
+        }
+        return id;
+    }
+
+    std::optional<QStringList> stringList(const QJsonObject &object, const QString &path, const QString &key)
+    {
+        const QJsonValue value = object.value(key);
+        const QString childPath = memberPath(path, key);
+        if (!value.isArray() || value.toArray().isEmpty()) {
+            add(childPath,
+                Text::tr("This must be a non-empty array of column names, e.g. [\"accountnumber\"], "
+                         "not %1.")
+                    .arg(value.isArray() ? Text::tr("an empty array") : jsonTypeName(value)));
+            return std::nullopt;
+        }
+        QStringList list;
+        const QJsonArray array = value.toArray();
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            if (!array.at(i).isString() || array.at(i).toString().trimmed().isEmpty()) {
+                add(indexPath(childPath, i), Text::tr("Each entry must be a column name, not %1.")
+                                                 .arg(array.at(i).isString() ? Text::tr("an empty string")
+                                                                             : jsonTypeName(array.at(i))));
+                return std::nullopt;
+            }
+            list.append(array.at(i).toString());
+        }
+        return list;
+    }
+
+    std::optional<LookupSpec> parseLookup(const QJsonValue &value, const QString &path)
+    {
+        const auto object = objectAt(value, path);
+        if (!object)
+            return std::nullopt;
+        checkMembers(*object, path, lookupMembers, {});
+        LookupSpec lookup;
+        const int problemsBefore = int(m_problems.size());
+        if (const auto table = nonEmptyString(*object, path, u"table"_s,
+                                              Text::tr("The table is empty; give the target table's logical "
+                                                       "name, e.g. \"account\", or leave the member out.")))
+            lookup.table = *table;
+        if (const auto column =
+                nonEmptyString(*object, path, u"tableColumn"_s,
+                               Text::tr("The table column is empty; name the query column that holds the "
+                                        "target table's logical name per row, or leave the member out.")))
+            lookup.tableColumn = *column;
+        if (!lookup.table.isEmpty() && !lookup.tableColumn.isEmpty()) {
+            add(path + u".tableColumn"_s,
+                Text::tr("Give either \"table\" (one target table for every row) or \"tableColumn\" (the "
+                         "target table read per row), not both."));
+        }
+        if (object->contains("key"_L1)) {
+            if (const auto key = stringList(*object, path, u"key"_s))
+                lookup.key = *key;
+        }
+        if (object->contains("sources"_L1)) {
+            if (const auto sources = stringList(*object, path, u"sources"_s)) {
+                lookup.sources = *sources;
+                const qsizetype parts = lookup.key.isEmpty() ? 1 : lookup.key.size();
+                if (lookup.sources.size() != parts) {
+                    add(path + u".sources"_s,
+                        Text::tr("The lookup key has %1 column(s) but %2 source column(s) are listed; list "
+                                 "one source column per key column, in the same order.")
+                            .arg(parts)
+                            .arg(lookup.sources.size()));
+                }
+            }
+        }
+        if (int(m_problems.size()) != problemsBefore)
+            return std::nullopt;
+        return lookup;
     }
 
     void parseMode(const QJsonValue &value, Mapping &mapping)
@@ -628,8 +720,49 @@ private:
             const auto object = objectAt(array.at(i), path);
             if (!object)
                 continue;
-            checkMembers(*object, path, fieldMembers, fieldMembers, u"field"_s);
+            // A field reads "source", or writes a "constant", or reads its lookup's "sources".
+            const bool needsSource = !object->contains("constant"_L1) &&
+                                     !object->value("lookup"_L1).toObject().contains("sources"_L1);
+            checkMembers(*object, path, fieldMembers,
+                         needsSource ? QStringList{u"source"_s, u"target"_s} : QStringList{u"target"_s},
+                         u"field"_s);
             FieldMapping field;
+            if (object->contains("constant"_L1)) {
+                const QJsonValue constant = object->value("constant"_L1);
+                if (constant.isArray() || constant.isObject()) {
+                    wrongType(path + u".constant"_s, constant,
+                              Text::tr("a string, number, true/false or null"));
+                } else {
+                    field.constant = constant;
+                }
+                if (object->contains("source"_L1)) {
+                    add(path + u".constant"_s, Text::tr("A field has either a \"source\" column or a "
+                                                        "\"constant\", not both; remove one."));
+                }
+            }
+            if (object->contains("nullPolicy"_L1)) {
+                const QJsonValue policy = object->value("nullPolicy"_L1);
+                const auto parsed = nullPolicyFromName(policy.toString());
+                if (!parsed) {
+                    add(path + u".nullPolicy"_s,
+                        Text::tr("Unknown null policy %1. Use \"send-null\" (clear the column) or "
+                                 "\"leave-unchanged\" (keep what Dataverse has).")
+                            .arg(policy.isString() ? u'"' + policy.toString() + u'"' : jsonTypeName(policy)));
+                } else {
+                    field.nullPolicy = *parsed;
+                }
+            }
+            if (object->contains("truncate"_L1)) {
+                if (!object->value("truncate"_L1).isBool())
+                    wrongType(path + u".truncate"_s, object->value("truncate"_L1), Text::tr("true or false"));
+                else
+                    field.truncate = object->value("truncate"_L1).toBool();
+            }
+            if (object->contains("sourceTimeZone"_L1))
+                field.sourceTimeZone =
+                    parseTimeZone(object->value("sourceTimeZone"_L1), path + u".sourceTimeZone"_s);
+            if (object->contains("lookup"_L1))
+                field.lookup = parseLookup(object->value("lookup"_L1), path + u".lookup"_s);
             if (const auto source =
                     nonEmptyString(*object, path, u"source"_s,
                                    Text::tr("The source column is empty; name a column of the "
@@ -716,6 +849,49 @@ MappingLoadResult MappingFile::load(const QString &filePath)
     return result;
 }
 
+namespace {
+QString jsonList(const QStringList &list)
+{
+    QStringList quoted;
+    for (const QString &item : list)
+        quoted << jsonString(item);
+    return u'[' + quoted.join(u", "_s) + u']';
+}
+
+// One field on one line; options only when they differ from the defaults, so v1 files stay as they were.
+QString fieldJson(const FieldMapping &field)
+{
+    QStringList members;
+    if (!field.source.isEmpty() ||
+        (!field.hasConstant() && !(field.lookup && !field.lookup->sources.isEmpty())))
+        members << u"\"source\": "_s + jsonString(field.source);
+    members << u"\"target\": "_s + jsonString(field.target);
+    if (field.hasConstant()) {
+        const QByteArray doc = QJsonDocument(QJsonArray{field.constant}).toJson(QJsonDocument::Compact);
+        members << u"\"constant\": "_s + QString::fromUtf8(doc.mid(1, doc.size() - 2));
+    }
+    if (field.nullPolicy != NullPolicy::SendNull)
+        members << u"\"nullPolicy\": "_s + jsonString(nullPolicyName(field.nullPolicy));
+    if (field.truncate)
+        members << u"\"truncate\": true"_s;
+    if (!field.sourceTimeZone.isEmpty())
+        members << u"\"sourceTimeZone\": "_s + jsonString(field.sourceTimeZone);
+    if (field.lookup) {
+        QStringList lookup;
+        if (!field.lookup->table.isEmpty())
+            lookup << u"\"table\": "_s + jsonString(field.lookup->table);
+        if (!field.lookup->tableColumn.isEmpty())
+            lookup << u"\"tableColumn\": "_s + jsonString(field.lookup->tableColumn);
+        if (!field.lookup->key.isEmpty())
+            lookup << u"\"key\": "_s + jsonList(field.lookup->key);
+        if (!field.lookup->sources.isEmpty())
+            lookup << u"\"sources\": "_s + jsonList(field.lookup->sources);
+        members << u"\"lookup\": { "_s + lookup.join(u", "_s) + (lookup.isEmpty() ? u"}"_s : u" }"_s);
+    }
+    return members.join(u", "_s);
+}
+} // namespace
+
 QByteArray MappingFile::toJson(const Mapping &mapping, const QString &baseDir)
 {
     // Written by hand rather than through QJsonObject, which sorts members alphabetically: the file keeps the
@@ -740,14 +916,16 @@ QByteArray MappingFile::toJson(const Mapping &mapping, const QString &baseDir)
     out += u"    \"matchKey\": ["_s + keys.join(u", "_s) + u"]\n"_s;
     out += u"  },\n"_s;
     out += u"  \"mode\": "_s + jsonString(syncModeName(mapping.mode)) + u",\n"_s;
+    if (!mapping.sourceTimeZone.isEmpty())
+        out += u"  \"sourceTimeZone\": "_s + jsonString(mapping.sourceTimeZone) + u",\n"_s;
     if (mapping.fields.isEmpty()) {
         out += u"  \"fields\": []\n"_s;
     } else {
         out += u"  \"fields\": [\n"_s;
         for (qsizetype i = 0; i < mapping.fields.size(); ++i) {
             const FieldMapping &field = mapping.fields.at(i);
-            out += u"    { \"source\": "_s + jsonString(field.source) + u", \"target\": "_s +
-                   jsonString(field.target) + u" }"_s + (i + 1 < mapping.fields.size() ? u",\n"_s : u"\n"_s);
+            out += u"    { "_s + fieldJson(field) + u" }"_s +
+                   (i + 1 < mapping.fields.size() ? u",\n"_s : u"\n"_s);
         }
         out += u"  ]\n"_s;
     }

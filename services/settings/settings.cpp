@@ -1,5 +1,6 @@
 #include "services/settings/settings.h"
 
+#include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QSettings>
 
@@ -17,6 +18,7 @@ const QString keyApiVersion = u"apiVersion"_s;
 const QString keyKind = u"kind"_s;
 const QString keyTenant = u"tenant"_s;
 const QString keyClientId = u"clientId"_s;
+const QString keyAuthorityHost = u"authorityHost"_s;
 const QString keyLastMappingPath = u"ui/lastMappingPath"_s;
 const QString keyMainWindowGeometry = u"ui/mainWindowGeometry"_s;
 const QString keyMainWindowState = u"ui/mainWindowState"_s;
@@ -93,6 +95,9 @@ std::optional<ConnectionProfile> Settings::profile(const QString &name) const
     if (result.tenant.isEmpty())
         result.tenant = defaultTenant;
     result.clientId = m_settings->value(profileKey(name, keyClientId)).toString().trimmed();
+    if (result.isSandbox())
+        result.authorityHost =
+            QUrl(m_settings->value(profileKey(name, keyAuthorityHost)).toString().trimmed());
     return result;
 }
 
@@ -107,6 +112,14 @@ Result<void> Settings::saveProfile(const ConnectionProfile &profile)
     const auto apiVersion = ConnectionProfile::validateApiVersion(profile.apiVersion);
     if (!apiVersion)
         return apiVersion.error();
+    if (!profile.authorityHost.isEmpty() && !profile.isSandbox())
+        return Error::make(ErrorCategory::Configuration,
+                           QCoreApplication::translate(
+                               "Settings",
+                               "Profile '%1': only sandbox profiles may override the sign-in authority "
+                               "host. Remove the authority host; real orgs sign in at "
+                               "https://login.microsoftonline.com.")
+                               .arg(*name));
 
     // Replace the whole group so that no stale key of an earlier version of the profile survives.
     m_settings->remove(profilesGroup + u'/' + *name);
@@ -116,6 +129,8 @@ Result<void> Settings::saveProfile(const ConnectionProfile &profile)
     const QString tenant = profile.tenant.trimmed();
     m_settings->setValue(profileKey(*name, keyTenant), tenant.isEmpty() ? defaultTenant : tenant);
     m_settings->setValue(profileKey(*name, keyClientId), profile.clientId.trimmed());
+    if (!profile.authorityHost.isEmpty())
+        m_settings->setValue(profileKey(*name, keyAuthorityHost), profile.authorityHost.toString());
     qCInfo(lcSettings) << "saved profile" << *name << "for" << url->host();
     return {};
 }

@@ -10,6 +10,7 @@
 //   profiles/<name>/kind          QString   "dynamics" | "sandbox"
 //   profiles/<name>/tenant        QString   "organizations"
 //   profiles/<name>/clientId      QString   ""
+//   profiles/<name>/authorityHost QString   "" (sandbox profiles only; empty = default authority)
 //   ui/lastMappingPath            QString   ""
 //   ui/mainWindowGeometry         QByteArray
 //   ui/mainWindowState            QByteArray

@@ -2,6 +2,7 @@
 
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataclient.h"
+#include "services/mapping/mappingvalidator.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -71,74 +72,14 @@ SyncWorker::SyncWorker(const Mapping &mapping, const ConnectionProfile &profile,
 SyncWorker::~SyncWorker()
 {
     // The clients go before QObject's destructor runs, so nothing can call back into a half-destroyed worker.
+    delete m_lookups;
     delete m_metadata;
     delete m_client;
 }
 
 QStringList SyncWorker::checkMapping(const Mapping &mapping, const EntityMetadata &entity)
 {
-    QStringList problems;
-    QStringList attributeNames;
-    for (const auto &attribute : entity.attributes) {
-        attributeNames.append(attribute.logicalName);
-    }
-    for (qsizetype i = 0; i < mapping.fields.size(); ++i) {
-        const QString target = mapping.fields.at(i).target;
-        const QString where = u"$.fields[%1].target"_s.arg(i);
-        const AttributeMetadata *attribute = entity.attribute(target);
-        if (!attribute) {
-            const QStringList close = MetadataClient::closestNames(target, attributeNames);
-            problems.append(
-                tr("%1: the table %2 has no column '%3'.%4 Column names are logical names in lower case.")
-                    .arg(where, entity.logicalName, target,
-                         close.isEmpty() ? QString() : tr(" Did you mean %1?").arg(close.join(", "_L1))));
-            continue;
-        }
-        if (!ValueConverter::supports(attribute->kind)) {
-            problems.append(
-                tr("%1: column '%2' is a %3 column; writing this type is not supported by this version "
-                   "(lookups arrive with the schema issue). Remove it from the mapping.")
-                    .arg(where, target, attribute->typeName));
-            continue;
-        }
-        const bool isKey = mapping.target.matchKey.contains(target);
-        bool writable = attribute->isWritable();
-        if (mapping.mode == SyncMode::Insert) {
-            writable = attribute->validForCreate;
-        } else if (mapping.mode == SyncMode::Update) {
-            writable = attribute->validForUpdate || isKey;
-        }
-        if (!writable && !(isKey && attribute->logicalName == entity.primaryIdAttribute)) {
-            problems.append(tr("%1: column '%2' cannot be written in %3 mode (Dataverse computes it or it is "
-                               "read-only). Remove it from the mapping.")
-                                .arg(where, target, syncModeName(mapping.mode)));
-        }
-    }
-
-    const QStringList &matchKey = mapping.target.matchKey;
-    const bool byPrimaryId = matchKey.size() == 1 && matchKey.first() == entity.primaryIdAttribute;
-    if (!byPrimaryId) {
-        const AlternateKeyMetadata *key = entity.keyFor(matchKey);
-        if (!key) {
-            QStringList defined;
-            for (const auto &k : entity.keys) {
-                defined.append(u"[%1] (%2)"_s.arg(k.keyAttributes.join(", "_L1), k.schemaName));
-            }
-            problems.append(tr("$.target.matchKey: [%1] is not an alternate key of the table %2. %3 Define a "
-                               "key in Power Apps "
-                               "(Tables → %2 → Keys) or use %4.")
-                                .arg(matchKey.join(", "_L1), entity.logicalName,
-                                     defined.isEmpty() ? tr("The table has no alternate keys.")
-                                                       : tr("Its keys are: %1.").arg(defined.join(", "_L1)),
-                                     tr("the primary key column %1").arg(entity.primaryIdAttribute)));
-        } else if (!key->indexStatus.isEmpty() && key->indexStatus != "Active"_L1) {
-            problems.append(
-                tr("$.target.matchKey: the alternate key %1 of table %2 is not active yet (status %3). "
-                   "Wait until Dataverse has built its index, or reactivate it if it failed.")
-                    .arg(key->schemaName, entity.logicalName, key->indexStatus));
-        }
-    }
-    return problems;
+    return MappingValidator::lines(MappingValidator::validate(mapping, entity));
 }
 
 void SyncWorker::run()
@@ -149,6 +90,7 @@ void SyncWorker::run()
     retry.maxRetries = m_options.maxRetries;
     m_client->setRetryPolicy(retry);
     m_metadata = new MetadataClient(m_client, this);
+    m_lookups = new LookupResolver(m_metadata, this);
 
     qCInfo(lcWorker) << "sync of" << m_mapping.target.entitySet << "on" << m_profile.orgUrl.toString()
                      << "mode" << syncModeName(m_mapping.mode);
@@ -172,7 +114,23 @@ void SyncWorker::onMetadata(const EntityMetadata &entity)
             tr("The mapping does not fit the table %1:\n%2").arg(entity.logicalName, problems.join(u'\n'))));
         return;
     }
+    Q_EMIT progress(0, 0, tr("Reading the lookup target tables…"));
+    m_lookups->resolve(m_mapping, entity, [this](const ResolvedLookups &lookups) { startSource(lookups); });
+}
 
+void SyncWorker::startSource(const ResolvedLookups &lookups)
+{
+    if (lookups.error) {
+        abortRun(*lookups.error);
+        return;
+    }
+    if (!lookups.problems.isEmpty()) {
+        abortRun(Error::make(ErrorCategory::Configuration,
+                             tr("The mapping's lookups do not fit the target tables:\n%1")
+                                 .arg(MappingValidator::lines(lookups.problems).join(u'\n'))));
+        return;
+    }
+    const EntityMetadata &entity = m_entity;
     auto created = WarehouseSource::create(m_mapping.source);
     if (!created.ok()) {
         abortRun(created.error());
@@ -185,15 +143,45 @@ void SyncWorker::onMetadata(const EntityMetadata &entity)
     }
     const QStringList sourceColumns = m_source->columns();
     QStringList missing;
-    for (const auto &field : std::as_const(m_mapping.fields)) {
+    const QTimeZone mappingZone =
+        m_mapping.sourceTimeZone.isEmpty() ? QTimeZone::utc() : QTimeZone(m_mapping.sourceTimeZone.toUtf8());
+    for (qsizetype f = 0; f < m_mapping.fields.size(); ++f) {
+        const FieldMapping &field = m_mapping.fields.at(f);
         Column column;
-        column.sourceIndex = int(sourceColumns.indexOf(field.source));
-        if (column.sourceIndex < 0) {
-            missing.append(field.source);
-            continue;
-        }
+        column.field = field;
         column.attribute = *entity.attribute(field.target);
         column.isKey = m_mapping.target.matchKey.contains(field.target);
+        column.conversion.truncateStrings = field.truncate;
+        column.conversion.sourceTimeZone =
+            field.sourceTimeZone.isEmpty() ? mappingZone : QTimeZone(field.sourceTimeZone.toUtf8());
+        if (column.attribute.isLookup()) {
+            column.lookupTargets = lookups.targets.value(int(f));
+        }
+        if (field.hasConstant()) {
+            column.constant = ValueConverter::fromJson(field.constant);
+        } else if (column.attribute.isLookup()) {
+            const QStringList parts = field.lookup && !field.lookup->sources.isEmpty()
+                                          ? field.lookup->sources
+                                          : QStringList{field.source};
+            for (const auto &part : parts) {
+                column.lookupSourceIndexes.append(int(sourceColumns.indexOf(part)));
+                if (column.lookupSourceIndexes.last() < 0) {
+                    missing.append(part);
+                }
+            }
+            if (field.lookup && !field.lookup->tableColumn.isEmpty()) {
+                column.lookupTableIndex = int(sourceColumns.indexOf(field.lookup->tableColumn));
+                if (column.lookupTableIndex < 0) {
+                    missing.append(field.lookup->tableColumn);
+                }
+            }
+        } else {
+            column.sourceIndex = int(sourceColumns.indexOf(field.source));
+            if (column.sourceIndex < 0) {
+                missing.append(field.source);
+                continue;
+            }
+        }
         m_columns.append(column);
     }
     m_sourceKeyIndex = int(sourceColumns.indexOf(m_mapping.source.keyColumn));
@@ -269,8 +257,35 @@ void SyncWorker::sendRow(const SourceRow &row)
     QVariantList keyValues(m_keyColumns.size());
     for (qsizetype i = 0; i < m_columns.size(); ++i) {
         const Column &column = m_columns.at(i);
-        const auto converted =
-            ValueConverter::convert(row.values.value(column.sourceIndex), column.attribute, m_conversion);
+        if (column.attribute.isLookup()) {
+            QVariantList parts;
+            for (const int index : column.lookupSourceIndexes) {
+                parts.append(row.values.value(index));
+            }
+            if (column.field.hasConstant()) {
+                parts = {column.constant};
+            }
+            const QString table = column.lookupTableIndex >= 0
+                                      ? row.values.value(column.lookupTableIndex).toString()
+                                      : QString();
+            const auto binding =
+                ValueConverter::bindLookup(parts, table, column.attribute, column.lookupTargets);
+            if (!binding.ok()) {
+                record({row.index, key, RowStatus::Failed, 0, u"conversion"_s, binding.error().message});
+                return;
+            }
+            if (!(binding.value().value.isNull() && column.field.nullPolicy == NullPolicy::LeaveUnchanged)) {
+                body.insert(binding.value().annotation(), binding.value().value);
+            }
+            continue;
+        }
+        const QVariant value =
+            column.field.hasConstant() ? column.constant : row.values.value(column.sourceIndex);
+        if (column.field.nullPolicy == NullPolicy::LeaveUnchanged && !column.isKey &&
+            ValueConverter::isNullValue(value, column.attribute)) {
+            continue; // FACTS §2: a column left out of the body keeps its value
+        }
+        const auto converted = ValueConverter::convert(value, column.attribute, column.conversion);
         if (!converted.ok()) {
             record({row.index, key, RowStatus::Failed, 0, u"conversion"_s, converted.error().message});
             return;

@@ -17,6 +17,7 @@
 #include "services/dataverse/connectionprofile.h"
 #include "services/dataverse/entitymetadata.h"
 #include "services/mapping/mapping.h"
+#include "services/sync/lookupresolver.h"
 #include "services/sync/synccontroller.h"
 #include "services/sync/syncresult.h"
 #include "services/sync/valueconverter.h"
@@ -64,9 +65,16 @@ private:
         int sourceIndex = -1;
         AttributeMetadata attribute;
         bool isKey = false;
+        FieldMapping field;
+        QVariant constant;              // field.constant as a QVariant (when field.hasConstant())
+        ConversionOptions conversion;   // per field: truncate, source time zone
+        QList<int> lookupSourceIndexes; // key parts of a lookup
+        int lookupTableIndex = -1;      // per-row target table of a polymorphic lookup
+        QList<LookupTarget> lookupTargets;
     };
 
     void onMetadata(const EntityMetadata &entity);
+    void startSource(const ResolvedLookups &lookups);
     void pump();
     void sendRow(const SourceRow &row);
     void onRowAnswered(qint64 sourceRow, const QString &key, const DataverseResponse &response);
@@ -83,6 +91,7 @@ private:
 
     DataverseClient *m_client = nullptr;
     MetadataClient *m_metadata = nullptr;
+    LookupResolver *m_lookups = nullptr;
     std::unique_ptr<WarehouseSource> m_source;
     EntityMetadata m_entity;
     QList<Column> m_columns;

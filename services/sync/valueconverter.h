@@ -13,8 +13,11 @@
 //                    TimeZoneIndependent → the wall-clock time as given
 //   Choice/State/Status  an option value or a label (case-insensitive); multi-select → "v1,v2"
 //   Uniqueidentifier a GUID
-// SQL NULL → JSON null. An empty text is null for every type but String/Memo.
-// Lookups are bound through navigation properties; that arrives with the schema issue.
+//   Lookup/Customer/Owner  bindLookup(): "<navigation property>@odata.bind": "/<set>(<guid>)" or
+//                    "/<set>(<key>='v')" / "/<set>(k1='a',k2=2)" by an alternate key of the target table;
+//                    polymorphic lookups pick the target table from the mapping or per row
+// SQL NULL → JSON null. An empty text is null for every type but String/Memo. What a null then does (send it
+// or leave the column out) is the field's null policy, applied by the caller through isNullValue().
 
 #include "services/common/result.h"
 #include "services/dataverse/entitymetadata.h"
@@ -31,13 +34,41 @@ struct ConversionOptions
     bool truncateStrings = false;
 };
 
+// One table a lookup column can point at, resolved from metadata before the run.
+struct LookupTarget
+{
+    QString table;                          // logical name, e.g. "account"
+    QString entitySet;                      // "accounts"
+    QString navigationProperty;             // case-sensitive, e.g. "parentcustomerid_account"
+    QList<AttributeMetadata> keyAttributes; // the alternate key's columns in mapping order; empty → GUID
+};
+
+struct LookupBinding
+{
+    QString navigationProperty;
+    QJsonValue value; // "/accounts(accountnumber='A1')" or null
+    QString annotation() const { return navigationProperty + QStringLiteral("@odata.bind"); }
+};
+
 class ValueConverter
 {
 public:
     static Result<QJsonValue> convert(const QVariant &value, const AttributeMetadata &attribute,
                                       const ConversionOptions &options = {});
-    // Whether the converter can write this kind of column at all (lookups: not yet).
+    // The lookup binding for one row: keyParts are the source values of the target's key (one GUID when the
+    // target has no key attributes); tableName picks the target among several (polymorphic), empty when
+    // there is only one.
+    static Result<LookupBinding> bindLookup(const QVariantList &keyParts, const QString &tableName,
+                                            const AttributeMetadata &lookupColumn,
+                                            const QList<LookupTarget> &targets);
+    // SQL NULL, an invalid QVariant, or blank text for a non-text column: what the null policy applies to.
+    static bool isNullValue(const QVariant &value, const AttributeMetadata &attribute);
+    // A constant from the mapping file as the QVariant convert() expects.
+    static QVariant fromJson(const QJsonValue &value);
+    // Whether the converter can write this kind of column at all.
     static bool supports(AttributeKind kind);
+    // FACTS §3: key values containing any of / < > * % & : \ ? + cannot address a record.
+    static bool hasForbiddenKeyCharacter(const QString &text);
 };
 
 } // namespace d365::services

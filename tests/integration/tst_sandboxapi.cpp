@@ -35,6 +35,10 @@ private Q_SLOTS:
     void create_withChunkedBody_succeeds();
     void create_withOneMegabyteBody_storesItCompletely();
     void deepInsert_childViolatesKey_writesNothing();
+    void list_withFilterOrderbyCount_returnsMatchingRowsInOrder_data();
+    void list_withFilterOrderbyCount_returnsMatchingRowsInOrder();
+    void list_withBadOrderbyOrCount_returns400_data();
+    void list_withBadOrderbyOrCount_returns400();
 
 private:
     HttpResult api(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -323,6 +327,74 @@ void tst_SandboxApi::deepInsert_childViolatesKey_writesNothing()
     const HttpResult clash = api("GET", u"contacts?$select=lastname&$filter=lastname%20eq%20'Clash'"_s);
     QCOMPARE(clash.status, 200);
     QCOMPARE(clash.json().object().value("value"_L1).toArray().size(), 0);
+}
+
+void tst_SandboxApi::list_withFilterOrderbyCount_returnsMatchingRowsInOrder_data()
+{
+    QTest::addColumn<QString>("filter");
+    QTest::addColumn<QString>("orderby");
+    QTest::addColumn<QStringList>("names");
+    QTest::newRow("gt") << u"creditlimit gt 100"_s << u"name"_s << QStringList{u"Q beta"_s, u"Q Gamma"_s};
+    QTest::newRow("le") << u"creditlimit le 250"_s << u"name"_s << QStringList{u"Q Alpha"_s, u"Q beta"_s};
+    QTest::newRow("ge and lt") << u"creditlimit ge 250 and creditlimit lt 400"_s << u"name"_s
+                               << QStringList{u"Q beta"_s};
+    QTest::newRow("contains") << u"contains(name,'ta')"_s << u"name"_s
+                              << QStringList{u"Q beta"_s, u"Q delta"_s};
+    QTest::newRow("endswith, case-insensitive")
+        << u"endswith(name,'MMA')"_s << u"name"_s << QStringList{u"Q Gamma"_s};
+    QTest::newRow("ne null") << u"creditlimit ne null"_s << u"name desc"_s
+                             << QStringList{u"Q Gamma"_s, u"Q beta"_s, u"Q Alpha"_s};
+    QTest::newRow("Microsoft.Dynamics.CRM.In")
+        << u"Microsoft.Dynamics.CRM.In(PropertyName='name',PropertyValues=['q alpha','Q Gamma','Nobody'])"_s
+        << u"name"_s << QStringList{u"Q Alpha"_s, u"Q Gamma"_s};
+    QTest::newRow("orderby desc, null last")
+        << u"name ne 'x'"_s << u"creditlimit desc,name"_s
+        << QStringList{u"Q Gamma"_s, u"Q beta"_s, u"Q Alpha"_s, u"Q delta"_s};
+}
+
+void tst_SandboxApi::list_withFilterOrderbyCount_returnsMatchingRowsInOrder()
+{
+    QFETCH(QString, filter);
+    QFETCH(QString, orderby);
+    QFETCH(QStringList, names);
+    if (api("GET", u"accounts?$filter=name%20eq%20'Q%20Alpha'"_s).json()[u"value"].toArray().isEmpty()) {
+        QCOMPARE(api("POST", u"accounts"_s, R"({"name":"Q Alpha","creditlimit":100})").status, 204);
+        QCOMPARE(api("POST", u"accounts"_s, R"({"name":"Q beta","creditlimit":250})").status, 204);
+        QCOMPARE(api("POST", u"accounts"_s, R"({"name":"Q Gamma","creditlimit":400})").status, 204);
+        QCOMPARE(api("POST", u"accounts"_s, R"({"name":"Q delta"})").status, 204);
+    }
+    const QString query = u"accounts?$select=name&$filter=startswith(name,'Q ') and "_s + filter +
+                          u"&$orderby="_s + orderby + u"&$count=true"_s;
+    const HttpResult r = api("GET", QString(query).replace(u' ', u"%20"_s));
+    QVERIFY2(r.status == 200, r.body.constData());
+    QStringList got;
+    for (const QJsonValue &row : r.json()[u"value"].toArray())
+        got.append(row[u"name"].toString());
+    QCOMPARE(got, names);
+    QCOMPARE(r.json()[u"@odata.count"].toInt(), names.size());
+}
+
+void tst_SandboxApi::list_withBadOrderbyOrCount_returns400_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown orderby property")
+        << u"$orderby=Name"_s << u"Could not find a property named 'Name'"_s;
+    QTest::newRow("bad direction") << u"$orderby=name%20down"_s << u"Syntax error in $orderby"_s;
+    QTest::newRow("bad count") << u"$count=yes"_s << u"Invalid value 'yes' for $count"_s;
+    QTest::newRow("string function on a number")
+        << u"$filter=contains(creditlimit,'1')"_s << u"incompatible types"_s;
+    QTest::newRow("or is not supported")
+        << u"$filter=name%20eq%20'a'%20or%20name%20eq%20'b'"_s << u"cannot evaluate"_s;
+}
+
+void tst_SandboxApi::list_withBadOrderbyOrCount_returns400()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, message);
+    const HttpResult r = api("GET", u"accounts?"_s + query);
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.json()[u"error"][u"message"].toString().contains(message), r.body.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_SandboxApi)

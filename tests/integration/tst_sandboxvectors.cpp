@@ -10,7 +10,13 @@
 //
 // Vectors run in file order because some depend on rows earlier ones create.
 //
-// Covered: 01-create, 02-update-upsert, 03-alternate-keys, 04-lookups, 05-metadata, 08-errors, 10-headers.
+// Covered: 01-create, 02-update-upsert, 03-alternate-keys, 04-lookups, 05-metadata, 08-errors, 10-headers,
+// 06-batch, 07-bulk, 09-throttling. Multipart ($batch) responses are parsed into parts and compared part by
+// part: status line exactly, the listed headers as a subset, JSON bodies as above; batchresponse_/
+// changesetresponse_ boundaries by shape. GUIDs of rows a batch creates are learned from its Location lines.
+// The 09 vectors run against their own sandbox started with service protection on (the request-count vector
+// first spends the 6,000 requests of the window; the concurrency vector keeps 52 slow requests in flight).
+// x-ms-ratelimit-* header values are compared by shape (their format is UNCONFIRMED).
 // Excluded, with the reason:
 //   error-privilege-denied-403          security roles/privileges are not modelled in this slice
 //   error-plugin-with-error-details     plug-ins are out of scope for the sandbox
@@ -27,8 +33,13 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSet>
+#include <QTcpSocket>
 #include <QTest>
+
+#include <functional>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 using d365::testsupport::Headers;
@@ -40,7 +51,8 @@ namespace {
 const QString VectorOrigin = u"https://contoso.crm.dynamics.com"_s;
 const QStringList VectorFiles = {
     u"01-create.json"_s,   u"02-update-upsert.json"_s, u"03-alternate-keys.json"_s, u"04-lookups.json"_s,
-    u"05-metadata.json"_s, u"08-errors.json"_s,        u"10-headers.json"_s};
+    u"05-metadata.json"_s, u"08-errors.json"_s,        u"10-headers.json"_s,        u"06-batch.json"_s,
+    u"07-bulk.json"_s,     u"09-throttling.json"_s};
 const QSet<QString> Excluded = {u"error-privilege-denied-403"_s, u"error-plugin-with-error-details"_s,
                                 u"include-annotations-formatted-values"_s, u"impersonation-callerobjectid"_s};
 const QList<QPair<QString, QString>> OrgDifferences = {
@@ -75,6 +87,8 @@ private:
     bool matchString(const QString &expected, const QString &actual, QString *why) const;
     bool matchJson(const QJsonValue &expected, const QJsonValue &actual, const QString &path,
                    QString *why) const;
+    bool matchMultipart(const QString &expected, const QString &actual, QString *why);
+    void prepareThrottling(const QString &id, SandboxProcess *sandbox, QList<QTcpSocket *> *slow);
 
     SandboxProcess m_sandbox;
     QString m_origin;                  // http://127.0.0.1:<port>
@@ -317,10 +331,243 @@ bool tst_SandboxVectors::matchJson(const QJsonValue &expected, const QJsonValue 
     return true;
 }
 
+namespace {
+
+using HeaderPairs = QList<QPair<QString, QString>>;
+
+struct Part
+{
+    HeaderPairs partHeaders; // Content-Type, Content-ID, ...
+    QString statusLine;      // "HTTP/1.1 204 No Content"
+    HeaderPairs headers;
+    QString body;
+    bool isChangeSet = false;
+    QList<Part> changeSet;
+};
+
+QString headerOf(const HeaderPairs &headers, QStringView name)
+{
+    for (const auto &h : headers) {
+        if (name.compare(h.first, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+HeaderPairs headerLines(QStringView text, QStringView *rest)
+{
+    HeaderPairs headers;
+    qsizetype pos = 0;
+    while (pos < text.size()) {
+        qsizetype end = text.indexOf(u"\r\n", pos);
+        if (end < 0)
+            end = text.size();
+        const QStringView line = text.sliced(pos, end - pos);
+        pos = qMin(end + 2, text.size());
+        if (line.isEmpty())
+            break;
+        const qsizetype colon = line.indexOf(u':');
+        headers.append({line.first(qMax<qsizetype>(colon, 0)).trimmed().toString(),
+                        line.sliced(colon + 1).trimmed().toString()});
+    }
+    *rest = text.sliced(pos);
+    return headers;
+}
+
+std::optional<QList<Part>> parseParts(const QString &text, const QString &boundary, QString *why)
+{
+    const QString delimiter = u"--"_s + boundary;
+    if (!text.startsWith(delimiter)) {
+        *why = u"multipart body does not start with '%1'"_s.arg(delimiter);
+        return std::nullopt;
+    }
+    QList<Part> parts;
+    qsizetype pos = 0;
+    for (;;) {
+        const qsizetype after = pos + delimiter.size();
+        if (QStringView(text).sliced(after).startsWith(u"--"))
+            return parts;
+        if (!QStringView(text).sliced(after).startsWith(u"\r\n")) {
+            *why = u"boundary line not followed by CRLF"_s;
+            return std::nullopt;
+        }
+        const qsizetype start = after + 2;
+        const qsizetype next = text.indexOf(u"\r\n"_s + delimiter, start);
+        if (next < 0) {
+            *why = u"closing boundary '%1--' missing"_s.arg(delimiter);
+            return std::nullopt;
+        }
+        Part part;
+        QStringView rest;
+        part.partHeaders = headerLines(QStringView(text).sliced(start, next - start), &rest);
+        const QString type = headerOf(part.partHeaders, u"Content-Type");
+        if (type.startsWith(u"multipart/mixed"_s)) {
+            part.isChangeSet = true;
+            const auto sub = parseParts(rest.toString(), type.section(u"boundary="_s, 1).remove(u'"'), why);
+            if (!sub)
+                return std::nullopt;
+            part.changeSet = *sub;
+        } else {
+            const qsizetype lineEnd = rest.indexOf(u"\r\n");
+            part.statusLine = (lineEnd < 0 ? rest : rest.first(lineEnd)).toString();
+            QStringView body;
+            part.headers = headerLines(lineEnd < 0 ? QStringView() : rest.sliced(lineEnd + 2), &body);
+            part.body = body.toString();
+        }
+        parts.append(part);
+        pos = next + 2;
+    }
+}
+
+} // namespace
+
+bool tst_SandboxVectors::matchMultipart(const QString &expectedRaw, const QString &actual, QString *why)
+{
+    // GUIDs of rows the batch creates are only known from the response: learn them from Location lines.
+    QHash<QString, QString> local;
+    const auto applyLocal = [&](QString text) {
+        for (auto it = local.constBegin(); it != local.constEnd(); ++it)
+            text.replace(it.key(), it.value(), Qt::CaseInsensitive);
+        return text;
+    };
+    const auto boundaryOf = [](const QString &text) {
+        static const QRegularExpression re(u"^--(\\S+)\r\n"_s);
+        return re.match(text).captured(1);
+    };
+    const auto expected = parseParts(expectedRaw, boundaryOf(expectedRaw), why);
+    if (!expected)
+        return false;
+    const auto got = parseParts(actual, boundaryOf(actual), why);
+    if (!got) {
+        *why = u"response: "_s + *why;
+        return false;
+    }
+    std::function<bool(const QList<Part> &, const QList<Part> &, const QString &)> compare;
+    compare = [&](const QList<Part> &e, const QList<Part> &a, const QString &where) {
+        if (e.size() != a.size()) {
+            *why = where + u": expected %1 parts, got %2"_s.arg(e.size()).arg(a.size());
+            return false;
+        }
+        for (qsizetype i = 0; i < e.size(); ++i) {
+            const QString at = where + u"[%1]"_s.arg(i);
+            if (e[i].isChangeSet != a[i].isChangeSet) {
+                *why = at + u": change set expected: %1"_s.arg(e[i].isChangeSet);
+                return false;
+            }
+            if (headerOf(e[i].partHeaders, u"Content-ID") != headerOf(a[i].partHeaders, u"Content-ID")) {
+                *why = at + u": Content-ID differs"_s;
+                return false;
+            }
+            if (e[i].isChangeSet) {
+                if (!headerOf(a[i].partHeaders, u"Content-Type")
+                         .startsWith(u"multipart/mixed; boundary=changesetresponse_"_s)) {
+                    *why = at + u": change set part without a changesetresponse_ boundary"_s;
+                    return false;
+                }
+                if (!compare(e[i].changeSet, a[i].changeSet, at))
+                    return false;
+                continue;
+            }
+            if (e[i].statusLine != a[i].statusLine) {
+                *why = at + u": status line '%1', expected '%2'"_s.arg(a[i].statusLine, e[i].statusLine);
+                return false;
+            }
+            for (const auto &[name, value] : e[i].headers) {
+                const QString actualValue = headerOf(a[i].headers, name);
+                if (actualValue.isEmpty()) {
+                    *why = at + u": header %1 missing"_s.arg(name);
+                    return false;
+                }
+                if (name == u"REQ_ID"_s) {
+                    if (!WholeGuid.match(actualValue).hasMatch()) {
+                        *why = at + u": REQ_ID is not a GUID"_s;
+                        return false;
+                    }
+                    continue;
+                }
+                if (name == u"Location"_s || name == u"OData-EntityId"_s) {
+                    const auto em = GuidPattern.match(value);
+                    const auto am = GuidPattern.match(actualValue);
+                    if (em.hasMatch() && am.hasMatch() && !local.contains(em.captured().toLower()))
+                        local.insert(em.captured().toLower(), am.captured().toLower());
+                }
+                QString w;
+                if (!matchString(applyLocal(value), actualValue, &w)) {
+                    *why = at + u": header "_s + name + u": "_s + w;
+                    return false;
+                }
+            }
+            if (e[i].body.isEmpty() != a[i].body.isEmpty()) {
+                *why = at + u": body expected %1"_s.arg(e[i].body.isEmpty() ? u"empty"_s : u"present"_s);
+                return false;
+            }
+            if (!e[i].body.isEmpty()) {
+                const QJsonDocument ed =
+                    QJsonDocument::fromJson(applyLocal(expectedText(e[i].body)).toUtf8());
+                const QJsonDocument ad = QJsonDocument::fromJson(a[i].body.toUtf8());
+                if (ad.isNull()) {
+                    *why = at + u": body is not JSON: "_s + a[i].body;
+                    return false;
+                }
+                if (!matchJson(ed.object(), ad.object(), at + u".body"_s, why))
+                    return false;
+            }
+        }
+        return true;
+    };
+    return compare(*expected, *got, u"parts"_s);
+}
+
+void tst_SandboxVectors::prepareThrottling(const QString &id, SandboxProcess *sandbox,
+                                           QList<QTcpSocket *> *slow)
+{
+    if (id == u"throttle-request-count-429"_s) {
+        QVERIFY(sandbox->start({u"--service-protection"_s, u"on"_s}));
+        // Spend the window's 6,000 requests; the vector's request is number 6,001.
+        const QUrl whoAmI = sandbox->webApiUrl().resolved(QUrl(u"WhoAmI"_s));
+        for (int i = 0; i < 6000; ++i) {
+            const HttpResult r =
+                d365::testsupport::request("GET", whoAmI, {{"Authorization", "Bearer test"}});
+            QVERIFY2(r.status == 200, qPrintable(u"request %1 of 6000: %2"_s.arg(i).arg(r.status)));
+        }
+    } else if (id == u"throttle-concurrency-429"_s) {
+        // Realistic costs 20x slower than real time: each create stays in flight for about 2.4 s.
+        QVERIFY(sandbox->start({u"--profile"_s, u"realistic"_s, u"--time-scale"_s, u"0.05"_s}));
+        const QByteArray body = R"({"lastname":"InFlight"})";
+        const QByteArray raw =
+            "POST /api/data/v9.2/contacts HTTP/1.1\r\nHost: " + sandbox->baseUrl().authority().toUtf8() +
+            "\r\nAuthorization: Bearer test\r\nContent-Type: application/json\r\n"
+            "Content-Length: " +
+            QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        for (int i = 0; i < 52; ++i) {
+            auto *socket = new QTcpSocket;
+            slow->append(socket);
+            socket->connectToHost(sandbox->baseUrl().host(), quint16(sandbox->baseUrl().port()));
+            QVERIFY(socket->waitForConnected(5000));
+            socket->write(raw);
+            QVERIFY(socket->waitForBytesWritten(5000));
+        }
+        QTest::qWait(300); // let the sandbox read all 52 before the vector's request arrives
+    }
+}
+
 void tst_SandboxVectors::vector()
 {
     QFETCH(QString, id);
     const QJsonObject v = m_vectors.value(id);
+    SandboxProcess ownSandbox;
+    QList<QTcpSocket *> slow;
+    const QString sharedOrigin = m_origin;
+    const auto restore = qScopeGuard([&] {
+        m_origin = sharedOrigin;
+        qDeleteAll(slow);
+    });
+    if (id.startsWith(u"throttle-"_s)) {
+        prepareThrottling(id, &ownSandbox, &slow);
+        if (QTest::currentTestFailed())
+            return;
+        m_origin = ownSandbox.baseUrl().toString();
+    }
     const QJsonObject req = v[u"request"].toObject();
     const QJsonObject res = v[u"response"].toObject();
 
@@ -346,7 +593,9 @@ void tst_SandboxVectors::vector()
     for (auto it = reqHeaders.constBegin(); it != reqHeaders.constEnd(); ++it)
         headers.append({it.key().toUtf8(), it.value().toString().toUtf8()});
     QByteArray body;
-    if (!req[u"body"].isNull() && !req[u"body"].isUndefined())
+    if (req.contains(u"body_text"_s))
+        body = expectedText(req[u"body_text"].toString()).toUtf8();
+    else if (!req[u"body"].isNull() && !req[u"body"].isUndefined())
         body = QJsonDocument(mapGuids(req[u"body"]).toObject()).toJson(QJsonDocument::Compact);
     const HttpResult r =
         send(req[u"method"].toString().toUtf8(), mapGuids(req[u"path"].toString()), headers, body);
@@ -370,9 +619,34 @@ void tst_SandboxVectors::vector()
                 m_knownGuids.insert(am.captured().toLower());
             }
         }
+        static const QRegularExpression rateLimitShape(u"^(\\d+|\\d{1,3}(,\\d{3})+)(\\.\\d+)?$"_s);
+        if (it.key().startsWith(u"x-ms-ratelimit-"_s) || it.key() == u"Retry-After"_s) {
+            // Values depend on timing (and their format is UNCONFIRMED): compare by shape.
+            QVERIFY2(rateLimitShape.match(actual).hasMatch(),
+                     qPrintable(u"header %1: '%2' is not a number"_s.arg(it.key(), actual) + context));
+            continue;
+        }
         QString why;
         QVERIFY2(matchString(it.value().toString(), actual, &why),
                  qPrintable(u"header %1: "_s.arg(it.key()) + why + context));
+    }
+
+    // Multipart body ($batch): every line ends with CRLF, parts compared one by one.
+    if (res.contains(u"body_text"_s)) {
+        QVERIFY2(!QRegularExpression(u"[^\\r]\\n"_s).match(QString::fromUtf8(r.body)).hasMatch() &&
+                     r.body.endsWith("\r\n"),
+                 qPrintable(u"a line of the multipart body does not end with CRLF"_s + context));
+        QString why;
+        QVERIFY2(matchMultipart(res[u"body_text"].toString(), QString::fromUtf8(r.body), &why),
+                 qPrintable(why + context));
+        return;
+    }
+
+    // success-with-ratelimit-headers checks headers only; its body is an illustrative row ("Kenji Sato").
+    if (id == u"success-with-ratelimit-headers"_s) {
+        QVERIFY2(r.json()[u"value"].toArray().size() == 1,
+                 qPrintable(u"$top=1 must return one row"_s + context));
+        return;
     }
 
     // Body: none, or a JSON subset.
@@ -386,6 +660,15 @@ void tst_SandboxVectors::vector()
     QVERIFY2(parseError.error == QJsonParseError::NoError, qPrintable(parseError.errorString() + context));
     QString why;
     QVERIFY2(matchJson(expectedBody, actualDoc.object(), u"body"_s, &why), qPrintable(why + context));
+
+    // CreateMultiple: later vectors use the illustrative Ids; map them to the created rows in order.
+    const QJsonArray expectedIds = expectedBody[u"Ids"].toArray();
+    const QJsonArray actualIds = actualDoc.object().value(u"Ids"_s).toArray();
+    QCOMPARE(actualIds.size(), expectedIds.size());
+    for (qsizetype i = 0; i < expectedIds.size(); ++i) {
+        m_guidMap.insert(expectedIds[i].toString().toLower(), actualIds[i].toString().toLower());
+        m_knownGuids.insert(actualIds[i].toString().toLower());
+    }
 
     // The ETag header and the body's @odata.etag describe the same version.
     if (!r.header("ETag").isEmpty() && actualDoc.object().contains(u"@odata.etag"_s))

@@ -21,7 +21,8 @@ struct HttpRequest
     QList<QPair<QString, QString>> query;         // decoded name/value pairs in request order
     QList<QPair<QByteArray, QByteArray>> headers; // names as sent; look up with header()
     QByteArray body;
-    QByteArray localHost; // "127.0.0.1:<port>": what to answer with when the request has no Host header
+    QByteArray localHost;   // "127.0.0.1:<port>": what to answer with when the request has no Host header
+    QByteArray peerAddress; // the client's IP address, e.g. "127.0.0.1" (admin endpoints are loopback-only)
 
     // First header with that name (case-insensitive), or a null QByteArray.
     QByteArray header(QByteArrayView name) const;

@@ -22,6 +22,9 @@ struct HttpResponse
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
     Disposition disposition = Disposition::KeepAlive;
+    // Send the response this long after the handler returned (simulated execution time, injected delay);
+    // the server keeps serving other connections meanwhile.
+    qint64 delayMs = 0;
 
     // Replaces an existing header of that name (case-insensitive) or appends it.
     void setHeader(const QByteArray &name, const QByteArray &value);

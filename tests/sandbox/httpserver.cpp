@@ -3,6 +3,9 @@
 #include <QLoggingCategory>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
+
+#include <chrono>
 
 Q_LOGGING_CATEGORY(lcHttp, "d365.sandbox.http")
 
@@ -25,6 +28,7 @@ public:
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         m_localHost =
             socket->localAddress().toString().toLatin1() + ':' + QByteArray::number(socket->localPort());
+        m_peerAddress = socket->peerAddress().toString().toLatin1();
         connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
     }
@@ -39,8 +43,16 @@ private:
             return;
         }
         m_buffer += m_socket->readAll();
+        // While a delayed response is pending, later pipelined requests wait in the buffer: responses must
+        // go out in request order.
+        if (!m_waiting)
+            processBuffer();
+    }
+
+    void processBuffer()
+    {
         qsizetype consumed = 0;
-        while (!m_closing) {
+        while (!m_closing && !m_waiting) {
             qsizetype used = 0;
             const Parse p = parseOne(consumed, &used);
             if (p != Parse::Done)
@@ -119,6 +131,7 @@ private:
     {
         m_request = HttpRequest();
         m_request.localHost = m_localHost;
+        m_request.peerAddress = m_peerAddress;
         const qsizetype lineEnd = head.indexOf(QByteArrayView("\r\n"));
         const QByteArrayView requestLine = lineEnd < 0 ? head : head.first(lineEnd);
         const qsizetype s1 = requestLine.indexOf(' ');
@@ -233,8 +246,26 @@ private:
 
     void respond()
     {
-        const HttpResponse response = m_server->dispatch(m_request);
+        HttpResponse response = m_server->dispatch(m_request);
         const bool head = m_request.method == "HEAD";
+        if (response.delayMs > 0) {
+            // Simulated execution time: answer later from the event loop, never by blocking it.
+            m_waiting = true;
+            const qint64 delay = response.delayMs;
+            QTimer::singleShot(std::chrono::milliseconds(delay), Qt::PreciseTimer, this,
+                               [this, response = std::move(response), head]() {
+                                   m_waiting = false;
+                                   send(response, head);
+                                   if (!m_closing)
+                                       processBuffer();
+                               });
+            return;
+        }
+        send(response, head);
+    }
+
+    void send(const HttpResponse &response, bool head)
+    {
         switch (response.disposition) {
         case HttpResponse::Disposition::DropWithoutReply:
             m_closing = true;
@@ -243,7 +274,11 @@ private:
         case HttpResponse::Disposition::DropMidResponse: {
             const QByteArray bytes = response.serialize(true, head);
             const qsizetype headerLen = bytes.indexOf("\r\n\r\n") + 4;
-            m_socket->write(bytes.left(headerLen + (bytes.size() - headerLen) / 2));
+            // Half the body; with no body, half the header section, so the client never sees a whole
+            // response.
+            const qsizetype cut =
+                bytes.size() > headerLen ? headerLen + (bytes.size() - headerLen) / 2 : headerLen / 2;
+            m_socket->write(bytes.left(cut));
             m_socket->flush();
             m_closing = true;
             m_socket->abort();
@@ -273,6 +308,8 @@ private:
     bool m_expectContinue = false;
     bool m_sentContinue = false;
     bool m_closing = false;
+    bool m_waiting = false; // a delayed response has not been sent yet
+    QByteArray m_peerAddress;
 };
 
 } // namespace

@@ -1,6 +1,7 @@
 // d365sync-sandbox: a local server that behaves like the Dataverse Web API (see tests/sandbox/README.md).
 
 #include "orgdefinition.h"
+#include "sandboxoptions.h"
 #include "sandboxserver.h"
 
 #include <QCommandLineParser>
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
         u"sign-in-user"_s, u"Test user the authorize endpoint signs in without login_hint."_s, u"UPN"_s);
     parser.addOptions({portOption, hostOption, orgOption, quietOption, verboseOption, tokenLifetimeOption,
                        clientSecretOption, acceptAnyTokenOption, signInUserOption});
+    d365::sandbox::addServiceOptions(parser);
     parser.process(app);
 
     // Per-request debug lines only with --verbose (or QT_LOGGING_RULES): a busy sync run must not flood
@@ -120,6 +122,10 @@ int main(int argc, char **argv)
             stderr,
             "d365sync-sandbox: --sign-in-user '%s' is not a test user (see tests/sandbox/README.md).\n",
             qPrintable(parser.value(signInUserOption)));
+        return 2;
+    }
+    if (!d365::sandbox::applyServiceOptions(parser, server, &error)) {
+        std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
         return 2;
     }
     if (!server.listen(host, quint16(port), &error)) {

@@ -262,8 +262,15 @@ std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error)
                 ++depth;
             else if (!inQuote && c == u')')
                 --depth;
-            else if (!inQuote && depth == 0 && c == u' ' &&
-                     filter.sliced(i).startsWith(u" and ", Qt::CaseInsensitive)) {
+            else if (!inQuote && c == u' ' &&
+                     (filter.sliced(i).startsWith(u" or ", Qt::CaseInsensitive) ||
+                      filter.sliced(i).startsWith(u" not ", Qt::CaseInsensitive) ||
+                      filter.sliced(i).startsWith(u" not(", Qt::CaseInsensitive))) {
+                *error = u"The sandbox cannot evaluate 'or' or 'not' in $filter yet ('%1'); split the query "
+                         u"or filter on the client."_s.arg(filter);
+                return std::nullopt;
+            } else if (!inQuote && depth == 0 && c == u' ' &&
+                       filter.sliced(i).startsWith(u" and ", Qt::CaseInsensitive)) {
                 clauses.append(filter.sliced(start, i - start));
                 i += 4;
                 start = i + 1;
@@ -282,6 +289,42 @@ std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error)
             clause = clause.sliced(1, clause.size() - 2).trimmed();
         FilterTerm term;
         QString literalText;
+        static const QRegularExpression in(
+            u"^Microsoft\\.Dynamics\\.CRM\\.In\\(\\s*PropertyName\\s*=\\s*'([A-Za-z_][A-Za-z0-9_]*)'\\s*,\\s*"
+            u"PropertyValues\\s*=\\s*\\[(.*)\\]\\s*\\)$"_s);
+        if (const auto m = in.match(clause.toString()); m.hasMatch()) {
+            term.op = FilterTerm::Op::In;
+            term.property = m.captured(1);
+            // Split the value list on commas outside quotes.
+            const QString list = m.captured(2);
+            bool quoted = false;
+            qsizetype start = 0;
+            for (qsizetype i = 0; i <= list.size(); ++i) {
+                if (i < list.size() && list[i] == u'\'')
+                    quoted = !quoted;
+                if (i == list.size() || (list[i] == u',' && !quoted)) {
+                    const QString item = list.mid(start, i - start).trimmed();
+                    start = i + 1;
+                    if (item.isEmpty())
+                        continue;
+                    const auto lit = parseLiteral(item);
+                    if (!lit) {
+                        *error =
+                            u"Syntax error: '%1' in Microsoft.Dynamics.CRM.In is not a valid literal."_s.arg(
+                                item);
+                        return std::nullopt;
+                    }
+                    term.values.append(*lit);
+                }
+            }
+            if (term.values.isEmpty()) {
+                *error = u"Microsoft.Dynamics.CRM.In needs at least one value in PropertyValues=[...]."_s;
+                return std::nullopt;
+            }
+            term.value = term.values.first();
+            terms.append(term);
+            continue;
+        }
         if (const auto f = function.match(clause.toString()); f.hasMatch()) {
             const QStringView name = f.capturedView(1);
             term.op = name == u"contains"     ? FilterTerm::Op::Contains
@@ -306,7 +349,7 @@ std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error)
             *error = u"Syntax error: '%1' in $filter is not a valid literal."_s.arg(literalText);
             return std::nullopt;
         }
-        if (term.op >= FilterTerm::Op::Contains && lit->kind != ODataLiteral::Kind::String) {
+        if (term.isStringFunction() && lit->kind != ODataLiteral::Kind::String) {
             *error =
                 u"The second argument of a string function in $filter must be a quoted string, got '%1'."_s
                     .arg(literalText);

@@ -65,11 +65,14 @@ std::optional<QList<ExpandItem>> parseExpand(QStringView expand);
 
 struct FilterTerm
 {
-    enum class Op { Eq, Ne, Gt, Ge, Lt, Le, Contains, StartsWith, EndsWith };
+    enum class Op { Eq, Ne, Gt, Ge, Lt, Le, Contains, StartsWith, EndsWith, In };
     QString property;    // may be a path such as "RequiredLevel/Value"
     bool negate = false; // ne instead of eq (kept for eq/ne-only callers; op is authoritative)
     Op op = Op::Eq;
-    ODataLiteral value;
+    ODataLiteral value;         // for In: the first of `values`
+    QList<ODataLiteral> values; // Microsoft.Dynamics.CRM.In(PropertyName='p',PropertyValues=['a','b'])
+
+    bool isStringFunction() const { return op == Op::Contains || op == Op::StartsWith || op == Op::EndsWith; }
 };
 
 // Conjunctions of comparisons and string functions: "a eq 'x' and (b gt 2) and endswith(c,'@x.com')". Sets

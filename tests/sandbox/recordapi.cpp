@@ -8,6 +8,7 @@
 #include <QRegularExpression>
 #include <QUrl>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -117,9 +118,8 @@ QString formatNumber(double value, int decimals)
 QString operatorKind(FilterTerm::Op op)
 {
     static const QStringList names = {
-        u"Equal"_s,    u"NotEqual"_s,        u"GreaterThan"_s, u"GreaterThanOrEqual"_s,
-        u"LessThan"_s, u"LessThanOrEqual"_s, u"Contains"_s,    u"StartsWith"_s,
-        u"EndsWith"_s};
+        u"Equal"_s,           u"NotEqual"_s, u"GreaterThan"_s, u"GreaterThanOrEqual"_s, u"LessThan"_s,
+        u"LessThanOrEqual"_s, u"Contains"_s, u"StartsWith"_s,  u"EndsWith"_s,           u"In"_s};
     return names.value(int(op));
 }
 
@@ -128,6 +128,17 @@ QString operatorKind(FilterTerm::Op op)
 bool matchesTerm(const QJsonValue &v, const FilterTerm &t)
 {
     using Op = FilterTerm::Op;
+    if (t.op == Op::In) {
+        for (const ODataLiteral &value : t.values) {
+            FilterTerm eq = t;
+            eq.op = Op::Eq;
+            eq.value = value;
+            eq.values.clear();
+            if (matchesTerm(v, eq))
+                return true;
+        }
+        return false;
+    }
     const bool isNull = v.isNull() || v.isUndefined();
     if (t.value.kind == ODataLiteral::Kind::Null) {
         if (t.op == Op::Eq)
@@ -253,17 +264,21 @@ HttpResponse RecordApi::handle(const HttpRequest &request, const ServiceContext 
 std::optional<HttpResponse> RecordApi::resolveKey(const TableDef &table, const QString &keyText,
                                                   ResolvedKey *key)
 {
-    const HttpResponse invalidKey = badRequest(
-        u"The key in the request URI is not valid for resource '%1'. Ensure that the names and number of key "
-        u"properties match the declared or alternate key properties for the resource '%1'."_s.arg(
-            table.typeName()));
+    // Built only when needed: resolveKey runs once per bulk target, and an error response is not cheap.
+    const auto invalidKey = [&table]() {
+        return badRequest(
+            u"The key in the request URI is not valid for resource '%1'. Ensure that the names and number of "
+            u"key "
+            u"properties match the declared or alternate key properties for the resource '%1'."_s.arg(
+                table.typeName()));
+    };
     QString error;
     const auto parts = parseKey(keyText, &error);
     if (!parts)
         return badRequest(error);
     const auto primaryForm = [&](const ODataLiteral &lit) -> std::optional<HttpResponse> {
         if (lit.kind != ODataLiteral::Kind::Guid)
-            return invalidKey;
+            return invalidKey();
         key->primary = true;
         key->id = QUuid::fromString(lit.text);
         key->urlForm = table.entitySetName + u'(' + lit.text + u')';
@@ -295,11 +310,11 @@ std::optional<HttpResponse> RecordApi::resolveKey(const TableDef &table, const Q
         }
     }
     if (keyIndex < 0)
-        return invalidKey;
+        return invalidKey();
     key->primary = false;
     key->keyIndex = keyIndex;
     QStringList urlParts;
-    QHash<QString, QString> canonical;
+    QList<QPair<QString, QString>> canonical; // a QHash allocates a whole span per call
     for (qsizetype i = 0; i < parts->size(); ++i) {
         const AttributeDef *a = table.attribute(names[i]);
         const ODataLiteral &lit = parts->at(i).value;
@@ -307,7 +322,7 @@ std::optional<HttpResponse> RecordApi::resolveKey(const TableDef &table, const Q
         switch (a->kind) {
         case ValueKind::String:
             if (lit.kind != ODataLiteral::Kind::String)
-                return invalidKey;
+                return invalidKey();
             value = lit.text;
             break;
         case ValueKind::Integer:
@@ -316,30 +331,34 @@ std::optional<HttpResponse> RecordApi::resolveKey(const TableDef &table, const Q
         case ValueKind::Double:
         case ValueKind::Choice:
             if (lit.kind != ODataLiteral::Kind::Number)
-                return invalidKey;
+                return invalidKey();
             value = lit.number;
             break;
         case ValueKind::Lookup:
         case ValueKind::Guid:
             if (lit.kind != ODataLiteral::Kind::Guid)
-                return invalidKey;
+                return invalidKey();
             value = lit.text;
             break;
         case ValueKind::DateTime:
             if (lit.kind != ODataLiteral::Kind::String && lit.kind != ODataLiteral::Kind::Number)
-                return invalidKey;
+                return invalidKey();
             value = lit.text;
             break;
         default:
-            return invalidKey;
+            return invalidKey();
         }
         key->values.append({a, value});
-        canonical.insert(a->logicalName, OrgStore::canonicalKeyValue(*a, value));
+        canonical.append({a->logicalName, OrgStore::canonicalKeyValue(*a, value)});
         urlParts.append(parts->at(i).name + u'=' + lit.toUrlForm());
     }
     QStringList ordered;
-    for (const QString &name : table.keys[keyIndex].keyAttributes)
-        ordered.append(canonical.value(name));
+    for (const QString &name : table.keys[keyIndex].keyAttributes) {
+        for (const auto &[column, value] : std::as_const(canonical)) {
+            if (column == name)
+                ordered.append(value);
+        }
+    }
     key->urlForm = table.entitySetName + u'(' + urlParts.join(u',') + u')';
     if (const auto id = m_store.findByKey(table, keyIndex, ordered)) {
         key->found = true;
@@ -688,7 +707,9 @@ std::optional<HttpResponse> RecordApi::finishCreate(const TableDef &table, Prepa
 {
     const OrganizationInfo &org = m_store.definition().organization();
     row->id = id;
-    row->values = write.values;
+    row->values = std::move(write.values);
+    // Sized once for every column: growing a fresh hash row by row dominated bulk creates (malloc).
+    row->values.reserve(table.attributes.size() + 2);
     row->lookupTargets = write.lookupTargets;
     row->values.insert(table.primaryIdAttribute, id.toString(QUuid::WithoutBraces));
     for (const AttributeDef &a : table.attributes) {
@@ -928,7 +949,8 @@ HttpResponse RecordApi::retrieve(const HttpRequest &request, const ServiceContex
 HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &context, const TableDef &table)
 {
     for (const auto &q : request.query) {
-        static const QStringList supported = {u"$select"_s, u"$filter"_s, u"$top"_s, u"$skiptoken"_s};
+        static const QStringList supported = {u"$select"_s,  u"$filter"_s, u"$top"_s,
+                                              u"$orderby"_s, u"$count"_s,  u"$skiptoken"_s};
         if (q.first.startsWith(u'$') && !supported.contains(q.first))
             return badRequest(
                 u"The query option '%1' is not supported by the sandbox yet (supported: %2)."_s.arg(
@@ -978,8 +1000,13 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
                     u"A binary operator with incompatible types was detected. Found operand types "
                     u"'%1' and the literal '%2' for operator kind '%3'."_s.arg(
                         edmType(*a), t.value.toUrlForm(), operatorKind(t.op)));
-            if (t.op >= FilterTerm::Op::Contains && a->kind != ValueKind::String &&
-                a->kind != ValueKind::MultiChoice)
+            for (const ODataLiteral &v : t.values) {
+                if (v.kind != t.value.kind)
+                    return badRequest(
+                        u"All values of Microsoft.Dynamics.CRM.In must have the same type ('%1')."_s.arg(
+                            t.property));
+            }
+            if (t.isStringFunction() && a->kind != ValueKind::String && a->kind != ValueKind::MultiChoice)
                 return badRequest(u"The string function in $filter needs a string column; '%1' is %2."_s.arg(
                     t.property, edmType(*a)));
             conditions.append({a, t});
@@ -1011,22 +1038,82 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
     }
     const int limit = top >= 0 ? qMin(top, MaxPageSize) : pageSize;
 
+    // $orderby / $count: collect every match, sort, page by position (the paging cookie holds the offset).
+    struct OrderKey
+    {
+        const AttributeDef *attribute;
+        bool descending;
+    };
+    QList<OrderKey> orderBy;
+    for (QStringView item : QStringView(request.queryValue(u"$orderby")).split(u',', Qt::SkipEmptyParts)) {
+        const QList<QStringView> words = item.trimmed().split(u' ', Qt::SkipEmptyParts);
+        const AttributeDef *a = words.isEmpty() ? nullptr : table.attributeByProperty(words[0].toString());
+        if (!a)
+            return propertyNotFound(words.value(0).toString(), table.typeName());
+        if (words.size() > 2 || (words.size() == 2 && words[1] != u"asc" && words[1] != u"desc"))
+            return badRequest(
+                u"Syntax error in $orderby: '%1'. Use '<property> [asc|desc]', comma-separated."_s.arg(item));
+        orderBy.append({a, words.size() == 2 && words[1] == u"desc"});
+    }
+    const QString countText = request.queryValue(u"$count");
+    if (!countText.isNull() && countText != u"true"_s && countText != u"false"_s)
+        return badRequest(u"Invalid value '%1' for $count; use true or false."_s.arg(countText));
+    const bool wantCount = countText == u"true"_s;
+
     QJsonArray values;
     quint64 lastSequence = token.after;
     bool more = false;
-    m_store.forEach(table, token.after, [&](const Row &row) {
-        for (const Condition &c : conditions) {
-            if (!matchesTerm(row.values.value(c.attribute->logicalName), c.term))
-                return true;
-        }
-        if (values.size() >= limit) {
-            more = true;
+    qsizetype total = -1;
+    if (!orderBy.isEmpty() || wantCount) {
+        QList<const Row *> matches;
+        m_store.forEach(table, 0, [&](const Row &row) {
+            for (const Condition &c : conditions) {
+                if (!matchesTerm(row.values.value(c.attribute->logicalName), c.term))
+                    return true;
+            }
+            matches.append(m_store.find(table, row.id));
+            return true;
+        });
+        // Nulls sort first ascending, like SQL Server; strings case-insensitively.
+        const auto compare = [](const QJsonValue &a, const QJsonValue &b) {
+            const bool an = a.isNull() || a.isUndefined(), bn = b.isNull() || b.isUndefined();
+            if (an || bn)
+                return an == bn ? 0 : (an ? -1 : 1);
+            if (a.isDouble() || a.isBool())
+                return a.toDouble() < b.toDouble() ? -1 : (a.toDouble() > b.toDouble() ? 1 : 0);
+            return a.toString().compare(b.toString(), Qt::CaseInsensitive);
+        };
+        std::stable_sort(matches.begin(), matches.end(), [&](const Row *x, const Row *y) {
+            for (const OrderKey &k : orderBy) {
+                const int c = compare(x->values.value(k.attribute->logicalName),
+                                      y->values.value(k.attribute->logicalName));
+                if (c != 0)
+                    return k.descending ? c > 0 : c < 0;
+            }
             return false;
-        }
-        values.append(render(table, row, select, prefs));
-        lastSequence = row.sequence;
-        return true;
-    });
+        });
+        total = matches.size();
+        const qsizetype offset = qMin<qsizetype>(qsizetype(token.after), total);
+        const qsizetype end = qMin<qsizetype>(offset + limit, total);
+        for (qsizetype i = offset; i < end; ++i)
+            values.append(render(table, *matches[i], select, prefs));
+        more = end < total;
+        lastSequence = quint64(end);
+    } else {
+        m_store.forEach(table, token.after, [&](const Row &row) {
+            for (const Condition &c : conditions) {
+                if (!matchesTerm(row.values.value(c.attribute->logicalName), c.term))
+                    return true;
+            }
+            if (values.size() >= limit) {
+                more = true;
+                return false;
+            }
+            values.append(render(table, row, select, prefs));
+            lastSequence = row.sequence;
+            return true;
+        });
+    }
 
     if (context.stats)
         context.stats->rowsRead += int(values.size());
@@ -1035,6 +1122,8 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
                 QString(context.serviceRoot + u"$metadata#"_s + table.entitySetName +
                         (select.isEmpty() ? QString() : u'(' + select.join(u',') + u')')));
     body.insert(u"value"_s, values);
+    if (wantCount) // FACTS §10: $count stops at 5,000
+        body.insert(u"@odata.count"_s, qMin<qsizetype>(total, 5000));
     if (more && top < 0) {
         QByteArrayList kept;
         for (const QByteArray &item : request.rawQuery.split('&')) {

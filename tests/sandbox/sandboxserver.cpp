@@ -1,5 +1,6 @@
 #include "sandboxserver.h"
 
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 
@@ -90,14 +91,33 @@ void SandboxServer::addStage(std::unique_ptr<RequestStage> stage)
     m_stages.push_back(std::move(stage));
 }
 
+void SandboxServer::addRoute(const QString &pathPrefix, Route route)
+{
+    m_routes.append({pathPrefix, std::move(route)});
+}
+
 HttpResponse SandboxServer::handle(const HttpRequest &request)
 {
+    ServiceContext context;
+    QElapsedTimer timer;
+    timer.start();
+    HttpResponse r = route(request, context);
+    if (m_observer)
+        m_observer(request, context, r, timer.nsecsElapsed() / 1000);
+    return r;
+}
+
+HttpResponse SandboxServer::route(const HttpRequest &request, ServiceContext &context)
+{
+    for (const auto &[prefix, handler] : std::as_const(m_routes)) {
+        if (request.path.startsWith(prefix))
+            return handler(request);
+    }
     static const QRegularExpression apiPath(u"^/api/data/(v\\d+\\.\\d+)(?:/(.*))?$"_s);
     const auto m = apiPath.match(request.path);
     QByteArray host = request.header("Host");
     if (host.isEmpty())
         host = request.localHost;
-    ServiceContext context;
     const QString origin = u"http://"_s + QString::fromLatin1(host);
     context.requestUrl = origin + request.path;
     if (!m.hasMatch() && IdentityProvider::handles(request.path))
@@ -110,11 +130,13 @@ HttpResponse SandboxServer::handle(const HttpRequest &request)
             u"under /api/data/v9.2/."_s.arg(context.requestUrl));
     }
     context.serviceRoot = origin + u"/api/data/"_s + m.captured(1) + u'/';
-    for (const auto &stage : m_stages) {
-        if (auto response = stage->process(request, context))
-            return *response;
-    }
-    HttpResponse r = m_webApi.handle(request, context, m.capturedView(2));
+    size_t ran = 0;
+    std::optional<HttpResponse> early;
+    while (ran < m_stages.size() && !early)
+        early = m_stages[ran++]->process(request, context);
+    HttpResponse r = early ? std::move(*early) : m_webApi.handle(request, context, m.capturedView(2));
+    while (ran > 0)
+        m_stages[--ran]->finish(request, context, r);
     qCDebug(lcSandbox) << request.method << request.path << "->" << r.status;
     return r;
 }

@@ -3,10 +3,12 @@
 // The sandbox: an HttpServer whose requests run through a pipeline of stages and end at the Web API.
 //
 //   HttpServer -> SandboxServer::handle -> [stage 1 -> stage 2 -> ...] -> WebApi -> RecordApi / MetadataApi
-//                                          (auth now; throttling and
-//                                           fault injection later)
+//                                          (bearer token, fault injection,
+//                                           service protection: sandboxoptions.h)
+//   ... then finish() of the same stages in reverse order (headers, response delay, dropped connection).
 //
-// A stage may answer the request itself (a 401, a 429, a dropped connection) or let it pass. The org
+// A stage may answer the request itself (a 401, a 429, a dropped connection) or let it pass. Paths added with
+// addRoute (/_sandbox/...) bypass the pipeline. The org
 // (definition plus rows) lives in an OrgStore that knows nothing about HTTP.
 
 #include "httpserver.h"
@@ -33,11 +35,20 @@ public:
     // Returns a response to stop the request here, or nullopt to pass it on. A stage may enrich the context
     // (the bearer-token stage sets the caller).
     virtual std::optional<HttpResponse> process(const HttpRequest &request, ServiceContext &context) = 0;
+    // Runs after the Web API (or a later stage) answered, in reverse stage order, for every stage whose
+    // process() ran; may add headers, a delay or a connection fault to the response.
+    virtual void finish(const HttpRequest &request, const ServiceContext &context, HttpResponse &response)
+    {
+        Q_UNUSED(request);
+        Q_UNUSED(context);
+        Q_UNUSED(response);
+    }
 };
 
 // Every /api/data request needs "Authorization: Bearer <token>". Which tokens are valid, and which user
 // (systemuserid) a token stands for, is up to the validator; without one, any non-empty token is the org's
-// default user (the sign-in issue plugs in real token checks). The caller lands in ServiceContext::callerId.
+// default user. SandboxServer installs IdentityProvider::validate. The caller lands in
+// ServiceContext::callerId.
 class BearerTokenStage : public RequestStage
 {
 public:
@@ -69,11 +80,21 @@ public:
     void addStage(std::unique_ptr<RequestStage> stage);
 
     OrgStore &store() { return m_store; }
+
+    // Requests whose path starts with `pathPrefix` (outside /api/data) go to `route` (e.g. /_sandbox/).
+    using Route = std::function<HttpResponse(const HttpRequest &)>;
+    void addRoute(const QString &pathPrefix, Route route);
+    // Sees every request with its final response (the request log).
+    // handlerUs: time spent producing the response (without response.delayMs).
+    using Observer = std::function<void(const HttpRequest &, const ServiceContext &, const HttpResponse &,
+                                        qint64 handlerUs)>;
+    void setObserver(Observer observer) { m_observer = std::move(observer); }
     // The identity provider (/{tenant}/oauth2/v2.0/...); it is also the default token validator.
     IdentityProvider &identity() { return *m_identity; }
 
 private:
     HttpResponse handle(const HttpRequest &request);
+    HttpResponse route(const HttpRequest &request, ServiceContext &context);
 
     OrgStore m_store;
     WebApi m_webApi;
@@ -81,6 +102,8 @@ private:
     BearerTokenStage *m_auth = nullptr;
     std::vector<std::unique_ptr<RequestStage>> m_stages;
     HttpServer *m_http = nullptr;
+    QList<QPair<QString, Route>> m_routes;
+    Observer m_observer;
 };
 
 } // namespace d365::sandbox

@@ -1,5 +1,6 @@
 #include "webapi.h"
 
+#include <QJsonArray>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcWebApi, "d365.sandbox.webapi")
@@ -28,9 +29,49 @@ HttpResponse WebApi::whoAmI(const HttpRequest &request, const ServiceContext &co
                  {u"@odata.context"_s,
                   QString(context.serviceRoot + u"$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse"_s)},
                  {u"BusinessUnitId"_s, org.businessUnitId.toString(QUuid::WithoutBraces)},
-                 {u"UserId"_s, org.userId.toString(QUuid::WithoutBraces)},
+                 // The caller the bearer-token stage identified (identity provider), else the org's user.
+                 {u"UserId"_s,
+                  (context.callerId.isNull() ? org.userId : context.callerId).toString(QUuid::WithoutBraces)},
                  {u"OrganizationId"_s, org.organizationId.toString(QUuid::WithoutBraces)},
              });
+}
+
+HttpResponse WebApi::sdkMessageFilters(const HttpRequest &request, const ServiceContext &context)
+{
+    if (request.method != "GET" && request.method != "HEAD")
+        return methodNotAllowed(request.method, "GET");
+    QString error;
+    const auto terms = parseFilter(request.queryValue(u"$filter"), &error);
+    if (!terms)
+        return badRequest(error);
+    QString message;
+    QString table;
+    for (const FilterTerm &t : *terms) {
+        if (t.op != FilterTerm::Op::Eq)
+            return badRequest(
+                u"The sandbox answers sdkmessagefilters only for \"sdkmessageid/name eq '<message>' and "
+                u"primaryobjecttypecode eq '<table>'\"."_s);
+        if (t.property == u"sdkmessageid/name"_s)
+            message = t.value.text;
+        else if (t.property == u"primaryobjecttypecode"_s)
+            table = t.value.text;
+        else
+            return propertyNotFound(t.property, u"Microsoft.Dynamics.CRM.sdkmessagefilter"_s);
+    }
+    // Sandbox model: every non-intersect table supports CreateMultiple and UpdateMultiple (custom standard
+    // tables and the common system tables do on Dataverse); UpsertMultiple is never listed (FACTS §7).
+    QJsonArray value;
+    const TableDef *def = m_store.definition().tableByLogicalName(table);
+    if (def && !def->isIntersect && (message == u"CreateMultiple"_s || message == u"UpdateMultiple"_s)) {
+        static const QUuid ns(u"6f1c2a3e-0b7d-4a51-9d55-5a4b2f8e9c10"_s);
+        const QUuid id = QUuid::createUuidV5(ns, QString(message + u'/' + table));
+        value.append(QJsonObject{{u"@odata.etag"_s, u"W/\"1000\""_s},
+                                 {u"sdkmessagefilterid"_s, id.toString(QUuid::WithoutBraces)}});
+    }
+    return jsonResponse(
+        200, QJsonObject{{u"@odata.context"_s, QString(context.serviceRoot +
+                                                       u"$metadata#sdkmessagefilters(sdkmessagefilterid)"_s)},
+                         {u"value"_s, value}});
 }
 
 HttpResponse WebApi::handle(const HttpRequest &request, const ServiceContext &context,
@@ -48,6 +89,8 @@ HttpResponse WebApi::handle(const HttpRequest &request, const ServiceContext &co
         return whoAmI(request, context);
     if (first.name == u"$batch"_s && !first.hasKey && segments->size() == 1)
         return m_batch.handle(request, context);
+    if (first.name == u"sdkmessagefilters"_s && !first.hasKey && segments->size() == 1)
+        return sdkMessageFilters(request, context);
     if (first.name == u"EntityDefinitions"_s)
         return m_metadata.entityDefinitions(request, context, *segments);
     if (first.name == u"GlobalOptionSetDefinitions"_s)

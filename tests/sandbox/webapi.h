@@ -23,6 +23,8 @@ public:
 
 private:
     HttpResponse whoAmI(const HttpRequest &request, const ServiceContext &context);
+    // The slice of sdkmessagefilters that tells a client whether a table supports bulk messages (FACTS §7).
+    HttpResponse sdkMessageFilters(const HttpRequest &request, const ServiceContext &context);
 
     OrgStore &m_store;
     MetadataApi m_metadata;

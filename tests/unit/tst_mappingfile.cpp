@@ -42,6 +42,38 @@ Mapping exampleMapping()
     return m;
 }
 
+// Uses every per-field option of the format; each field on its own is valid for the parser.
+Mapping optionsMapping()
+{
+    Mapping m = exampleMapping();
+    m.sourceTimeZone = u"Europe/Berlin"_s;
+    FieldMapping &email = m.fields.first();
+    email.nullPolicy = NullPolicy::LeaveUnchanged;
+    email.truncate = true;
+    email.sourceTimeZone = u"Pacific/Kiritimati"_s;
+    FieldMapping source;
+    source.target = u"new_preferredchannel"_s;
+    source.constant = QJsonValue(u"Web"_s);
+    m.fields.append(source);
+    FieldMapping amount;
+    amount.target = u"new_score"_s;
+    amount.constant = QJsonValue(12.5);
+    m.fields.append(amount);
+    FieldMapping row;
+    row.target = u"cr5a1_rowid"_s;
+    row.lookup = LookupSpec{u"cr5a1_warehouserow"_s,
+                            {},
+                            {u"cr5a1_sourcesystem"_s, u"cr5a1_sourceid"_s},
+                            {u"system"_s, u"source_id"_s}};
+    m.fields.append(row);
+    FieldMapping customer;
+    customer.source = u"customer_ref"_s;
+    customer.target = u"parentcustomerid"_s;
+    customer.lookup = LookupSpec{{}, u"customer_kind"_s, {}, {}};
+    m.fields.append(customer);
+    return m;
+}
+
 } // namespace
 
 Q_DECLARE_METATYPE(d365::services::Mapping)
@@ -190,6 +222,7 @@ void TestMappingFile::toJson_thenParse_roundTrips_data()
     Mapping below = exampleMapping();
     below.source.path = u"/data/maps/nested/dir/w.db"_s;
     QTest::newRow("path below base dir") << below;
+    QTest::newRow("every field option") << optionsMapping();
 }
 
 void TestMappingFile::toJson_thenParse_roundTrips()
@@ -216,7 +249,13 @@ void TestMappingFile::toJson_thenParse_roundTrips()
     for (qsizetype i = 0; i < mapping.fields.size(); ++i) {
         QCOMPARE(back.fields.at(i).source, mapping.fields.at(i).source);
         QCOMPARE(back.fields.at(i).target, mapping.fields.at(i).target);
+        QCOMPARE(back.fields.at(i).constant, mapping.fields.at(i).constant);
+        QCOMPARE(back.fields.at(i).nullPolicy, mapping.fields.at(i).nullPolicy);
+        QCOMPARE(back.fields.at(i).truncate, mapping.fields.at(i).truncate);
+        QCOMPARE(back.fields.at(i).sourceTimeZone, mapping.fields.at(i).sourceTimeZone);
+        QCOMPARE(back.fields.at(i).lookup, mapping.fields.at(i).lookup);
     }
+    QCOMPARE(back.sourceTimeZone, mapping.sourceTimeZone);
     // Stable output: writing the parsed mapping again gives the same bytes.
     QCOMPARE(MappingFile::toJson(back, baseDir), json);
 }
@@ -401,14 +440,39 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
     // Every level of a complete file, as toJson writes it, has exactly the members the schema declares.
     const MappingLoadResult sample = MappingFile::load(sampleMappingPath);
     QVERIFY(sample.ok());
-    const QJsonObject full =
-        QJsonDocument::fromJson(MappingFile::toJson(*sample.mapping, QString())).object();
+    // The sample plus every optional member: its first field keeps a source, later ones use the
+    // alternatives (constant, lookup.sources), so together the fields write every field member.
+    Mapping options = *sample.mapping;
+    const Mapping extra = optionsMapping();
+    options.sourceTimeZone = extra.sourceTimeZone;
+    options.fields.first().nullPolicy = NullPolicy::LeaveUnchanged;
+    options.fields.first().truncate = true;
+    options.fields.first().sourceTimeZone = u"UTC"_s;
+    options.fields.append(extra.fields.mid(1));
+    const QJsonObject full = QJsonDocument::fromJson(MappingFile::toJson(options, QString())).object();
+    const MappingLoadResult fullResult = MappingFile::parse(QJsonDocument(full).toJson(), u"/data"_s);
+    QVERIFY2(fullResult.ok(), qPrintable(fullResult.problemsText()));
+    QStringList fieldMembers;
+    for (const QJsonValue &field : full.value("fields"_L1).toArray())
+        fieldMembers += field.toObject().keys();
+    fieldMembers.removeDuplicates();
+    QJsonObject lookupMembers;
+    for (const QJsonValue &field : full.value("fields"_L1).toArray()) {
+        const QJsonObject lookup = field.toObject().value("lookup"_L1).toObject();
+        for (auto it = lookup.begin(); it != lookup.end(); ++it)
+            lookupMembers.insert(it.key(), it.value());
+    }
     const QJsonObject defs = schema.value("$defs"_L1).toObject();
     const QList<std::pair<QJsonObject, QJsonObject>> levels = {
         {schema, full},
         {defs.value("source"_L1).toObject(), full.value("source"_L1).toObject()},
         {defs.value("target"_L1).toObject(), full.value("target"_L1).toObject()},
-        {defs.value("field"_L1).toObject(), full.value("fields"_L1).toArray().first().toObject()}};
+        {defs.value("lookup"_L1).toObject(), lookupMembers}};
+    QStringList declaredFieldMembers =
+        defs.value("field"_L1).toObject().value("properties"_L1).toObject().keys();
+    declaredFieldMembers.sort();
+    fieldMembers.sort();
+    QCOMPARE(declaredFieldMembers, fieldMembers);
     for (const auto &[schemaLevel, documentLevel] : levels) {
         QStringList declared = schemaLevel.value("properties"_L1).toObject().keys();
         QStringList written = documentLevel.keys();
@@ -445,6 +509,20 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
         QStringList required;
         for (const QJsonValue &v : schemaLevel.value("required"_L1).toArray())
             required << v.toString();
+        // anyOf alternatives: when the document level holds exactly one of them, that one is required.
+        QStringList present;
+        const QJsonObject documentLevel = parent.isEmpty() ? full
+                                          : parent.first() == "fields"_L1
+                                              ? full.value("fields"_L1).toArray().first().toObject()
+                                              : full.value(parent.first()).toObject();
+        for (const QJsonValue &alternative : schemaLevel.value("anyOf"_L1).toArray()) {
+            for (const QJsonValue &v : alternative.toObject().value("required"_L1).toArray()) {
+                if (documentLevel.contains(v.toString()))
+                    present << v.toString();
+            }
+        }
+        if (present.size() == 1)
+            required << present;
         const QStringList members = schemaLevel.value("properties"_L1).toObject().keys();
         for (const QString &member : members) {
             const MappingLoadResult result = withoutMember(parent, member);

@@ -1,0 +1,188 @@
+#include "services/auth/signinconfig.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+
+namespace d365::services {
+
+namespace {
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("SignIn", text);
+}
+} // namespace
+
+Result<SignInEndpoints> SignInConfig::endpoints(const ConnectionProfile &profile)
+{
+    SignInEndpoints e;
+    e.clientId = profile.clientId.trimmed();
+    if (e.clientId.isEmpty() && profile.isSandbox())
+        e.clientId = QString::fromLatin1(SandboxClientId);
+    if (e.clientId.isEmpty())
+        return Error::make(
+            ErrorCategory::Configuration,
+            tr("Profile '%1' has no client ID. Register an app in Microsoft Entra ID (redirect URI "
+               "http://localhost under \"Mobile and desktop applications\", API permission Dynamics "
+               "CRM user_impersonation) and set its Application (client) ID on the profile.")
+                .arg(profile.name));
+    QUrl authority = profile.authorityHost;
+    if (!authority.isEmpty() && !profile.isSandbox())
+        return Error::make(
+            ErrorCategory::Configuration,
+            tr("Profile '%1': only sandbox profiles may override the sign-in authority.").arg(profile.name));
+    if (authority.isEmpty())
+        authority = profile.isSandbox() ? profile.orgUrl : QUrl(QString::fromLatin1(DefaultAuthority));
+    const QString tenant = profile.tenant.trimmed().isEmpty() ? u"organizations"_s : profile.tenant.trimmed();
+    const QString base = authority.adjusted(QUrl::StripTrailingSlash).toString() + u'/' +
+                         QString::fromLatin1(QUrl::toPercentEncoding(tenant)) + u"/oauth2/v2.0/"_s;
+    e.authorizeUrl = QUrl(base + u"authorize"_s);
+    e.tokenUrl = QUrl(base + u"token"_s);
+    const QString resource = profile.orgUrl.adjusted(QUrl::StripTrailingSlash).toString();
+    e.delegatedScope = resource + u"/user_impersonation offline_access openid profile"_s;
+    e.applicationScope = resource + u"/.default"_s;
+    return e;
+}
+
+int SignInConfig::aadstsCode(const QByteArray &body)
+{
+    const QJsonObject o = QJsonDocument::fromJson(body).object();
+    const int fromArray = o.value(u"error_codes"_s).toArray().at(0).toInt();
+    if (fromArray > 0)
+        return fromArray;
+    static const QRegularExpression re(u"AADSTS(\\d+)"_s);
+    const auto m = re.match(o.value(u"error_description"_s).toString());
+    return m.hasMatch() ? m.captured(1).toInt() : 0;
+}
+
+QString SignInConfig::reconnectMessage(const ConnectionProfile &profile, int aadsts)
+{
+    QString why;
+    switch (aadsts) {
+    case 700082:
+        why = tr("the sign-in expired after a long time without use");
+        break;
+    case 50173:
+        why = tr("the sign-in was revoked (for example after a password change)");
+        break;
+    case 54005:
+    case 70008:
+        why = tr("the sign-in grant expired");
+        break;
+    default:
+        why = tr("the stored sign-in is no longer valid");
+        break;
+    }
+    return tr("Reconnect required for profile '%1' (%2): %3. Click \"Connect with OAuth\", or run "
+              "`d365sync-cli auth login --profile %1`; no sync starts until then.")
+        .arg(profile.name, profile.orgUrl.host(), why);
+}
+
+Error SignInConfig::tokenEndpointError(const ConnectionProfile &profile, int httpStatus,
+                                       const QByteArray &body, const QString &transportError,
+                                       bool *reconnectRequired)
+{
+    if (reconnectRequired)
+        *reconnectRequired = false;
+    if (httpStatus == 0)
+        return Error::make(ErrorCategory::Network,
+                           tr("Cannot reach the sign-in service for profile '%1': %2. Check the network "
+                              "connection and proxy settings, then try again.")
+                               .arg(profile.name, transportError),
+                           transportError);
+    const QJsonObject o = QJsonDocument::fromJson(body).object();
+    const QString error = o.value(u"error"_s).toString();
+    const int code = aadstsCode(body);
+    // Only the first line of error_description: the rest is trace/correlation ids for support.
+    const QString detail =
+        u"HTTP %1 %2: %3"_s.arg(httpStatus)
+            .arg(error, o.value(u"error_description"_s).toString().section(u"\r\n"_s, 0, 0));
+    const QString aad = code > 0 ? u" (AADSTS%1)"_s.arg(code) : QString();
+    const auto make = [&](ErrorCategory category, const QString &message) {
+        return Error::make(category, message + aad, detail);
+    };
+    switch (code) {
+    case 700016:
+        return make(
+            ErrorCategory::Configuration,
+            tr("The app registration '%1' was not found in tenant '%2'. Check the client ID on profile "
+               "'%3' and that the tenant is the one the app is registered in (or use 'organizations' "
+               "for a multi-tenant app).")
+                .arg(profile.clientId, profile.tenant, profile.name));
+    case 50011:
+        return make(ErrorCategory::Configuration,
+                    tr("The redirect URI is not registered for the app. In Microsoft Entra ID → App "
+                       "registrations → Authentication, add the platform \"Mobile and desktop applications\" "
+                       "with the redirect URI http://localhost."));
+    case 90002:
+        return make(
+            ErrorCategory::Configuration,
+            tr("Tenant '%1' was not found. Set the profile's tenant to your tenant ID or domain (e.g. "
+               "contoso.onmicrosoft.com), or 'organizations'.")
+                .arg(profile.tenant));
+    case 65001:
+        return make(
+            ErrorCategory::Authentication,
+            tr("Consent is missing: the app is not allowed to access Dynamics 365 yet. Sign in again and "
+               "accept the permissions, or ask an administrator to grant admin consent for the app's "
+               "Dynamics CRM user_impersonation permission."));
+    case 500011:
+        return make(ErrorCategory::Configuration,
+                    tr("The Dataverse environment %1 was not found in the tenant. Check the profile's "
+                       "Organization URL (Power Platform admin center → Environments) and tenant.")
+                        .arg(profile.orgUrl.toString()));
+    case 50076:
+    case 50079:
+    case 70043:
+        return make(ErrorCategory::Authentication,
+                    tr("Your organization requires an interactive sign-in (multi-factor authentication or a "
+                       "sign-in frequency policy). Reconnect profile '%1' with \"Connect with OAuth\".")
+                        .arg(profile.name));
+    case 7000215:
+    case 7000218:
+        return make(
+            ErrorCategory::Authentication,
+            tr("The client secret for profile '%1' was refused. Use the secret's Value (not its Secret "
+               "ID) from App registrations → Certificates & secrets, and check that it has not expired; "
+               "set it with `d365sync-cli auth set-secret --profile %1` or D365SYNC_CLIENT_SECRET.")
+                .arg(profile.name));
+    case 700025:
+        return make(
+            ErrorCategory::Configuration,
+            tr("The app is registered as a public client, so no client secret may be sent for browser "
+               "sign-in."));
+    case 700022:
+    case 70011:
+    case 1002012:
+        return make(ErrorCategory::Configuration,
+                    tr("The sign-in scope was refused. Check the profile's Organization URL %1.")
+                        .arg(profile.orgUrl.toString()));
+    default:
+        break;
+    }
+    if (error == u"invalid_grant"_s) {
+        if (reconnectRequired)
+            *reconnectRequired = true;
+        return make(ErrorCategory::Authentication, reconnectMessage(profile, code));
+    }
+    if (error == u"invalid_client"_s || error == u"unauthorized_client"_s)
+        return make(
+            ErrorCategory::Configuration,
+            tr("The sign-in service refused the app of profile '%1' (%2). Check the client ID and the "
+               "app registration.")
+                .arg(profile.name, error));
+    if (httpStatus >= 500 || error == u"temporarily_unavailable"_s)
+        return make(
+            ErrorCategory::Server,
+            tr("The sign-in service is temporarily unavailable (HTTP %1). Try again in a few minutes.")
+                .arg(httpStatus));
+    return make(ErrorCategory::Authentication,
+                tr("Sign-in failed for profile '%1': %2. Reconnect with \"Connect with OAuth\".")
+                    .arg(profile.name, error.isEmpty() ? u"HTTP %1"_s.arg(httpStatus) : error));
+}
+
+} // namespace d365::services

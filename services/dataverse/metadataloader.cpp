@@ -1,0 +1,158 @@
+#include "services/dataverse/metadataloader.h"
+
+#include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/metadataservice.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QThread>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcMetadataLoader, "d365.dataverse.metadataloader")
+
+namespace d365::services {
+
+// Lives on the loader's thread; everything network-related is created and used there.
+class MetadataLoader::Worker : public QObject
+{
+public:
+    Worker(const ConnectionProfile &profile, TokenProvider *tokens, const QString &cacheRoot)
+        : m_profile(profile)
+        , m_tokens(tokens)
+        , m_cacheRoot(cacheRoot)
+    {}
+
+    MetadataService *service()
+    {
+        if (!m_service) {
+            m_client = new DataverseClient(m_profile, m_tokens, this);
+            m_service = new MetadataService(m_client, MetadataService::cacheKeyFor(m_profile.orgUrl),
+                                            m_cacheRoot, this);
+        }
+        return m_service;
+    }
+
+private:
+    ConnectionProfile m_profile;
+    TokenProvider *m_tokens;
+    QString m_cacheRoot;
+    DataverseClient *m_client = nullptr;
+    MetadataService *m_service = nullptr;
+};
+
+MetadataLoader::MetadataLoader(TokenProvider *tokenProvider, const QString &cacheRoot, QObject *parent)
+    : QObject(parent)
+    , m_tokenProvider(tokenProvider)
+    , m_cacheRoot(cacheRoot)
+    , m_thread(new QThread(this))
+{
+    m_thread->setObjectName(u"metadata"_s);
+    m_thread->start();
+}
+
+MetadataLoader::~MetadataLoader()
+{
+    if (m_worker) {
+        // deleteLater runs on the worker thread before it quits: the client's replies die on their thread.
+        m_worker->deleteLater();
+        m_worker = nullptr;
+    }
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void MetadataLoader::setProfile(const std::optional<ConnectionProfile> &profile)
+{
+    if (m_worker) {
+        m_worker->deleteLater();
+        m_worker = nullptr;
+    }
+    m_hasProfile = profile.has_value();
+    if (!profile) {
+        return;
+    }
+    m_worker = new Worker(*profile, m_tokenProvider, m_cacheRoot);
+    m_worker->moveToThread(m_thread);
+}
+
+void MetadataLoader::request(bool counts, std::function<void(Worker *)> call)
+{
+    if (!m_worker) {
+        Q_EMIT failed(tr("No connection profile: open a mapping whose profile exists to browse its org."));
+        return;
+    }
+    if (counts && m_pending++ == 0) {
+        Q_EMIT busyChanged(true);
+    }
+    Worker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [worker, call] { call(worker); }, Qt::QueuedConnection);
+}
+
+void MetadataLoader::finishOne()
+{
+    if (m_pending > 0 && --m_pending == 0) {
+        Q_EMIT busyChanged(false);
+    }
+}
+
+void MetadataLoader::loadTables(bool refresh)
+{
+    QPointer<MetadataLoader> self(this);
+    request(true, [self, refresh](Worker *worker) {
+        worker->service()->tables(refresh ? Freshness::Refresh : Freshness::CacheThenRefresh,
+                                  [self](const Result<QList<EntitySummary>> &result) {
+                                      // Back to the GUI thread through the event loop.
+                                      QMetaObject::invokeMethod(self, [self, result] {
+                                          if (!self) {
+                                              return;
+                                          }
+                                          if (result.ok()) {
+                                              Q_EMIT self->tablesLoaded(result.value());
+                                          } else {
+                                              Q_EMIT self->failed(result.error().message);
+                                          }
+                                          self->finishOne();
+                                      });
+                                  });
+    });
+}
+
+void MetadataLoader::loadEntity(const QString &entitySetName, bool refresh)
+{
+    QPointer<MetadataLoader> self(this);
+    request(true, [self, entitySetName, refresh](Worker *worker) {
+        MetadataService *service = worker->service();
+        // Background refreshes after a cache hit report changes once per service.
+        QObject::disconnect(service, &MetadataService::entityChanged, nullptr, nullptr);
+        QObject::connect(service, &MetadataService::entityChanged, service,
+                         [self](const EntityMetadata &before, const EntityMetadata &after) {
+                             const QStringList warnings = MetadataService::describeChanges(before, after);
+                             QMetaObject::invokeMethod(self, [self, after, warnings] {
+                                 if (self) {
+                                     Q_EMIT self->entityLoaded(after);
+                                     Q_EMIT self->schemaChanged(after.entitySetName, warnings);
+                                 }
+                             });
+                         });
+        service->entity(entitySetName, refresh ? Freshness::Refresh : Freshness::CacheThenRefresh,
+                        [self](const Result<EntityMetadata> &result) {
+                            QMetaObject::invokeMethod(self, [self, result] {
+                                if (!self) {
+                                    return;
+                                }
+                                if (result.ok()) {
+                                    Q_EMIT self->entityLoaded(result.value());
+                                } else {
+                                    Q_EMIT self->failed(result.error().message);
+                                }
+                                self->finishOne();
+                            });
+                        });
+    });
+}
+
+} // namespace d365::services

@@ -1,0 +1,173 @@
+// The connection dialog and the connection strip, offscreen, against a sandbox that accepts only its own
+// tokens: a sandbox profile is created and connected through "Connect with OAuth" (the test is the system
+// browser: QDesktopServices hands it the login URL and it follows the redirects), the strip shows
+// "Connected to <host> as <user>", a restarted session signs in from the keychain without a browser, and
+// Disconnect removes the keychain entry. Needs a D-Bus session with an unlocked gnome-keyring.
+
+#include "common/sandboxprocess.h"
+#include "services/auth/connectionsession.h"
+#include "services/auth/credentialstore.h"
+#include "services/settings/settings.h"
+#include "services/sync/synccontroller.h"
+#include "ui/connectiondialog.h"
+#include "ui/mainwindow.h"
+
+#include <QCheckBox>
+#include <QDesktopServices>
+#include <QLabel>
+#include <QLineEdit>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using d365::services::ConnectionProfile;
+using d365::services::ConnectionSession;
+using d365::services::CredentialStore;
+using d365::ui::ConnectionDialog;
+
+class TestConnectionDialog : public QObject
+{
+    Q_OBJECT
+
+public Q_SLOTS:
+    // QDesktopServices URL handler: the "system browser".
+    void openInBrowser(const QUrl &url);
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void connect_invalidOrgUrl_showsExpectedPatternAndSavesNothing();
+    void connect_sandboxProfile_browserRoundTrip_connectsAndNamesUser();
+    void restore_afterRestart_connectsFromKeychainWithoutBrowser();
+    void disconnect_inConnectionStrip_removesKeychainEntry();
+
+private:
+    QString keychainRefreshToken(const QString &profile);
+
+    d365::testsupport::SandboxProcess m_sandbox;
+    QTemporaryDir m_dir;
+    std::unique_ptr<d365::services::Settings> m_settings;
+    QNetworkAccessManager m_browser;
+    int m_browserOpened = 0;
+};
+
+void TestConnectionDialog::openInBrowser(const QUrl &url)
+{
+    ++m_browserOpened;
+    QNetworkRequest request(url);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+    QNetworkReply *reply = m_browser.get(request);
+    connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+}
+
+void TestConnectionDialog::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    qunsetenv("D365SYNC_ACCESS_TOKEN");
+    qunsetenv("D365SYNC_CLIENT_SECRET");
+    QVERIFY(m_dir.isValid());
+    m_settings = std::make_unique<d365::services::Settings>(m_dir.filePath(u"settings.ini"_s));
+    m_sandbox.setAcceptAnyToken(false);
+    QVERIFY(m_sandbox.start());
+    QDesktopServices::setUrlHandler(u"http"_s, this, "openInBrowser");
+}
+
+void TestConnectionDialog::cleanupTestCase()
+{
+    QDesktopServices::unsetUrlHandler(u"http"_s);
+}
+
+QString TestConnectionDialog::keychainRefreshToken(const QString &profile)
+{
+    std::optional<d365::Result<QString>> value;
+    CredentialStore::read(profile, CredentialStore::RefreshToken, this,
+                          [&](d365::Result<QString> r) { value = std::move(r); });
+    if (!QTest::qWaitFor([&] { return value.has_value(); }, 10000) || !value->ok())
+        return u"<unavailable>"_s;
+    return value->value();
+}
+
+void TestConnectionDialog::connect_invalidOrgUrl_showsExpectedPatternAndSavesNothing()
+{
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    dialog.findChild<QLineEdit *>(u"nameEdit"_s)->setText(u"bad-url"_s);
+    dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s)->setText(u"http://contoso.example.com/path"_s);
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"connectButton"_s), Qt::LeftButton);
+    QVERIFY2(dialog.statusText().contains(u"dynamics.com"_s), qPrintable(dialog.statusText()));
+    QVERIFY(!m_settings->profile(u"bad-url"_s).has_value());
+    QCOMPARE(m_browserOpened, 0);
+    QCOMPARE(session.state(), ConnectionSession::State::NotConnected);
+}
+
+void TestConnectionDialog::connect_sandboxProfile_browserRoundTrip_connectsAndNamesUser()
+{
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    dialog.findChild<QLineEdit *>(u"nameEdit"_s)->setText(u"gui-oauth"_s);
+    dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s)->setText(m_sandbox.baseUrl().toString());
+    QVERIFY(!dialog.findChild<QLineEdit *>(u"authorityEdit"_s)->isEnabled());
+    dialog.findChild<QCheckBox *>(u"sandboxCheck"_s)->setChecked(true);
+    QVERIFY(dialog.findChild<QLineEdit *>(u"authorityEdit"_s)->isEnabled());
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"connectButton"_s), Qt::LeftButton);
+
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ConnectionSession::State::Connected, 15000);
+    QCOMPARE(m_browserOpened, 1);
+    QCOMPARE(session.statusText(), u"Connected to 127.0.0.1 as admin@sandbox.onmicrosoft.com"_s);
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    QVERIFY(dialog.findChild<QPushButton *>(u"copyLinkButton"_s)->isEnabled());
+    const auto saved = m_settings->profile(u"gui-oauth"_s);
+    QVERIFY(saved.has_value());
+    QVERIFY(saved->isSandbox());
+    QVERIFY(!keychainRefreshToken(u"gui-oauth"_s).isEmpty());
+}
+
+void TestConnectionDialog::restore_afterRestart_connectsFromKeychainWithoutBrowser()
+{
+    // A new session is what the next start of the app has: only the keychain.
+    const int opened = m_browserOpened;
+    const QString before = keychainRefreshToken(u"gui-oauth"_s);
+    ConnectionSession session;
+    session.restore(*m_settings->profile(u"gui-oauth"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ConnectionSession::State::Connected, 15000);
+    QCOMPARE(m_browserOpened, opened);
+    QVERIFY2(session.statusText().startsWith(u"Connected to 127.0.0.1 as "_s),
+             qPrintable(session.statusText()));
+    // The refresh rotated the token and the new one was stored.
+    QTRY_VERIFY_WITH_TIMEOUT(keychainRefreshToken(u"gui-oauth"_s) != before, 10000);
+}
+
+void TestConnectionDialog::disconnect_inConnectionStrip_removesKeychainEntry()
+{
+    ConnectionSession session;
+    d365::services::SyncController controller;
+    d365::ui::MainWindow window(&controller, m_settings.get(), &session);
+    window.setProfileOverride(u"gui-oauth"_s);
+    window.setConnectionSession(&session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *status = window.findChild<QLabel *>(u"connectionStatusLabel"_s);
+    QVERIFY(status);
+    // Without a mapping the window has no profile; restore the override's profile explicitly.
+    if (session.profileName().isEmpty())
+        session.restore(*m_settings->profile(u"gui-oauth"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ConnectionSession::State::Connected, 15000);
+    QTRY_VERIFY(status->text().startsWith(u"Connected to 127.0.0.1"_s));
+    auto *disconnectButton = window.findChild<QPushButton *>(u"disconnectButton"_s);
+    QVERIFY(disconnectButton->isEnabled());
+    QTest::mouseClick(disconnectButton, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ConnectionSession::State::NotConnected, 10000);
+    QCOMPARE(status->text(), u"Not connected"_s);
+    QVERIFY(!disconnectButton->isEnabled());
+    QCOMPARE(keychainRefreshToken(u"gui-oauth"_s), QString());
+    QVERIFY(!session.accessToken(*m_settings->profile(u"gui-oauth"_s)).ok());
+}
+
+QTEST_MAIN(TestConnectionDialog)
+#include "tst_connectiondialog.moc"
