@@ -103,6 +103,8 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
         restoreState(state);
     else
         resizeDocks({m_syncDock}, {300}, Qt::Vertical); // first start: room for the mapping and the results
+    if (const QByteArray browserState = m_settings->schemaBrowserState(); !browserState.isEmpty())
+        m_schemaBrowser->restoreState(browserState); // applied once the table list arrives
 
     updateConnectionStrip();
     updateSyncEnabled();
@@ -433,6 +435,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     m_settings->setMainWindowGeometry(saveGeometry());
     m_settings->setMainWindowState(saveState());
+    m_settings->setSchemaBrowserState(m_schemaBrowser->saveState());
     m_settings->sync();
     QMainWindow::closeEvent(event);
 }

@@ -22,6 +22,7 @@ const QString keyAuthorityHost = u"authorityHost"_s;
 const QString keyLastMappingPath = u"ui/lastMappingPath"_s;
 const QString keyMainWindowGeometry = u"ui/mainWindowGeometry"_s;
 const QString keyMainWindowState = u"ui/mainWindowState"_s;
+const QString keySchemaBrowserState = u"ui/schemaBrowserState"_s;
 const QString defaultTenant = u"organizations"_s;
 
 QString profileKey(const QString &name, const QString &key)
@@ -173,6 +174,16 @@ QByteArray Settings::mainWindowState() const
 void Settings::setMainWindowState(const QByteArray &state)
 {
     m_settings->setValue(keyMainWindowState, state);
+}
+
+QByteArray Settings::schemaBrowserState() const
+{
+    return m_settings->value(keySchemaBrowserState).toByteArray();
+}
+
+void Settings::setSchemaBrowserState(const QByteArray &state)
+{
+    m_settings->setValue(keySchemaBrowserState, state);
 }
 
 void Settings::sync()

@@ -14,6 +14,7 @@
 //   ui/lastMappingPath            QString   ""
 //   ui/mainWindowGeometry         QByteArray
 //   ui/mainWindowState            QByteArray
+//   ui/schemaBrowserState         QByteArray (search text, custom-only, selected table, column header)
 
 #include "services/common/result.h"
 #include "services/dataverse/connectionprofile.h"
@@ -49,6 +50,8 @@ public:
     QByteArray mainWindowGeometry() const;
     void setMainWindowGeometry(const QByteArray &geometry);
     QByteArray mainWindowState() const;
+    QByteArray schemaBrowserState() const;
+    void setSchemaBrowserState(const QByteArray &state);
     void setMainWindowState(const QByteArray &state);
 
     void sync();

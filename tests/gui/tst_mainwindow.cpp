@@ -9,6 +9,7 @@
 #include "services/sync/synccontroller.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
+#include "ui/schemabrowser.h"
 
 #include <QAbstractItemModel>
 #include <QAction>
@@ -351,14 +352,20 @@ void TestMainWindow::keyEscape_duringSync_cancelsRunAndReportsSkippedRows()
 void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
 {
     QVERIFY(m_settings->mainWindowGeometry().isEmpty());
+    QVERIFY(m_settings->schemaBrowserState().isEmpty());
     m_window->resize(900, 650);
+    auto *search = m_window->schemaBrowser()->findChild<QLineEdit *>(u"schemaSearch"_s);
+    QVERIFY(search);
+    search->setText(u"loyal"_s);
     QVERIFY(m_window->close());
     QVERIFY(!m_settings->mainWindowGeometry().isEmpty());
     QVERIFY(!m_settings->mainWindowState().isEmpty());
+    QVERIFY(!m_settings->schemaBrowserState().isEmpty());
 
-    // A new window comes back with the saved size.
+    // A new window comes back with the saved size and the schema browser's search text.
     MainWindow again(m_controller.get(), m_settings.get(), m_tokenProvider.get());
     QCOMPARE(again.size(), QSize(900, 650));
+    QCOMPARE(again.schemaBrowser()->findChild<QLineEdit *>(u"schemaSearch"_s)->text(), u"loyal"_s);
 }
 
 QTEST_MAIN(TestMainWindow)
