@@ -96,13 +96,16 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
             [this](ErrorCategory, const QString &message) { onSyncError(message); });
     connect(m_controller, &SyncController::finished, this, &MainWindow::onSyncFinished);
 
-    resize(1100, 760);
+    resize(1260, 780);
     if (const QByteArray geometry = m_settings->mainWindowGeometry(); !geometry.isEmpty())
         restoreGeometry(geometry);
     if (const QByteArray state = m_settings->mainWindowState(); !state.isEmpty())
         restoreState(state);
-    else
-        resizeDocks({m_syncDock}, {300}, Qt::Vertical); // first start: room for the mapping and the results
+    else {
+        // First start: room for the mapping and the results, and a schema browser wide enough to read names.
+        resizeDocks({m_syncDock}, {300}, Qt::Vertical);
+        resizeDocks({m_schemaDock}, {320}, Qt::Horizontal);
+    }
     if (const QByteArray browserState = m_settings->schemaBrowserState(); !browserState.isEmpty())
         m_schemaBrowser->restoreState(browserState); // applied once the table list arrives
 
