@@ -1,6 +1,7 @@
 #include "authcommands.h"
 
 #include "clicommands.h"
+#include "clioutput.h"
 #include "services/auth/credentialstore.h"
 #include "services/auth/oauthsignin.h"
 #include "services/auth/oauthtokenprovider.h"
@@ -25,23 +26,6 @@ using namespace d365::services;
 namespace d365::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("d365sync-cli", text);
-}
-
-QTextStream &out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-QTextStream &err()
-{
-    static QTextStream stream(stderr);
-    return stream;
-}
 
 int exitCodeFor(ErrorCategory category)
 {

@@ -1,6 +1,7 @@
 #include "clicommands.h"
 
 #include "authcommands.h"
+#include "clioutput.h"
 #include "services/auth/tokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
 #include "services/dataverse/dataverseclient.h"
@@ -38,23 +39,6 @@ using namespace d365::services;
 namespace d365::cli {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("d365sync-cli", text);
-}
-
-QTextStream &out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-QTextStream &err()
-{
-    static QTextStream stream(stderr);
-    return stream;
-}
 
 std::atomic_int s_signal{0};
 
