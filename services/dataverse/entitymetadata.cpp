@@ -87,12 +87,6 @@ QString EntityMetadata::navigationProperty(const QString &attributeName, const Q
     return {};
 }
 
-EntitySummary EntityMetadata::summary() const
-{
-    return {logicalName,          entitySetName, displayName,   primaryIdAttribute,
-            primaryNameAttribute, isCustom,      objectTypeCode};
-}
-
 namespace {
 
 QJsonArray stringArray(const QStringList &list)
@@ -232,14 +226,7 @@ QJsonObject EntityMetadata::toJson() const
 EntityMetadata EntityMetadata::fromJson(const QJsonObject &object)
 {
     EntityMetadata e;
-    const EntitySummary s = entitySummaryFromJson(object);
-    e.logicalName = s.logicalName;
-    e.entitySetName = s.entitySetName;
-    e.displayName = s.displayName;
-    e.primaryIdAttribute = s.primaryIdAttribute;
-    e.primaryNameAttribute = s.primaryNameAttribute;
-    e.isCustom = s.isCustom;
-    e.objectTypeCode = s.objectTypeCode;
+    static_cast<EntitySummary &>(e) = entitySummaryFromJson(object);
     for (const auto &entry : object.value("attributes"_L1).toArray()) {
         const QJsonObject o = entry.toObject();
         AttributeMetadata a;

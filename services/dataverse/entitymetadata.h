@@ -117,15 +117,9 @@ struct EntitySummary
     int objectTypeCode = 0;
 };
 
-struct EntityMetadata
+// One table in full: its summary (names, primary columns) plus everything a mapping needs.
+struct EntityMetadata : EntitySummary
 {
-    QString logicalName;
-    QString entitySetName;
-    QString displayName;
-    QString primaryIdAttribute;
-    QString primaryNameAttribute;
-    bool isCustom = false;
-    int objectTypeCode = 0;
     QList<AttributeMetadata> attributes;
     QList<AlternateKeyMetadata> keys;
     QList<RelationshipMetadata> manyToOne;
@@ -137,7 +131,7 @@ struct EntityMetadata
     const AlternateKeyMetadata *keyFor(const QStringList &columns) const;
     // The navigation property that binds lookup column `attribute` to table `targetTable`, or empty.
     QString navigationProperty(const QString &attribute, const QString &targetTable) const;
-    EntitySummary summary() const;
+    const EntitySummary &summary() const { return *this; }
 
     // Lossless JSON form for the on-disk cache.
     QJsonObject toJson() const;

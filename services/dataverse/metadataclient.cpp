@@ -226,15 +226,8 @@ void MetadataClient::fetchEntity(const QString &entitySetName, EntityCallback ca
                            reportNotFound(entitySetName, callback);
                            return;
                        }
-                       const EntitySummary summary = parseEntitySummary(value.first().toObject());
                        EntityMetadata entity;
-                       entity.logicalName = summary.logicalName;
-                       entity.entitySetName = summary.entitySetName;
-                       entity.displayName = summary.displayName;
-                       entity.primaryIdAttribute = summary.primaryIdAttribute;
-                       entity.primaryNameAttribute = summary.primaryNameAttribute;
-                       entity.isCustom = summary.isCustom;
-                       entity.objectTypeCode = summary.objectTypeCode;
+                       static_cast<EntitySummary &>(entity) = parseEntitySummary(value.first().toObject());
                        fetchDetails(entity, callback);
                    });
 }
