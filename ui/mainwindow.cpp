@@ -2,6 +2,8 @@
 
 #include "models/runresultsmodel.h"
 #include "services/auth/connectionsession.h"
+#include "services/dataverse/metadataloader.h"
+#include "services/dataverse/metadataservice.h"
 #include "services/mapping/mappingfile.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
@@ -212,6 +214,34 @@ void MainWindow::setConnectionSession(services::ConnectionSession *session)
     updateConnectionStrip();
 }
 
+void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
+{
+    using services::MetadataLoader;
+    connect(this, &MainWindow::profileChanged, loader,
+            [this, loader](const std::optional<services::ConnectionProfile> &profile) {
+                loader->setProfile(profile);
+                if (!profile)
+                    return;
+                m_schemaBrowser->requestTables(false);
+                if (m_mapping)
+                    loader->checkEntity(m_mapping->target.entitySet);
+            });
+    connect(m_schemaBrowser, &SchemaBrowser::tablesRequested, loader, &MetadataLoader::loadTables);
+    connect(m_schemaBrowser, &SchemaBrowser::entityRequested, loader, &MetadataLoader::loadEntity);
+    connect(loader, &MetadataLoader::tablesLoaded, m_schemaBrowser, &SchemaBrowser::setTables);
+    connect(loader, &MetadataLoader::entityLoaded, m_schemaBrowser, &SchemaBrowser::setEntity);
+    connect(loader, &MetadataLoader::failed, m_schemaBrowser, &SchemaBrowser::showError);
+    connect(loader, &MetadataLoader::busyChanged, m_schemaBrowser, &SchemaBrowser::setBusy);
+    connect(loader, &MetadataLoader::schemaChanged, this, &MainWindow::showSchemaChanges);
+    // A mapping loaded before the loader was set.
+    if (m_profile) {
+        loader->setProfile(m_profile);
+        m_schemaBrowser->requestTables(false);
+        if (m_mapping)
+            loader->checkEntity(m_mapping->target.entitySet);
+    }
+}
+
 void MainWindow::openConnectionDialog()
 {
     if (!m_session)
@@ -253,6 +283,24 @@ bool MainWindow::loadMapping(const QString &path)
     resolveProfile();
     updateTitle();
     return true;
+}
+
+void MainWindow::showSchemaChanges(const services::EntityMetadata &before,
+                                   const services::EntityMetadata &after)
+{
+    if (!m_mapping || after.entitySetName.compare(m_mapping->target.entitySet, Qt::CaseInsensitive) != 0)
+        return;
+    QStringList columns;
+    for (const auto &field : m_mapping->fields)
+        columns.append(field.target);
+    const QStringList changes = services::MetadataService::describeChanges(before, after, columns);
+    if (changes.isEmpty())
+        return;
+    qCInfo(lcMainWindow) << "the table of the mapping changed:" << changes.size() << "mapped column(s)";
+    m_bannerShowsProfileProblem = false;
+    m_banner->showWarning(tr("The table %1 changed since the mapping was last checked; the next sync may "
+                             "fail:\n%2")
+                              .arg(after.entitySetName, changes.join(u'\n')));
 }
 
 void MainWindow::setProfileOverride(const QString &name)

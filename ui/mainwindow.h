@@ -13,6 +13,7 @@
 // box.
 
 #include "services/dataverse/connectionprofile.h"
+#include "services/dataverse/entitymetadata.h"
 #include "services/mapping/mapping.h"
 
 #include <QMainWindow>
@@ -26,6 +27,7 @@ class QPushButton;
 
 namespace d365::services {
 class ConnectionSession;
+class MetadataLoader;
 class Settings;
 class SyncController;
 class TokenProvider;
@@ -55,6 +57,10 @@ public:
     // Sign-in state shown in the connection strip ("Connected to <host> as <user>", Connect…, Disconnect).
     // The session is also the token provider main.cpp gives the window.
     void setConnectionSession(services::ConnectionSession *session);
+    // The schema browser's metadata, read on the loader's thread: the browser asks and shows, the loader
+    // fetches (for the profile of the loaded mapping), and the mapping's table is checked on every load so
+    // a changed column it uses warns in the banner (showSchemaChanges).
+    void setMetadataLoader(services::MetadataLoader *loader);
 
     const std::optional<services::Mapping> &mapping() const { return m_mapping; }
     const std::optional<services::ConnectionProfile> &profile() const { return m_profile; }
@@ -67,6 +73,10 @@ Q_SIGNALS:
     void profileChanged(const std::optional<d365::services::ConnectionProfile> &profile);
 
 public Q_SLOTS:
+    // A metadata refresh found the table differs from the cached copy: warns in the banner about the columns
+    // the loaded mapping uses (other tables and unmapped columns are not the mapping's concern).
+    void showSchemaChanges(const d365::services::EntityMetadata &before,
+                           const d365::services::EntityMetadata &after);
     void startSync();
     void cancelSync();
     void openMappingDialog();

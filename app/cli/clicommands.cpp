@@ -441,12 +441,13 @@ int commandValidate(const QStringList &arguments, Settings &settings)
             return;
         }
         // Every problem at once: the mapping against the table, then its lookups against their targets.
-        // The query's column names, when the warehouse opens (a failure to open is the run's problem to
-        // report).
+        // The query's column names and declared types, when the warehouse opens (a failure to open is the
+        // run's problem to report).
         SourceColumns sourceColumns;
         if (auto source = WarehouseSource::create(run->mapping.source);
             source.ok() && source.value()->open().ok()) {
             sourceColumns.names = source.value()->columns();
+            sourceColumns.types = source.value()->columnTypes();
         }
         QList<MappingProblem> found = MappingValidator::validate(run->mapping, entity.value(), sourceColumns);
         lookups.resolve(

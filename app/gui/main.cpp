@@ -8,8 +8,6 @@
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
 #include "ui/mainwindow.h"
-#include "ui/messagebanner.h"
-#include "ui/schemabrowser.h"
 #include "ui/version.h"
 
 #include <QApplication>
@@ -25,34 +23,6 @@
 using namespace Qt::StringLiterals;
 
 Q_LOGGING_CATEGORY(lcGuiMain, "d365.app.gui")
-
-namespace {
-// The browser only asks and shows; the loader fetches. A refresh that finds a changed column warns in the
-// banner.
-void connectSchemaBrowser(d365::ui::MainWindow &window, d365::services::MetadataLoader &loader)
-{
-    using d365::services::MetadataLoader;
-    using d365::ui::SchemaBrowser;
-    SchemaBrowser *browser = window.schemaBrowser();
-    QObject::connect(&window, &d365::ui::MainWindow::profileChanged, &loader,
-                     [&loader, browser](const std::optional<d365::services::ConnectionProfile> &profile) {
-                         loader.setProfile(profile);
-                         if (profile)
-                             browser->requestTables(false);
-                     });
-    QObject::connect(browser, &SchemaBrowser::tablesRequested, &loader, &MetadataLoader::loadTables);
-    QObject::connect(browser, &SchemaBrowser::entityRequested, &loader, &MetadataLoader::loadEntity);
-    QObject::connect(&loader, &MetadataLoader::tablesLoaded, browser, &SchemaBrowser::setTables);
-    QObject::connect(&loader, &MetadataLoader::entityLoaded, browser, &SchemaBrowser::setEntity);
-    QObject::connect(&loader, &MetadataLoader::failed, browser, &SchemaBrowser::showError);
-    QObject::connect(&loader, &MetadataLoader::busyChanged, browser, &SchemaBrowser::setBusy);
-    QObject::connect(&loader, &MetadataLoader::schemaChanged, &window,
-                     [&window](const QString &, const QStringList &warnings) {
-                         if (!warnings.isEmpty())
-                             window.messageBanner()->showWarning(warnings.join(u'\n'));
-                     });
-}
-} // namespace
 
 int main(int argc, char **argv)
 {
@@ -120,7 +90,7 @@ int main(int argc, char **argv)
     d365::services::MetadataLoader metadataLoader(&session);
     d365::ui::MainWindow window(&controller, &settings, &session);
     window.setConnectionSession(&session);
-    connectSchemaBrowser(window, metadataLoader);
+    window.setMetadataLoader(&metadataLoader);
 
     if (parser.isSet(profileOption))
         window.setProfileOverride(parser.value(profileOption));

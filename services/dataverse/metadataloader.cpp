@@ -19,8 +19,10 @@ namespace d365::services {
 class MetadataLoader::Worker : public QObject
 {
 public:
-    Worker(const ConnectionProfile &profile, TokenProvider *tokens, const QString &cacheRoot)
-        : m_profile(profile)
+    Worker(MetadataLoader *loader, const ConnectionProfile &profile, TokenProvider *tokens,
+           const QString &cacheRoot)
+        : m_loader(loader)
+        , m_profile(profile)
         , m_tokens(tokens)
         , m_cacheRoot(cacheRoot)
     {}
@@ -31,11 +33,23 @@ public:
             m_client = new DataverseClient(m_profile, m_tokens, this);
             m_service = new MetadataService(m_client, MetadataService::cacheKeyFor(m_profile.orgUrl),
                                             m_cacheRoot, this);
+            // A background refresh that differs from the cached copy, whoever asked for the table: the
+            // browser shows the fresh columns, the window checks them against the mapping.
+            QObject::connect(m_service, &MetadataService::entityChanged, m_service,
+                             [loader = m_loader](const EntityMetadata &before, const EntityMetadata &after) {
+                                 QMetaObject::invokeMethod(loader, [loader, before, after] {
+                                     if (loader) {
+                                         Q_EMIT loader->entityLoaded(after);
+                                         Q_EMIT loader->schemaChanged(before, after);
+                                     }
+                                 });
+                             });
         }
         return m_service;
     }
 
 private:
+    QPointer<MetadataLoader> m_loader;
     ConnectionProfile m_profile;
     TokenProvider *m_tokens;
     QString m_cacheRoot;
@@ -74,7 +88,7 @@ void MetadataLoader::setProfile(const std::optional<ConnectionProfile> &profile)
     if (!profile) {
         return;
     }
-    m_worker = new Worker(*profile, m_tokenProvider, m_cacheRoot);
+    m_worker = new Worker(this, *profile, m_tokenProvider, m_cacheRoot);
     m_worker->moveToThread(m_thread);
 }
 
@@ -126,18 +140,6 @@ void MetadataLoader::loadEntity(const QString &entitySetName, bool refresh)
     QPointer<MetadataLoader> self(this);
     request(true, [self, entitySetName, refresh](Worker *worker) {
         MetadataService *service = worker->service();
-        // Background refreshes after a cache hit report changes once per service.
-        QObject::disconnect(service, &MetadataService::entityChanged, nullptr, nullptr);
-        QObject::connect(service, &MetadataService::entityChanged, service,
-                         [self](const EntityMetadata &before, const EntityMetadata &after) {
-                             const QStringList warnings = MetadataService::describeChanges(before, after);
-                             QMetaObject::invokeMethod(self, [self, after, warnings] {
-                                 if (self) {
-                                     Q_EMIT self->entityLoaded(after);
-                                     Q_EMIT self->schemaChanged(after.entitySetName, warnings);
-                                 }
-                             });
-                         });
         service->entity(entitySetName, refresh ? Freshness::Refresh : Freshness::CacheThenRefresh,
                         [self](const Result<EntityMetadata> &result) {
                             QMetaObject::invokeMethod(self, [self, result] {
@@ -152,6 +154,24 @@ void MetadataLoader::loadEntity(const QString &entitySetName, bool refresh)
                                 self->finishOne();
                             });
                         });
+    });
+}
+
+void MetadataLoader::checkEntity(const QString &entitySetName)
+{
+    if (!m_worker) {
+        return; // no profile: nothing to check against
+    }
+    // Not counted as busy and failures only logged: the browser did not ask, and a sync of a mapping whose
+    // table is gone reports that itself. A cached copy that differs from the org ends in schemaChanged.
+    request(false, [entitySetName](Worker *worker) {
+        worker->service()->entity(entitySetName, Freshness::CacheThenRefresh,
+                                  [entitySetName](const Result<EntityMetadata> &result) {
+                                      if (!result.ok()) {
+                                          qCInfo(lcMetadataLoader) << "checking" << entitySetName
+                                                                   << "failed:" << result.error().detail;
+                                      }
+                                  });
     });
 }
 

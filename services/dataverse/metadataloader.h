@@ -7,8 +7,10 @@
 //   setProfile(p)            → the thread's client and service are replaced (no profile → nothing loads)
 //   loadTables(refresh)      → busyChanged(true) … tablesLoaded(list) | failed(message) … busyChanged(false)
 //   loadEntity(set, refresh) → entityLoaded(entity) | failed(message); a cached copy answers at once and a
-//                              background refresh follows (entityLoaded again, schemaChanged(warnings) when
-//                              the refresh differs from the cache)
+//                              background refresh follows (entityLoaded again and schemaChanged(before,
+//                              after) when the refresh differs from the cache)
+//   checkEntity(set)         → the same cache-then-refresh without busy/failed signals: the window asks it
+//                              for the mapping's table so a changed column warns even if nobody browses it
 
 #include "services/dataverse/connectionprofile.h"
 #include "services/dataverse/entitymetadata.h"
@@ -38,11 +40,13 @@ public Q_SLOTS:
     void setProfile(const std::optional<d365::services::ConnectionProfile> &profile);
     void loadTables(bool refresh);
     void loadEntity(const QString &entitySetName, bool refresh);
+    void checkEntity(const QString &entitySetName);
 
 Q_SIGNALS:
     void tablesLoaded(const QList<d365::services::EntitySummary> &tables);
     void entityLoaded(const d365::services::EntityMetadata &entity);
-    void schemaChanged(const QString &entitySetName, const QStringList &warnings);
+    void schemaChanged(const d365::services::EntityMetadata &before,
+                       const d365::services::EntityMetadata &after);
     void failed(const QString &message);
     void busyChanged(bool busy);
 

@@ -142,6 +142,17 @@ void SyncWorker::startSource(const ResolvedLookups &lookups)
         return;
     }
     const QStringList sourceColumns = m_source->columns();
+    // The declared types are known now: a column that can never become its target's type (dates onto a
+    // number column) stops the run before any row is sent, instead of failing every row. The other checks
+    // passed in onMetadata, so only type problems can appear here.
+    SourceColumns typed;
+    typed.types = m_source->columnTypes();
+    if (const auto problems = MappingValidator::validate(m_mapping, entity, typed); !problems.isEmpty()) {
+        abortRun(Error::make(ErrorCategory::Configuration,
+                             tr("The mapping does not fit the warehouse query:\n%1")
+                                 .arg(MappingValidator::lines(problems).join(u'\n'))));
+        return;
+    }
     QStringList missing;
     const QTimeZone mappingZone =
         m_mapping.sourceTimeZone.isEmpty() ? QTimeZone::utc() : QTimeZone(m_mapping.sourceTimeZone.toUtf8());

@@ -5,7 +5,7 @@
 // worker thread.
 //
 //   run() → metadata of the target table → mapping checked against it (unknown / read-only columns, types,
-//   match key must be an alternate key) → source opened and counted → started(total)
+//   match key must be an alternate key) → source opened, its column types checked, counted → started(total)
 //   → pump: read a row, convert its values, PATCH <set>(<key>) — up to N requests in flight
 //   → each answer gives the row its outcome (created 201 / updated 200 / failed + reason)
 //   → progress() and rowOutcomes() at most every 100 ms → finished(summary)

@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
+#include <QSqlField>
 #include <QSqlRecord>
 
 #include <atomic>
@@ -118,8 +119,17 @@ Result<void> SqliteSource::open()
 
     const QSqlRecord record = m_query.record();
     m_columns.clear();
-    for (int i = 0; i < record.count(); ++i)
+    m_columnTypes.clear();
+    for (int i = 0; i < record.count(); ++i) {
         m_columns << record.fieldName(i);
+        // QSQLITE maps a table column's declared type (INTEGER/INT, REAL/DOUBLE/FLOAT/NUMERIC…, BOOLEAN,
+        // BLOB, anything else → text). An expression has no table and no declared type; Qt then reports
+        // the first row's storage class, which says nothing about the other rows, so it stays untyped.
+        const QSqlField field = record.field(i);
+        const auto type = QMetaType::Type(field.metaType().id());
+        if (!field.tableName().isEmpty() && type != QMetaType::UnknownType)
+            m_columnTypes.insert(field.name(), type);
+    }
     m_index = 0;
     m_open = true;
     qCDebug(lcSqlite) << "opened" << path << "columns:" << m_columns;
@@ -129,6 +139,11 @@ Result<void> SqliteSource::open()
 QStringList SqliteSource::columns() const
 {
     return m_columns;
+}
+
+QHash<QString, QMetaType::Type> SqliteSource::columnTypes() const
+{
+    return m_columnTypes;
 }
 
 Result<qint64> SqliteSource::countRows()

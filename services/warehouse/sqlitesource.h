@@ -5,6 +5,7 @@
 //   SqliteSource source(spec);   // no I/O yet
 //   source.open();               // opens the file read-only and starts the query (forward-only)
 //   source.columns();            // the query's column names
+//   source.columnTypes();        // their declared types (SQLite affinity names as Qt maps them)
 //   source.countRows();          // SELECT COUNT(*) FROM (<query>), for progress
 //   while (source.next(row)) …;  // streams the rows in query order; then lastError() tells end from failure
 //
@@ -32,6 +33,7 @@ public:
 
     Result<void> open() override;
     QStringList columns() const override;
+    QHash<QString, QMetaType::Type> columnTypes() const override;
     Result<qint64> countRows() override;
     bool next(SourceRow &row) override;
     std::optional<Error> lastError() const override;
@@ -46,6 +48,7 @@ private:
     QSqlDatabase m_db;
     QSqlQuery m_query;
     QStringList m_columns;
+    QHash<QString, QMetaType::Type> m_columnTypes;
     qint64 m_index = 0;
     bool m_open = false;
     std::optional<Error> m_lastError;

@@ -4,10 +4,13 @@
 // of the result. A source is created, opened and read on one thread (Qt SQL connections are thread-bound):
 // the sync worker creates it on its own thread.
 //
-//   open() → columns() / countRows() → next() … next() returns false → lastError() tells end from failure
+//   open() → columns() / columnTypes() / countRows() → next() … next() returns false → lastError() tells end
+//   from failure
 
 #include "services/common/result.h"
 
+#include <QHash>
+#include <QMetaType>
 #include <QStringList>
 #include <QVariantList>
 
@@ -19,8 +22,8 @@ struct SourceSpec;
 
 struct SourceRow
 {
-    qint64 index = 0;     // 0-based position in the result
-    QVariantList values;  // in columns() order; null QVariant for SQL NULL
+    qint64 index = 0;    // 0-based position in the result
+    QVariantList values; // in columns() order; null QVariant for SQL NULL
 };
 
 class WarehouseSource
@@ -30,6 +33,10 @@ public:
 
     virtual Result<void> open() = 0;
     virtual QStringList columns() const = 0;
+    // The declared type of each column the source knows one for (after open()); a column missing here, or
+    // typed QString, can hold anything and is checked row by row. The mapping validator uses it to refuse a
+    // column that can never become the target's type (a date column onto a number) before any row is sent.
+    virtual QHash<QString, QMetaType::Type> columnTypes() const = 0;
     // Number of rows the query returns (runs SELECT COUNT(*) over it); used for progress.
     virtual Result<qint64> countRows() = 0;
     // Fills row and returns true, or returns false at the end or on error (then lastError() is set).

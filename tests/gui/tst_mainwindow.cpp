@@ -5,6 +5,9 @@
 #include "common/sandboxprocess.h"
 #include "models/runresultsmodel.h"
 #include "services/auth/tokenprovider.h"
+#include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/metadataloader.h"
+#include "services/dataverse/metadataservice.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
 #include "ui/mainwindow.h"
@@ -64,6 +67,7 @@ private Q_SLOTS:
     void loadMapping_brokenFile_bannerNamesTheJsonPathOfEachProblem();
     void loadMapping_unknownProfile_bannerNamesProfileAndCliCommandAndSyncIsDisabled();
     void setProfileOverride_existingProfile_showsItInConnectionStrip();
+    void loadMapping_cachedTableDiffersFromOrg_bannerWarnsAboutMappedColumnsOnly();
     void keyF5_mappingLoaded_startsSync();
     void keyEscape_duringSync_cancelsRunAndReportsSkippedRows();
     void close_window_savesGeometryAndStateThroughSettings();
@@ -289,6 +293,54 @@ void TestMainWindow::loadMapping_unknownProfile_bannerNamesProfileAndCliCommandA
     QVERIFY2(banner->text().contains(u"d365sync-cli profile add prod --url"_s), qPrintable(banner->text()));
     QVERIFY(!child<QPushButton>("syncNowButton")->isEnabled());
     QVERIFY(child<QLabel>("sandboxBadgeLabel")->isHidden());
+}
+
+void TestMainWindow::loadMapping_cachedTableDiffersFromOrg_bannerWarnsAboutMappedColumnsOnly()
+{
+    using d365::services::EntityMetadata;
+    using d365::services::MetadataService;
+    // The metadata cache as an older session left it: the org's contact table with lastname of another
+    // type (mapped), jobtitle of another type and a column the org no longer has (neither mapped).
+    QTemporaryDir cacheRoot;
+    QVERIFY(cacheRoot.isValid());
+    const ConnectionProfile profile = *m_settings->profile(ProfileName);
+    {
+        d365::services::DataverseClient client(profile, m_tokenProvider.get());
+        MetadataService service(&client, MetadataService::cacheKeyFor(profile.orgUrl), cacheRoot.path());
+        std::optional<d365::Result<EntityMetadata>> fetched;
+        service.entity(u"contacts"_s, d365::services::Freshness::Refresh,
+                       [&](const d365::Result<EntityMetadata> &r) { fetched = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(fetched.has_value(), 20000);
+        QVERIFY2(fetched->ok(), qPrintable(fetched->ok() ? QString() : fetched->error().message));
+        EntityMetadata older = fetched->value();
+        for (auto &attribute : older.attributes) {
+            if (attribute.logicalName == "lastname"_L1 || attribute.logicalName == "jobtitle"_L1)
+                attribute.typeName = u"MemoType"_s;
+        }
+        d365::services::AttributeMetadata gone;
+        gone.logicalName = u"new_oldscore"_s;
+        gone.typeName = u"IntegerType"_s;
+        older.attributes.append(gone);
+        QFile file(service.cacheDirectory() + u"/entity-contacts.json"_s);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QJsonDocument(QJsonObject{{u"format"_s, 1}, {u"data"_s, older.toJson()}}).toJson());
+    }
+
+    d365::services::MetadataLoader loader(m_tokenProvider.get(), cacheRoot.path());
+    m_window->setMetadataLoader(&loader);
+    QVERIFY(
+        m_window->loadMapping(writeMapping(u"changed.json"_s, u"SELECT * FROM customers"_s, ProfileName)));
+
+    // The cached copy answers first; the background refresh finds the difference.
+    MessageBanner *banner = m_window->messageBanner();
+    QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 20000);
+    QCOMPARE(banner->messageType(), MessageBanner::Type::Warning);
+    QVERIFY2(banner->text().contains(u"lastname of table contact changed type from MemoType to StringType"_s),
+             qPrintable(banner->text()));
+    QVERIFY2(!banner->text().contains(u"jobtitle"_s), qPrintable(banner->text()));
+    QVERIFY2(!banner->text().contains(u"new_oldscore"_s), qPrintable(banner->text()));
+    // Sync now stays available: the column still exists, the run itself reports rows that no longer fit.
+    QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
 }
 
 void TestMainWindow::setProfileOverride_existingProfile_showsItInConnectionStrip()

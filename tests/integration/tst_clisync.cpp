@@ -49,6 +49,7 @@ private Q_SLOTS:
     void run_unmappableColumn_exitTwoNamesJsonPath();
     void run_sandboxNotRunning_exitFourSaysConnectionRefused();
     void validate_sampleMapping_succeeds();
+    void validateAndRun_numberColumnOntoDateColumn_exitTwoNamesTypesBeforeAnyRow();
 
 private:
     CliResult cli(const QStringList &arguments, int timeoutMs = 300000);
@@ -335,6 +336,33 @@ void TestCliSync::validate_sampleMapping_succeeds()
     const CliResult run = cli({u"validate"_s, mapping});
     QVERIFY2(run.exitCode == 0, qPrintable(run.err));
     QVERIFY2(run.out.contains("is valid"_L1), qPrintable(run.out));
+}
+
+void TestCliSync::validateAndRun_numberColumnOntoDateColumn_exitTwoNamesTypesBeforeAnyRow()
+{
+    // lifetime_value is declared NUMERIC in the warehouse; new_signupdate is a DateOnly column.
+    const QString mapping = writeMapping(u"numbertodate.json"_s, [](QJsonObject &m) {
+        QJsonArray fields = m.value("fields"_L1).toArray();
+        QJsonObject field = fields.at(9).toObject();
+        QCOMPARE(field.value("target"_L1).toString(), u"new_signupdate"_s);
+        field.insert(u"source"_s, u"lifetime_value"_s);
+        fields.replace(9, field);
+        fields.removeAt(7); // lifetime_value is no longer mapped onto new_lifetimevalue
+        m.insert(u"fields"_s, fields);
+    });
+    const QString expected = u"$.fields[8].source: the source column 'lifetime_value' holds numbers but "
+                             "'new_signupdate' is a DateTimeType column"_s;
+
+    const CliResult validate = cli({u"validate"_s, mapping});
+    QCOMPARE(validate.exitCode, 2);
+    QVERIFY2(validate.err.contains(expected), qPrintable(validate.err));
+
+    const int before = int(readAllContacts().size());
+    const CliResult run = cli({u"run"_s, mapping});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(expected), qPrintable(run.err));
+    QVERIFY2(run.err.contains("CAST"_L1), qPrintable(run.err)); // the fix
+    QCOMPARE(int(readAllContacts().size()), before);
 }
 
 QTEST_GUILESS_MAIN(TestCliSync)

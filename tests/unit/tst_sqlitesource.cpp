@@ -46,6 +46,7 @@ class TestSqliteSource : public QObject
 private Q_SLOTS:
     void initTestCase();
     void open_thenNext_streamsRowsInQueryOrderWithNulls();
+    void columnTypes_tableColumnsTyped_expressionsUntyped();
     void countRows_matchesQueryIncludingTrailingSemicolon();
     void open_missingFile_namesPathAndCreatesNothing();
     void open_badQuery_reportsSqliteMessage_data();
@@ -114,6 +115,23 @@ void TestSqliteSource::open_thenNext_streamsRowsInQueryOrderWithNulls()
     QVERIFY(!source.next(row));
     QVERIFY(!source.lastError().has_value());
     QVERIFY(!source.next(row)); // stays at the end
+}
+
+void TestSqliteSource::columnTypes_tableColumnsTyped_expressionsUntyped()
+{
+    // The expressions' first values are an integer and a text: that says nothing about later rows.
+    SqliteSource source(specFor(m_dbPath, u"SELECT id, name, score AS points, note, id * 2 AS twice, "
+                                          "upper(name) AS loud FROM people ORDER BY id"_s));
+    const auto opened = source.open();
+    QVERIFY2(opened.ok(), qPrintable(errorText(opened)));
+    const QHash<QString, QMetaType::Type> types = source.columnTypes();
+    QCOMPARE(types.value(u"id"_s), QMetaType::Int);
+    QCOMPARE(types.value(u"name"_s), QMetaType::QString);
+    QCOMPARE(types.value(u"points"_s), QMetaType::Double); // aliased table column keeps its type
+    QCOMPARE(types.value(u"note"_s), QMetaType::QString);
+    QVERIFY(!types.contains(u"twice"_s));
+    QVERIFY(!types.contains(u"loud"_s));
+    QCOMPARE(types.size(), 4);
 }
 
 void TestSqliteSource::countRows_matchesQueryIncludingTrailingSemicolon()
