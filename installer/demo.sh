@@ -23,7 +23,10 @@ demo="$root/build/release/demo"
 mkdir -p "$demo"
 settings="$demo/settings.ini"
 
-"$bin/d365sync-sandbox" --port 0 --accept-any-token >"$demo/sandbox.out" 2>"$demo/sandbox.log" &
+# The org's rows live in $demo/sandbox.db, so synced rows survive a demo restart (a second "Sync now"
+# updates them). Delete that file (with sandbox.db-wal) to start from an empty org.
+"$bin/d365sync-sandbox" --port 0 --accept-any-token --data "$demo/sandbox.db" >"$demo/sandbox.out" \
+  2>"$demo/sandbox.log" &
 sandbox=$!
 trap 'kill "$sandbox" 2>/dev/null || true; wait "$sandbox" 2>/dev/null || true' EXIT
 

@@ -37,7 +37,11 @@ public:
     // Tests of real sign-in turn this off so only tokens from the sandbox identity provider work.
     void setAcceptAnyToken(bool accept) { m_acceptAnyToken = accept; }
     void stop();
+    // SIGKILL, like `kill -9`: no clean shutdown (persistence tests).
+    void kill();
     bool isRunning() const;
+    // Exit code of the last run once it has ended (e.g. 2 after start() failed on bad arguments).
+    int exitCode() const { return m_process.exitCode(); }
 
     QUrl baseUrl() const { return m_baseUrl; } // e.g. http://127.0.0.1:41234
     QUrl webApiUrl() const;                    // e.g. http://127.0.0.1:41234/api/data/v9.2/

@@ -2,6 +2,7 @@
 // rollback, continue-on-error, strict CRLF, the 1,000-request cap, inner URL forms, change-set rules, bulk
 // all-or-nothing, UpsertMultiple duplicates, UpdateMultiple rules and the sdkmessagefilters support query.
 
+#include "common/batchbody.h"
 #include "common/sandboxprocess.h"
 
 #include <QJsonArray>
@@ -10,40 +11,14 @@
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+using d365::testsupport::batchChangeSet;
+using d365::testsupport::batchMultipart;
+using d365::testsupport::batchPart;
 using d365::testsupport::Headers;
 using d365::testsupport::HttpResult;
 using d365::testsupport::SandboxProcess;
 
 namespace {
-
-// One independent part; `url` as it goes on the request line.
-QByteArray part(const QByteArray &method, const QByteArray &url, const QByteArray &body = {},
-                const QByteArray &contentId = {})
-{
-    QByteArray p = "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n";
-    if (!contentId.isEmpty())
-        p += "Content-ID: " + contentId + "\r\n";
-    p += "\r\n" + method + ' ' + url + " HTTP/1.1\r\n";
-    if (!body.isEmpty())
-        p += "Content-Type: application/json; type=entry\r\n";
-    p += "\r\n" + body;
-    return p;
-}
-
-QByteArray multipart(const QByteArray &boundary, const QByteArrayList &parts)
-{
-    QByteArray out;
-    for (const QByteArray &p : parts)
-        out += "--" + boundary + "\r\n" + p + "\r\n";
-    return out + "--" + boundary + "--\r\n";
-}
-
-QByteArray changeSet(const QByteArray &boundary, const QByteArrayList &parts)
-{
-    QByteArray body = multipart(boundary, parts);
-    body.chop(2); // the outer multipart adds the CRLF after the closing delimiter
-    return "Content-Type: multipart/mixed; boundary=" + boundary + "\r\n\r\n" + body;
-}
 
 // Status codes of the response parts in order ("HTTP/1.1 204 ..." lines).
 QList<int> partStatuses(const QByteArray &body)
@@ -124,12 +99,12 @@ void tst_SandboxBatch::initTestCase()
 
 void tst_SandboxBatch::batch_failingChangeSet_rollsBackItsEarlierParts()
 {
-    const QByteArray cs =
-        changeSet("changeset_rb",
-                  {part("POST", Api + "contacts", R"({"lastname":"RollbackOne"})", "1"),
-                   part("POST", Api + "contacts", R"({"lastname":"RollbackTwo"})", "2"),
-                   part("POST", Api + "contacts", R"({"lastname":")" + QByteArray(60, 'x') + "\"}", "3")});
-    const HttpResult r = batch(multipart("batch_t", {cs}));
+    const QByteArray cs = batchChangeSet(
+        "changeset_rb",
+        {batchPart("POST", Api + "contacts", R"({"lastname":"RollbackOne"})", "1"),
+         batchPart("POST", Api + "contacts", R"({"lastname":"RollbackTwo"})", "2"),
+         batchPart("POST", Api + "contacts", R"({"lastname":")" + QByteArray(60, 'x') + "\"}", "3")});
+    const HttpResult r = batch(batchMultipart("batch_t", {cs}));
     QCOMPARE(r.status, 400);
     QCOMPARE(partStatuses(r.body), QList<int>{400});
     QVERIFY(!r.body.contains("changesetresponse_")); // a failed change set answers with its one error
@@ -139,10 +114,10 @@ void tst_SandboxBatch::batch_failingChangeSet_rollsBackItsEarlierParts()
 
 void tst_SandboxBatch::batch_continueOnError_runsEveryPartAndAnswers200()
 {
-    const QByteArray body =
-        multipart("batch_t", {part("POST", Api + "accounts", R"({"name":"CoE first"})"),
-                              part("POST", Api + "accounts", R"({"name":"CoE bad","nosuchcolumn":1})"),
-                              part("POST", Api + "accounts", R"({"name":"CoE third"})")});
+    const QByteArray body = batchMultipart(
+        "batch_t", {batchPart("POST", Api + "accounts", R"({"name":"CoE first"})"),
+                    batchPart("POST", Api + "accounts", R"({"name":"CoE bad","nosuchcolumn":1})"),
+                    batchPart("POST", Api + "accounts", R"({"name":"CoE third"})")});
     const HttpResult r = batch(body, "batch_t", {{"Prefer", "odata.continue-on-error"}});
     QCOMPARE(r.status, 200);
     QCOMPARE(partStatuses(r.body), (QList<int>{204, 400, 204}));
@@ -151,10 +126,10 @@ void tst_SandboxBatch::batch_continueOnError_runsEveryPartAndAnswers200()
 
 void tst_SandboxBatch::batch_withoutContinueOnError_stopsAtFirstFailure()
 {
-    const QByteArray body =
-        multipart("batch_t", {part("POST", Api + "accounts", R"({"name":"Stop first"})"),
-                              part("POST", Api + "accounts", R"({"name":"Stop bad","nosuchcolumn":1})"),
-                              part("POST", Api + "accounts", R"({"name":"Stop third"})")});
+    const QByteArray body = batchMultipart(
+        "batch_t", {batchPart("POST", Api + "accounts", R"({"name":"Stop first"})"),
+                    batchPart("POST", Api + "accounts", R"({"name":"Stop bad","nosuchcolumn":1})"),
+                    batchPart("POST", Api + "accounts", R"({"name":"Stop third"})")});
     const HttpResult r = batch(body);
     QCOMPARE(r.status, 400);
     QCOMPARE(partStatuses(r.body), QList<int>{400});
@@ -165,7 +140,8 @@ void tst_SandboxBatch::batch_withoutContinueOnError_stopsAtFirstFailure()
 
 void tst_SandboxBatch::batch_lfOnlyLineEndings_returns400StreamNotReadable()
 {
-    QByteArray body = multipart("batch_t", {part("POST", Api + "accounts", R"({"name":"LF only"})")});
+    QByteArray body =
+        batchMultipart("batch_t", {batchPart("POST", Api + "accounts", R"({"name":"LF only"})")});
     body.replace("\r\n", "\n");
     const HttpResult r = batch(body);
     QCOMPARE(r.status, 400);
@@ -191,8 +167,8 @@ void tst_SandboxBatch::batch_requestCount_isCappedAt1000()
     QFETCH(int, status);
     QByteArrayList parts;
     for (int i = 0; i < requests; ++i)
-        parts.append(part("GET", Api + "WhoAmI"));
-    const HttpResult r = batch(multipart("batch_t", parts));
+        parts.append(batchPart("GET", Api + "WhoAmI"));
+    const HttpResult r = batch(batchMultipart("batch_t", parts));
     QCOMPARE(r.status, status);
     if (status == 200)
         QCOMPARE(partStatuses(r.body).size(), requests);
@@ -212,7 +188,7 @@ void tst_SandboxBatch::batch_innerUrlForms_areAccepted()
 {
     QFETCH(QString, url);
     url.replace(u"{origin}"_s, m_sandbox.baseUrl().toString());
-    const HttpResult r = batch(multipart("batch_t", {part("GET", url.toUtf8())}));
+    const HttpResult r = batch(batchMultipart("batch_t", {batchPart("GET", url.toUtf8())}));
     QCOMPARE(r.status, 200);
     QCOMPARE(partStatuses(r.body), QList<int>{200});
     QVERIFY(r.body.contains("\"UserId\""));
@@ -225,20 +201,23 @@ void tst_SandboxBatch::batch_invalidStructure_returns400_data()
     QTest::addColumn<QString>("messagePart");
     const QByteArray mp = "multipart/mixed; boundary=batch_t";
     QTest::newRow("GET inside a change set")
-        << multipart("batch_t", {changeSet("changeset_g", {part("GET", Api + "WhoAmI")})}) << mp
-        << u"only data-changing requests"_s;
+        << batchMultipart("batch_t", {batchChangeSet("changeset_g", {batchPart("GET", Api + "WhoAmI")})})
+        << mp << u"only data-changing requests"_s;
     QTest::newRow("reference to another change set")
-        << multipart("batch_t",
-                     {changeSet("changeset_a", {part("POST", Api + "accounts", R"({"name":"Ref A"})", "1")}),
-                      changeSet("changeset_b", {part("PATCH", "$1", R"({"name":"Ref B"})", "2")})})
+        << batchMultipart(
+               "batch_t",
+               {batchChangeSet("changeset_a",
+                               {batchPart("POST", Api + "accounts", R"({"name":"Ref A"})", "1")}),
+                batchChangeSet("changeset_b", {batchPart("PATCH", "$1", R"({"name":"Ref B"})", "2")})})
         << mp << u"Content-ID Reference: '$1' does not exist in the batch context."_s;
-    QTest::newRow("no boundary") << multipart("batch_t", {part("GET", Api + "WhoAmI")})
+    QTest::newRow("no boundary") << batchMultipart("batch_t", {batchPart("GET", Api + "WhoAmI")})
                                  << QByteArray("multipart/mixed") << u"boundary=batch_<id>"_s;
     QTest::newRow("JSON batch") << QByteArray(R"({"requests":[]})") << QByteArray("application/json")
                                 << u"JSON batches are not supported"_s;
     QTest::newRow("missing closing boundary")
-        << QByteArray("--batch_t\r\n" + part("GET", Api + "WhoAmI") + "\r\n") << mp << u"closing boundary"_s;
-    QTest::newRow("nested batch") << multipart("batch_t", {part("POST", Api + "$batch")}) << mp
+        << QByteArray("--batch_t\r\n" + batchPart("GET", Api + "WhoAmI") + "\r\n") << mp
+        << u"closing boundary"_s;
+    QTest::newRow("nested batch") << batchMultipart("batch_t", {batchPart("POST", Api + "$batch")}) << mp
                                   << u"cannot contain another $batch"_s;
 }
 
@@ -256,10 +235,11 @@ void tst_SandboxBatch::batch_invalidStructure_returns400()
 
 void tst_SandboxBatch::batch_contentIdInUrl_patchesCreatedRow()
 {
-    const QByteArray cs = changeSet(
-        "changeset_p", {part("POST", Api + "contacts", R"({"firstname":"Dollar","lastname":"One"})", "1"),
-                        part("PATCH", "$1", R"({"jobtitle":"Patched through $1"})", "2")});
-    const HttpResult r = batch(multipart("batch_t", {cs}));
+    const QByteArray cs = batchChangeSet(
+        "changeset_p",
+        {batchPart("POST", Api + "contacts", R"({"firstname":"Dollar","lastname":"One"})", "1"),
+         batchPart("PATCH", "$1", R"({"jobtitle":"Patched through $1"})", "2")});
+    const HttpResult r = batch(batchMultipart("batch_t", {cs}));
     QCOMPARE(r.status, 200);
     QCOMPARE(partStatuses(r.body), (QList<int>{204, 204}));
     const HttpResult check =

@@ -71,6 +71,7 @@ HttpResponse RecordApi::bulk(const HttpRequest &request, const ServiceContext &c
 
     // UpsertMultiple: resolve all rows first, so duplicates are refused before anything is written.
     QList<QString> keyTexts; // per target: key predicate text, or empty for "create with a new id"
+    QList<ResolvedKey> keys; // per target: resolved once here, re-checked cheaply when writing
     if (message == u"UpsertMultiple"_s) {
         static const QRegularExpression apiPrefix(
             u"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^/]+)?/?api/data/v\\d+\\.\\d+/"_s);
@@ -96,9 +97,10 @@ HttpResponse RecordApi::bulk(const HttpRequest &request, const ServiceContext &c
                 keyText = t.value(table.primaryIdAttribute).toString();
             }
             keyTexts.append(keyText);
+            keys.append(ResolvedKey());
             if (keyText.isEmpty())
                 continue;
-            ResolvedKey key;
+            ResolvedKey &key = keys.last();
             if (auto err = resolveKey(table, keyText, &key))
                 return *err;
             QString identity;
@@ -177,9 +179,17 @@ HttpResponse RecordApi::bulk(const HttpRequest &request, const ServiceContext &c
                     return fail(*err, i);
                 continue;
             }
-            ResolvedKey key;
-            if (auto err = resolveKey(table, keyTexts[i], &key))
-                return fail(*err, i);
+            // An earlier target may have created the row this one names (e.g. by primary key after another
+            // created it by alternate key): look it up again, without re-parsing the key.
+            ResolvedKey &key = keys[i];
+            if (!key.found) {
+                const std::optional<QUuid> id =
+                    key.primary ? (m_store.find(table, key.id) ? std::optional<QUuid>(key.id) : std::nullopt)
+                                : m_store.findByKey(table, key.keyIndex, key.canonicalParts);
+                key.found = id.has_value();
+                if (id)
+                    key.id = *id;
+            }
             if (auto err = upsertRow(table, key, t, context, &written, &created))
                 return fail(*err, i);
         }

@@ -145,6 +145,16 @@ std::optional<QUuid> IdentityProvider::validate(QByteArrayView token) const
     return m_users[it->user].systemUserId;
 }
 
+std::optional<QUuid> IdentityProvider::validateDiscovery(QByteArrayView token) const
+{
+    const auto it = m_accessTokens.constFind(token.toByteArray());
+    if (it == m_accessTokens.cend())
+        return m_acceptAnyToken ? std::optional<QUuid>(m_users.first().systemUserId) : std::nullopt;
+    if (!it->discoveryAudience || it->expiresAt <= QDateTime::currentDateTimeUtc())
+        return std::nullopt;
+    return m_users[it->user].systemUserId;
+}
+
 HttpResponse IdentityProvider::authorize(const HttpRequest &request, QStringView tenant)
 {
     const QString clientId = request.queryValue(u"client_id");
@@ -359,8 +369,9 @@ HttpResponse IdentityProvider::issueTokens(const HttpRequest &request, int user,
 {
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QByteArray accessToken = newAccessToken();
-    m_accessTokens.insert(accessToken,
-                          AccessToken{user, isOwnResource(resource, request), now.addSecs(m_tokenLifetime)});
+    m_accessTokens.insert(accessToken, AccessToken{user, isOwnResource(resource, request),
+                                                   resource == QLatin1StringView(DiscoveryResource),
+                                                   now.addSecs(m_tokenLifetime)});
     QJsonObject body{{u"token_type"_s, u"Bearer"_s},
                      {u"scope"_s, QString(resource + (m_users[user].application ? u"/.default"_s
                                                                                 : u"/user_impersonation"_s))},

@@ -37,6 +37,8 @@ public:
     static constexpr const char *TestClientId = "51f81489-12ee-4a9e-aaae-a2591f45987d";
     static constexpr const char *DefaultClientSecret = "sandbox-client-secret";
     static constexpr const char *DefaultUser = "admin@sandbox.onmicrosoft.com";
+    // The Global Discovery Service's resource (FACTS §12): tokens for it work only on /api/discovery/.
+    static constexpr const char *DiscoveryResource = "https://globaldisco.crm.dynamics.com";
 
     struct User
     {
@@ -62,6 +64,9 @@ public:
     // The caller's systemuserid for a live access token issued for this org (or, with accept-any-token, any
     // token the provider did not issue); nullopt means 401.
     std::optional<QUuid> validate(QByteArrayView token) const;
+    // The same for the discovery service: a live token issued for DiscoveryResource (or, with
+    // accept-any-token, any token the provider did not issue).
+    std::optional<QUuid> validateDiscovery(QByteArrayView token) const;
 
 private:
     struct Code
@@ -87,7 +92,8 @@ private:
     struct AccessToken
     {
         int user = 0;
-        bool ownAudience = false; // issued for this org (any loopback host with our port)
+        bool ownAudience = false;       // issued for this org (any loopback host with our port)
+        bool discoveryAudience = false; // issued for DiscoveryResource
         QDateTime expiresAt;
     };
 

@@ -1,8 +1,11 @@
 // d365sync-sandbox: a local server that behaves like the Dataverse Web API (see tests/sandbox/README.md).
 
 #include "orgdefinition.h"
+#include "orgpersistence.h"
 #include "sandboxoptions.h"
 #include "sandboxserver.h"
+#include "security.h"
+#include "seedrows.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -71,8 +74,19 @@ int main(int argc, char **argv)
         u"Also accept any bearer token the identity provider did not issue (as the org's default user)."_s);
     const QCommandLineOption signInUserOption(
         u"sign-in-user"_s, u"Test user the authorize endpoint signs in without login_hint."_s, u"UPN"_s);
+    const QCommandLineOption dataOption(
+        u"data"_s,
+        u"Keep the org's rows in this SQLite file across restarts (created when missing; written at most "
+        u"50 ms after each change). Default: in memory only."_s,
+        u"FILE"_s);
+    const QCommandLineOption securityOption(
+        u"security"_s,
+        u"Security roles, privileges and user assignments JSON (format in tests/sandbox/README.md). Default: "
+        u"the built-in definition (admin and the app user are System Administrators, alice a Salesperson)."_s,
+        u"FILE"_s);
     parser.addOptions({portOption, hostOption, orgOption, quietOption, verboseOption, tokenLifetimeOption,
-                       clientSecretOption, acceptAnyTokenOption, signInUserOption});
+                       clientSecretOption, acceptAnyTokenOption, signInUserOption, dataOption,
+                       securityOption});
     d365::sandbox::addServiceOptions(parser);
     parser.process(app);
 
@@ -105,6 +119,10 @@ int main(int argc, char **argv)
     }
 
     d365::sandbox::SandboxServer server(definition);
+    if (!d365::sandbox::seedRows(server.store(), &error)) {
+        std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
+        return 2;
+    }
     bool lifetimeOk = false;
     const int tokenLifetime = parser.value(tokenLifetimeOption).toInt(&lifetimeOk);
     if (!lifetimeOk || tokenLifetime < 1) {
@@ -124,7 +142,20 @@ int main(int argc, char **argv)
             qPrintable(parser.value(signInUserOption)));
         return 2;
     }
+    const auto security = d365::sandbox::SecurityModel::fromFile(
+        parser.isSet(securityOption) ? parser.value(securityOption) : u":/sandbox/security.json"_s,
+        definition, server.identity().users(), &error);
+    if (!security) {
+        std::fprintf(stderr, "d365sync-sandbox: --security: %s\n", qPrintable(error));
+        return 2;
+    }
+    server.setSecurity(security);
     if (!d365::sandbox::applyServiceOptions(parser, server, &error)) {
+        std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
+        return 2;
+    }
+    d365::sandbox::OrgPersistence persistence(server.store());
+    if (parser.isSet(dataOption) && !persistence.open(parser.value(dataOption), &error)) {
         std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
         return 2;
     }
@@ -155,5 +186,11 @@ int main(int argc, char **argv)
     std::fflush(stdout);
     qCInfo(lcMain) << "serving org" << definition->organization().uniqueName << "at"
                    << base.toString() + u"/api/data/v9.2/"_s;
-    return app.exec();
+    const int exitCode = app.exec();
+    // Clean shutdown (SIGTERM/SIGINT): write what the last flush interval has not written yet.
+    if (!persistence.close(&error)) {
+        std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
+        return 1;
+    }
+    return exitCode;
 }

@@ -233,11 +233,23 @@ std::optional<QList<ExpandItem>> parseExpand(QStringView expand)
             const QStringView options = item.sliced(paren + 1, item.size() - paren - 2);
             for (QStringView opt : splitTopLevel(options, u';')) {
                 opt = opt.trimmed();
+                if (opt.isEmpty())
+                    continue;
                 if (opt.startsWith(u"$select=")) {
                     e.hasSelect = true;
                     e.select = parseSelect(opt.sliced(8));
                 } else if (opt.startsWith(u"$filter=")) {
                     e.filter = opt.sliced(8).toString();
+                } else if (opt.startsWith(u"$orderby=")) {
+                    e.orderBy = opt.sliced(9).toString();
+                } else if (opt.startsWith(u"$top=")) {
+                    bool ok = false;
+                    e.top = opt.sliced(5).trimmed().toInt(&ok);
+                    if (!ok || e.top < 0)
+                        return std::nullopt;
+                } else {
+                    const qsizetype eq = opt.indexOf(u'=');
+                    e.otherOptions.append((eq < 0 ? opt : opt.first(eq)).toString());
                 }
             }
         }
@@ -246,117 +258,289 @@ std::optional<QList<ExpandItem>> parseExpand(QStringView expand)
     return out;
 }
 
-std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error)
+namespace {
+
+// One term: a comparison, a string function or Microsoft.Dynamics.CRM.In, without surrounding parentheses.
+bool parseTerm(QStringView clause, FilterTerm *term, QString *error)
 {
-    // Split on " and " outside quotes and parentheses.
-    QList<QStringView> clauses;
-    {
-        int depth = 0;
-        bool inQuote = false;
-        qsizetype start = 0;
-        for (qsizetype i = 0; i < filter.size(); ++i) {
-            const QChar c = filter[i];
-            if (c == u'\'')
-                inQuote = !inQuote;
-            else if (!inQuote && c == u'(')
-                ++depth;
-            else if (!inQuote && c == u')')
-                --depth;
-            else if (!inQuote && c == u' ' &&
-                     (filter.sliced(i).startsWith(u" or ", Qt::CaseInsensitive) ||
-                      filter.sliced(i).startsWith(u" not ", Qt::CaseInsensitive) ||
-                      filter.sliced(i).startsWith(u" not(", Qt::CaseInsensitive))) {
-                *error = u"The sandbox cannot evaluate 'or' or 'not' in $filter yet ('%1'); split the query "
-                         u"or filter on the client."_s.arg(filter);
-                return std::nullopt;
-            } else if (!inQuote && depth == 0 && c == u' ' &&
-                       filter.sliced(i).startsWith(u" and ", Qt::CaseInsensitive)) {
-                clauses.append(filter.sliced(start, i - start));
-                i += 4;
-                start = i + 1;
-            }
-        }
-        clauses.append(filter.sliced(start));
-    }
     static const QRegularExpression comparison(
         u"^\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s+(eq|ne|gt|ge|lt|le)\\s+(.+?)\\s*$"_s);
     static const QRegularExpression function(
         u"^\\s*(contains|startswith|endswith)\\(\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s*,\\s*(.+?)\\s*\\)\\s*$"_s);
-    QList<FilterTerm> terms;
-    for (QStringView clause : clauses) {
-        clause = clause.trimmed();
-        while (clause.startsWith(u'(') && clause.endsWith(u')'))
-            clause = clause.sliced(1, clause.size() - 2).trimmed();
-        FilterTerm term;
-        QString literalText;
-        static const QRegularExpression in(
-            u"^Microsoft\\.Dynamics\\.CRM\\.In\\(\\s*PropertyName\\s*=\\s*'([A-Za-z_][A-Za-z0-9_]*)'\\s*,\\s*"
-            u"PropertyValues\\s*=\\s*\\[(.*)\\]\\s*\\)$"_s);
-        if (const auto m = in.match(clause.toString()); m.hasMatch()) {
-            term.op = FilterTerm::Op::In;
-            term.property = m.captured(1);
-            // Split the value list on commas outside quotes.
-            const QString list = m.captured(2);
-            bool quoted = false;
-            qsizetype start = 0;
-            for (qsizetype i = 0; i <= list.size(); ++i) {
-                if (i < list.size() && list[i] == u'\'')
-                    quoted = !quoted;
-                if (i == list.size() || (list[i] == u',' && !quoted)) {
-                    const QString item = list.mid(start, i - start).trimmed();
-                    start = i + 1;
-                    if (item.isEmpty())
-                        continue;
-                    const auto lit = parseLiteral(item);
-                    if (!lit) {
-                        *error =
-                            u"Syntax error: '%1' in Microsoft.Dynamics.CRM.In is not a valid literal."_s.arg(
-                                item);
-                        return std::nullopt;
-                    }
-                    term.values.append(*lit);
+    static const QRegularExpression in(
+        u"^Microsoft\\.Dynamics\\.CRM\\.In\\(\\s*PropertyName\\s*=\\s*'([A-Za-z_][A-Za-z0-9_]*)'\\s*,\\s*"
+        u"PropertyValues\\s*=\\s*\\[(.*)\\]\\s*\\)$"_s);
+    clause = clause.trimmed();
+    QString literalText;
+    if (const auto m = in.match(clause.toString()); m.hasMatch()) {
+        term->op = FilterTerm::Op::In;
+        term->property = m.captured(1);
+        // Split the value list on commas outside quotes.
+        const QString list = m.captured(2);
+        bool quoted = false;
+        qsizetype start = 0;
+        for (qsizetype i = 0; i <= list.size(); ++i) {
+            if (i < list.size() && list[i] == u'\'')
+                quoted = !quoted;
+            if (i == list.size() || (list[i] == u',' && !quoted)) {
+                const QString item = list.mid(start, i - start).trimmed();
+                start = i + 1;
+                if (item.isEmpty())
+                    continue;
+                const auto lit = parseLiteral(item);
+                if (!lit) {
+                    *error = u"Syntax error: '%1' in Microsoft.Dynamics.CRM.In is not a valid literal."_s.arg(
+                        item);
+                    return false;
+                }
+                term->values.append(*lit);
+            }
+        }
+        if (term->values.isEmpty()) {
+            *error = u"Microsoft.Dynamics.CRM.In needs at least one value in PropertyValues=[...]."_s;
+            return false;
+        }
+        term->value = term->values.first();
+        return true;
+    }
+    if (const auto f = function.match(clause.toString()); f.hasMatch()) {
+        const QStringView name = f.capturedView(1);
+        term->op = name == u"contains"     ? FilterTerm::Op::Contains
+                   : name == u"startswith" ? FilterTerm::Op::StartsWith
+                                           : FilterTerm::Op::EndsWith;
+        term->property = f.captured(2);
+        literalText = f.captured(3);
+    } else if (const auto m = comparison.match(clause.toString()); m.hasMatch()) {
+        static const QStringList ops = {u"eq"_s, u"ne"_s, u"gt"_s, u"ge"_s, u"lt"_s, u"le"_s};
+        term->op = FilterTerm::Op(ops.indexOf(m.captured(2)));
+        term->negate = term->op == FilterTerm::Op::Ne;
+        term->property = m.captured(1);
+        literalText = m.captured(3);
+    } else {
+        *error = u"The sandbox supports $filter comparisons '<property> eq|ne|gt|ge|lt|le <literal>', "
+                 u"contains/startswith/endswith(<property>,'<text>') and Microsoft.Dynamics.CRM.In combined "
+                 u"with and/or/not; it cannot evaluate '%1'."_s.arg(clause);
+        return false;
+    }
+    const auto lit = parseLiteral(literalText);
+    if (!lit) {
+        *error = u"Syntax error: '%1' in $filter is not a valid literal."_s.arg(literalText);
+        return false;
+    }
+    if (term->isStringFunction() && lit->kind != ODataLiteral::Kind::String) {
+        *error =
+            u"The second argument of a string function in $filter must be a quoted string, got '%1'."_s.arg(
+                literalText);
+        return false;
+    }
+    term->value = *lit;
+    return true;
+}
+
+// Recursive descent over the $filter text: or := and ('or' and)*; and := not ('and' not)*;
+// not := 'not' not | primary; primary := '(' or ')' | term. Operators are lower-case, as OData requires.
+class FilterParser
+{
+public:
+    FilterParser(QStringView text, QString *error)
+        : m_text(text)
+        , m_error(error)
+    {}
+
+    std::optional<FilterNode> parse()
+    {
+        auto node = parseOr();
+        if (!node)
+            return std::nullopt;
+        skipSpace();
+        if (m_pos < m_text.size())
+            return fail(u"unexpected '%1'"_s.arg(m_text.sliced(m_pos)));
+        return node;
+    }
+
+private:
+    std::optional<FilterNode> fail(const QString &what)
+    {
+        if (m_error->isEmpty())
+            *m_error = u"Syntax error at position %1 in $filter '%2': %3."_s.arg(m_pos).arg(m_text, what);
+        return std::nullopt;
+    }
+    void skipSpace()
+    {
+        while (m_pos < m_text.size() && m_text[m_pos].isSpace())
+            ++m_pos;
+    }
+    // Consumes `word` when it stands alone (followed by a space, '(' or the end).
+    bool keyword(QStringView word)
+    {
+        skipSpace();
+        if (!m_text.sliced(m_pos).startsWith(word))
+            return false;
+        const qsizetype end = m_pos + word.size();
+        if (end < m_text.size() && !(m_text[end].isSpace() || m_text[end] == u'('))
+            return false;
+        m_pos = end;
+        return true;
+    }
+    std::optional<FilterNode> parseList(FilterNode::Kind kind, QStringView word,
+                                        std::optional<FilterNode> (FilterParser::*operand)())
+    {
+        auto first = (this->*operand)();
+        if (!first)
+            return std::nullopt;
+        FilterNode node;
+        node.kind = kind;
+        node.children.push_back(std::move(*first));
+        while (keyword(word)) {
+            auto next = (this->*operand)();
+            if (!next)
+                return std::nullopt;
+            node.children.push_back(std::move(*next));
+        }
+        if (node.children.size() == 1)
+            return std::move(node.children.front());
+        return node;
+    }
+    std::optional<FilterNode> parseOr()
+    {
+        return parseList(FilterNode::Kind::Or, u"or", &FilterParser::parseAnd);
+    }
+    std::optional<FilterNode> parseAnd()
+    {
+        return parseList(FilterNode::Kind::And, u"and", &FilterParser::parseNot);
+    }
+    std::optional<FilterNode> parseNot()
+    {
+        if (!keyword(u"not"))
+            return parsePrimary();
+        auto operand = parseNot();
+        if (!operand)
+            return std::nullopt;
+        FilterNode node;
+        node.kind = FilterNode::Kind::Not;
+        node.children.push_back(std::move(*operand));
+        return node;
+    }
+    std::optional<FilterNode> parsePrimary()
+    {
+        skipSpace();
+        if (m_pos >= m_text.size())
+            return fail(u"expected a condition"_s);
+        if (m_text[m_pos] == u'(') {
+            if (++m_depth > 100)
+                return fail(u"parentheses nested too deeply"_s);
+            ++m_pos;
+            auto inner = parseOr();
+            if (!inner)
+                return std::nullopt;
+            skipSpace();
+            if (m_pos >= m_text.size() || m_text[m_pos] != u')')
+                return fail(u"expected ')'"_s);
+            ++m_pos;
+            --m_depth;
+            return inner;
+        }
+        const qsizetype start = m_pos;
+        while (m_pos < m_text.size() && (m_text[m_pos].isLetterOrNumber() || m_text[m_pos] == u'_' ||
+                                         m_text[m_pos] == u'.' || m_text[m_pos] == u'/'))
+            ++m_pos;
+        if (m_pos == start)
+            return fail(u"expected a property or function, found '%1'"_s.arg(m_text.sliced(m_pos)));
+        if (m_pos < m_text.size() && m_text[m_pos] == u'(') {
+            // Function call: up to the matching parenthesis, quotes respected.
+            int depth = 0;
+            bool inQuote = false;
+            for (; m_pos < m_text.size(); ++m_pos) {
+                const QChar c = m_text[m_pos];
+                if (c == u'\'')
+                    inQuote = !inQuote;
+                else if (!inQuote && c == u'(')
+                    ++depth;
+                else if (!inQuote && c == u')' && --depth == 0) {
+                    ++m_pos;
+                    break;
                 }
             }
-            if (term.values.isEmpty()) {
-                *error = u"Microsoft.Dynamics.CRM.In needs at least one value in PropertyValues=[...]."_s;
-                return std::nullopt;
-            }
-            term.value = term.values.first();
-            terms.append(term);
-            continue;
-        }
-        if (const auto f = function.match(clause.toString()); f.hasMatch()) {
-            const QStringView name = f.capturedView(1);
-            term.op = name == u"contains"     ? FilterTerm::Op::Contains
-                      : name == u"startswith" ? FilterTerm::Op::StartsWith
-                                              : FilterTerm::Op::EndsWith;
-            term.property = f.captured(2);
-            literalText = f.captured(3);
-        } else if (const auto m = comparison.match(clause.toString()); m.hasMatch()) {
-            static const QStringList ops = {u"eq"_s, u"ne"_s, u"gt"_s, u"ge"_s, u"lt"_s, u"le"_s};
-            term.op = FilterTerm::Op(ops.indexOf(m.captured(2)));
-            term.negate = term.op == FilterTerm::Op::Ne;
-            term.property = m.captured(1);
-            literalText = m.captured(3);
+            if (depth != 0 || inQuote)
+                return fail(u"unbalanced parentheses or quotes in '%1'"_s.arg(m_text.sliced(start)));
         } else {
-            *error = u"The sandbox supports $filter comparisons '<property> eq|ne|gt|ge|lt|le <literal>' and "
-                     u"contains/startswith/endswith(<property>,'<text>') joined by 'and'; it cannot evaluate "
-                     u"'%1'."_s.arg(clause);
+            // property op literal
+            skipSpace();
+            const qsizetype opStart = m_pos;
+            while (m_pos < m_text.size() && m_text[m_pos].isLetter())
+                ++m_pos;
+            if (m_pos == opStart)
+                return fail(
+                    u"expected an operator after '%1'"_s.arg(m_text.sliced(start, m_pos - start).trimmed()));
+            skipSpace();
+            const qsizetype literalStart = m_pos;
+            bool inQuote = false;
+            for (; m_pos < m_text.size(); ++m_pos) {
+                const QChar c = m_text[m_pos];
+                if (c == u'\'')
+                    inQuote = !inQuote; // '' toggles twice
+                else if (!inQuote && (c.isSpace() || c == u')'))
+                    break;
+            }
+            if (inQuote)
+                return fail(u"unterminated string literal"_s);
+            if (m_pos == literalStart)
+                return fail(
+                    u"expected a value after '%1'"_s.arg(m_text.sliced(start, m_pos - start).trimmed()));
+        }
+        FilterNode node;
+        QString termError;
+        if (!parseTerm(m_text.sliced(start, m_pos - start), &node.term, &termError)) {
+            *m_error = termError;
             return std::nullopt;
         }
-        const auto lit = parseLiteral(literalText);
-        if (!lit) {
-            *error = u"Syntax error: '%1' in $filter is not a valid literal."_s.arg(literalText);
-            return std::nullopt;
-        }
-        if (term.isStringFunction() && lit->kind != ODataLiteral::Kind::String) {
-            *error =
-                u"The second argument of a string function in $filter must be a quoted string, got '%1'."_s
-                    .arg(literalText);
-            return std::nullopt;
-        }
-        term.value = *lit;
-        terms.append(term);
+        return node;
+    }
+
+    QStringView m_text;
+    QString *m_error;
+    qsizetype m_pos = 0;
+    int m_depth = 0;
+};
+
+bool flatten(const FilterNode &node, QList<FilterTerm> *terms)
+{
+    if (node.kind == FilterNode::Kind::Term) {
+        terms->append(node.term);
+        return true;
+    }
+    if (node.kind != FilterNode::Kind::And)
+        return false;
+    for (const FilterNode &child : node.children) {
+        if (!flatten(child, terms))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+std::optional<FilterNode> parseFilterExpression(QStringView filter, QString *error)
+{
+    error->clear();
+    if (filter.trimmed().isEmpty()) {
+        *error = u"The $filter query option is empty; give a condition such as \"statecode eq 0\"."_s;
+        return std::nullopt;
+    }
+    return FilterParser(filter, error).parse();
+}
+
+std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error)
+{
+    const auto tree = parseFilterExpression(filter, error);
+    if (!tree)
+        return std::nullopt;
+    QList<FilterTerm> terms;
+    if (!flatten(*tree, &terms)) {
+        *error =
+            u"This endpoint of the sandbox evaluates only conditions joined by 'and'; it cannot evaluate "
+            u"'or' or 'not' in '%1'."_s.arg(filter);
+        return std::nullopt;
     }
     return terms;
 }

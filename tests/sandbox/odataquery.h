@@ -1,7 +1,8 @@
 #pragma once
 
 // Parsing of the OData pieces the sandbox understands: resource-path segments with key predicates, $select,
-// $expand (metadata only), $filter (comparisons with eq/ne joined by and), and the Prefer header.
+// $expand (with nested $select/$filter/$orderby/$top), $filter (comparisons, string functions and
+// Microsoft.Dynamics.CRM.In combined with and/or/not and parentheses) and the Prefer header.
 // Everything here works on already percent-decoded text (HttpRequest decodes once).
 
 #include <QByteArray>
@@ -10,6 +11,7 @@
 #include <QStringList>
 
 #include <optional>
+#include <vector>
 
 namespace d365::sandbox {
 
@@ -58,9 +60,12 @@ struct ExpandItem
     bool hasSelect = false;
     QStringList select;
     QString filter;
+    QString orderBy;          // "$orderby=" text, unparsed
+    int top = -1;             // -1: no $top
+    QStringList otherOptions; // options this parser does not know (e.g. "$expand", "$count"): callers refuse
 };
 
-// "Attributes($select=a,b;$filter=x eq 'y'),Keys" -> items. nullopt on unbalanced parentheses.
+// "Attributes($select=a,b;$filter=x eq 'y'),Keys" -> items. nullopt on unbalanced parentheses or a bad $top.
 std::optional<QList<ExpandItem>> parseExpand(QStringView expand);
 
 struct FilterTerm
@@ -75,8 +80,21 @@ struct FilterTerm
     bool isStringFunction() const { return op == Op::Contains || op == Op::StartsWith || op == Op::EndsWith; }
 };
 
-// Conjunctions of comparisons and string functions: "a eq 'x' and (b gt 2) and endswith(c,'@x.com')". Sets
-// *error with a message naming the unsupported part.
+// A $filter expression tree. Precedence as in OData: not > and > or; parentheses group.
+struct FilterNode
+{
+    enum class Kind { Term, And, Or, Not };
+    Kind kind = Kind::Term;
+    FilterTerm term;                  // Kind::Term
+    std::vector<FilterNode> children; // And/Or: two or more; Not: one
+};
+
+// "a eq 'x' or not (b gt 2 and endswith(c,'@x.com'))". Sets *error with a message naming the offending part
+// and its position when the text is not a filter the sandbox understands.
+std::optional<FilterNode> parseFilterExpression(QStringView filter, QString *error);
+
+// Only conjunctions ("a eq 'x' and (b gt 2)"), for the callers that evaluate a flat list (metadata,
+// sdkmessagefilters). 'or'/'not' give *error.
 std::optional<QList<FilterTerm>> parseFilter(QStringView filter, QString *error);
 
 struct Preferences

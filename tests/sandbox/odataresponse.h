@@ -10,6 +10,8 @@
 #include <QString>
 #include <QUuid>
 
+#include <memory>
+
 namespace d365::sandbox {
 
 // What a request did, for the execution-cost model of the service-protection stage (servicelimits.h).
@@ -21,6 +23,8 @@ struct RequestStats
     int rowsRead = 0;         // rows returned by collection queries
 };
 
+struct AccessRights; // security.h
+
 // What a handler needs to know about where it is served from.
 struct ServiceContext
 {
@@ -28,6 +32,10 @@ struct ServiceContext
     QString requestUrl;  // the full URL of the request, as used in "No HTTP resource was found ..." messages
     QUuid callerId;      // systemuserid of the authenticated caller (set by BearerTokenStage)
     RequestStats *stats = nullptr; // where handlers count their work; may be null
+    // Impersonation and privileges (security.h, set by SecurityStage): the user named by CallerObjectId /
+    // MSCRMCallerID (null when not impersonating) and the effective rights (null: no checks).
+    QUuid impersonatedUserId;
+    std::shared_ptr<const AccessRights> access;
 };
 
 HttpResponse jsonResponse(int status, const QJsonObject &body);

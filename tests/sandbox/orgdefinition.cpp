@@ -253,6 +253,7 @@ std::shared_ptr<const OrgDefinition> OrgDefinition::fromJson(const QByteArray &j
     def->m_org.businessUnitId = L.idOr(org, u"BusinessUnitId"_s, u"org.businessunit"_s);
     def->m_org.userId = L.idOr(org, u"UserId"_s, u"org.user"_s);
     def->m_org.tenantId = L.idOr(org, u"TenantId"_s, u"org.tenant"_s);
+    def->m_org.baseCurrencyId = QUuid::fromString(org.value(u"BaseCurrencyId"_s).toString());
 
     const QJsonArray globals = root.value(u"GlobalOptionSets"_s).toArray();
     for (qsizetype i = 0; i < globals.size(); ++i) {
@@ -443,6 +444,15 @@ std::shared_ptr<const OrgDefinition> OrgDefinition::fromJson(const QByteArray &j
                 L.fail(rpath + u".ReferencedEntity"_s, u"'%1' is not one of the Targets of %2"_s.arg(
                                                            rel.referencedEntity, rel.referencingAttribute));
             table.manyToOne.append(rel);
+        }
+
+        const QJsonValue rows = t.value(u"Rows"_s);
+        if (!rows.isUndefined() && !rows.isArray())
+            L.fail(tpath + u".Rows"_s, u"must be an array of row objects"_s);
+        for (qsizetype ri = 0; ri < rows.toArray().size(); ++ri) {
+            if (!rows.toArray().at(ri).isObject())
+                L.fail(tpath + u".Rows["_s + QString::number(ri) + u']', u"a row must be a JSON object"_s);
+            table.seedRows.append(rows.toArray().at(ri).toObject());
         }
 
         if (def->m_byLogicalName.contains(table.logicalName))

@@ -7,6 +7,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QSharedPointer>
 #include <QString>
@@ -149,6 +150,8 @@ struct TableDef
     std::vector<AttributeDef> attributes;
     QList<KeyDef> keys;
     QList<RelationshipDef> manyToOne;
+    // Seed rows ("Rows"): Web API create bodies stored at start-up (seedrows.cpp), in file order.
+    QList<QJsonObject> seedRows;
 
     const AttributeDef *attribute(QStringView logicalName) const;
     // Attribute by record property name: "_parentcustomerid_value" finds the lookup parentcustomerid.
@@ -168,6 +171,7 @@ struct OrganizationInfo
     QUuid businessUnitId;
     QUuid userId;
     QUuid tenantId;
+    QUuid baseCurrencyId; // BaseCurrencyId: the transactioncurrency row money columns default to; may be null
 };
 
 class OrgDefinition

@@ -1,14 +1,52 @@
 #include "orgstore.h"
 
+#include <mutex>
+
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 using namespace Qt::StringLiterals;
 
 namespace d365::sandbox {
 
 static const QChar KeySeparator(0x1f);
 
+namespace {
+
+// Rows are many small allocations (hash spans, strings) that stay alive, so a bulk create keeps extending the
+// heap and the time went to first-touch page faults (1,800 per 1,000-row UpsertMultiple, ~40% of it on this
+// VM), not to the code. Give the heap 256 MB of address space backed by transparent huge pages when the
+// kernel offers them (madvise mode): pages are still only faulted in when used, but 2 MB at a time. The
+// block is freed at once and kept as the heap's top (trim threshold raised), so later allocations carve
+// from it. Only for glibc's main arena, and not under ASan (its own allocator).
+void prepareHeap()
+{
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+    constexpr size_t Size = size_t(256) << 20;
+    mallopt(M_TRIM_THRESHOLD, int(Size * 2));
+    mallopt(M_MMAP_THRESHOLD, int(Size + (size_t(1) << 20))); // this block from the brk heap, not mmap
+    if (void *block = malloc(Size)) {
+        const auto page = uintptr_t(2) << 20;
+        const uintptr_t start = (uintptr_t(block) + page - 1) & ~(page - 1);
+        const uintptr_t end = (uintptr_t(block) + Size) & ~(page - 1);
+        if (end > start)
+            madvise(reinterpret_cast<void *>(start), end - start, MADV_HUGEPAGE); // ignored without THP
+        free(block);
+    }
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024); // glibc's default again for everything else
+#endif
+}
+
+} // namespace
+
 OrgStore::OrgStore(std::shared_ptr<const OrgDefinition> definition)
     : m_definition(std::move(definition))
 {
+    static std::once_flag heapPrepared;
+    std::call_once(heapPrepared, prepareHeap);
     for (const TableDef &table : m_definition->tables()) {
         TableStore &ts = m_tables[table.logicalName];
         ts.keyIndexes.resize(table.keys.size());
@@ -125,8 +163,13 @@ qsizetype OrgStore::begin()
 void OrgStore::commit(qsizetype savepoint)
 {
     Q_UNUSED(savepoint);
-    if (--m_transactionDepth == 0)
+    if (--m_transactionDepth == 0) {
+        if (m_commitObserver) {
+            for (const UndoEntry &e : std::as_const(m_journal))
+                m_commitObserver(*e.table, e.id);
+        }
         m_journal.clear();
+    }
 }
 
 void OrgStore::rollback(qsizetype savepoint)
@@ -134,6 +177,7 @@ void OrgStore::rollback(qsizetype savepoint)
     // Undo newest first with journaling off, so the undo itself is not recorded.
     const int depth = m_transactionDepth;
     m_transactionDepth = 0;
+    m_undoing = true;
     while (m_journal.size() > savepoint) {
         UndoEntry e = m_journal.takeLast();
         if (e.before)
@@ -141,6 +185,7 @@ void OrgStore::rollback(qsizetype savepoint)
         else
             remove(*e.table, e.id);
     }
+    m_undoing = false;
     m_transactionDepth = depth - 1;
     if (m_transactionDepth == 0)
         m_journal.clear();
@@ -154,7 +199,9 @@ void OrgStore::insert(const TableDef &table, Row row)
         row.sequence = nextSequence();
     index(table, ts, row, true);
     ts.order.emplace(row.sequence, row.id);
-    ts.rows.insert(row.id, std::move(row));
+    const QUuid id = row.id;
+    ts.rows.insert(id, std::move(row));
+    committed(table, id);
 }
 
 void OrgStore::replace(const TableDef &table, Row row)
@@ -170,6 +217,7 @@ void OrgStore::replace(const TableDef &table, Row row)
     row.sequence = it->sequence;
     index(table, ts, row, true);
     *it = std::move(row);
+    committed(table, it->id);
 }
 
 bool OrgStore::remove(const TableDef &table, const QUuid &id)
@@ -179,10 +227,22 @@ bool OrgStore::remove(const TableDef &table, const QUuid &id)
     if (it == ts.rows.end())
         return false;
     journal(table, id);
+    const QUuid removed = id; // `id` may refer into the erased row
     index(table, ts, *it, false);
     ts.order.erase(it->sequence);
     ts.rows.erase(it);
+    committed(table, removed);
     return true;
+}
+
+void OrgStore::clearRows()
+{
+    for (TableStore &ts : m_tables) {
+        ts.rows.clear();
+        ts.order.clear();
+        for (auto &keyIndex : ts.keyIndexes)
+            keyIndex.clear();
+    }
 }
 
 } // namespace d365::sandbox

@@ -12,6 +12,7 @@
 #include "odataquery.h"
 #include "odataresponse.h"
 #include "orgstore.h"
+#include "rowfilter.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -31,6 +32,11 @@ public:
     HttpResponse handle(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
                         const QList<PathSegment> &segments);
 
+    // Stores the org definition's seed rows ("Rows") through the create validation (seedrows.cpp). Columns
+    // not valid for create (e.g. systemuser.isdisabled) are set afterwards, as the system would. Rows whose
+    // id exists already are skipped.
+    bool seedRows(QString *error);
+
 private:
     struct ResolvedKey
     {
@@ -39,7 +45,8 @@ private:
         bool found = false;
         int keyIndex = -1;
         QList<QPair<const AttributeDef *, QJsonValue>> values; // alternate-key values from the URL
-        QString urlForm; // "contacts(<guid>)" or "accounts(accountnumber='A-1')"
+        QString urlForm;            // "contacts(<guid>)" or "accounts(accountnumber='A-1')"
+        QStringList canonicalParts; // alternate key: the values as OrgStore::findByKey takes them
     };
     struct PreparedWrite;
     struct NestedCreate
@@ -72,6 +79,8 @@ private:
                                             QList<std::pair<const TableDef *, Row>> *rows);
     std::optional<HttpResponse> commitNested(PreparedWrite &write);
     void applyComputed(const TableDef &table, Row &row);
+    // Money columns without a currency get the org's base currency (seedrows.cpp; README "Org tables").
+    void applyDefaultCurrency(const TableDef &table, Row &row) const;
     std::optional<HttpResponse> keyViolation(const TableDef &table, const Row &row);
 
     HttpResponse list(const HttpRequest &request, const ServiceContext &context, const TableDef &table);
@@ -95,6 +104,45 @@ private:
     std::optional<HttpResponse> bulkTargets(const HttpRequest &request, const TableDef &table,
                                             const QString &message, QList<QJsonObject> *targets);
 
+    // Navigation properties and $expand (expandapi.cpp). Single-valued: the table's many-to-one
+    // relationships by ReferencingEntityNavigationPropertyName; collection-valued: every relationship that
+    // references the table, by its SchemaName (= ReferencedEntityNavigationPropertyName).
+    struct Navigation
+    {
+        const RelationshipDef *relationship = nullptr;
+        const TableDef *target = nullptr; // the table the property leads to
+        bool collection = false;
+    };
+    struct ExpandPlan
+    {
+        QString name;
+        Navigation navigation;
+        QStringList select;
+        RowFilter filter;
+        QList<RowOrder> order;
+        int top = -1;
+    };
+    std::optional<Navigation> navigation(const TableDef &table, QStringView name) const;
+    QList<const Row *> relatedRows(const TableDef &table, const Navigation &navigation, const Row &row) const;
+    std::optional<HttpResponse> planExpand(const ServiceContext &context, const TableDef &table,
+                                           const QString &expandText, QList<ExpandPlan> *plans);
+    QJsonObject renderExpanded(const TableDef &table, const Row &row, const QStringList &select,
+                               const Preferences &preferences, const QList<ExpandPlan> &plans) const;
+    static QString contextSelect(const QStringList &select, const QList<ExpandPlan> &plans);
+    HttpResponse retrieveExpanded(const HttpRequest &request, const ServiceContext &context,
+                                  const TableDef &table, const Row &row);
+    // <set>(<key>)/<property>, /<navigation>, /<navigation>/$ref (propertyapi.cpp).
+    HttpResponse related(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
+                         const QList<PathSegment> &segments);
+    HttpResponse propertyRequest(const HttpRequest &request, const ServiceContext &context,
+                                 const TableDef &table, const ResolvedKey &key,
+                                 const AttributeDef &attribute);
+    HttpResponse navigationRead(const HttpRequest &request, const ServiceContext &context,
+                                const TableDef &table, const Row &row, const Navigation &navigation);
+    HttpResponse referenceRequest(const HttpRequest &request, const ServiceContext &context,
+                                  const TableDef &table, const ResolvedKey &key,
+                                  const QString &navigationName, const Navigation &navigation);
+
     // $select checked against the table; nullopt = OK.
     std::optional<HttpResponse> checkSelect(const TableDef &table, const QStringList &select);
     QJsonObject render(const TableDef &table, const Row &row, const QStringList &select,
@@ -109,6 +157,16 @@ private:
     HttpResponse notFound(const TableDef &table, const ResolvedKey &key) const;
 
     OrgStore &m_store;
+
+    // Marketing-list member reads (listapi.cpp): while set, list() returns only these rows and pages under
+    // `path` (e.g. "lists(<id>)/listcontact_association").
+    struct RowScope
+    {
+        QString path;
+        QSet<QUuid> ids;
+    };
+    const RowScope *m_scope = nullptr;
+    friend class ListApi;
 };
 
 QString etagFor(const Row &row);

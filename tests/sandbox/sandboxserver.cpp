@@ -1,5 +1,8 @@
 #include "sandboxserver.h"
 
+#include "discoveryapi.h"
+#include "security.h"
+
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QRegularExpression>
@@ -59,7 +62,16 @@ SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QO
         [this](QByteArrayView token) { return m_identity->validate(token); });
     m_auth = auth.get();
     m_stages.push_back(std::move(auth));
+    auto security = std::make_unique<SecurityStage>(m_store, *m_identity);
+    m_security = security.get();
+    m_stages.push_back(std::move(security));
     m_http = new HttpServer([this](const HttpRequest &request) { return handle(request); }, this);
+    // The Global Discovery Service: its own token audience, outside the Web API's pipeline.
+    auto discovery = std::make_shared<DiscoveryApi>(definition->organization(), [this](QByteArrayView token) {
+        return m_identity->validateDiscovery(token);
+    });
+    addRoute(QString::fromLatin1(DiscoveryApi::PathPrefix),
+             [discovery](const HttpRequest &request) { return discovery->handle(request); });
 }
 
 SandboxServer::~SandboxServer() = default;
@@ -84,6 +96,18 @@ QUrl SandboxServer::baseUrl() const
 void SandboxServer::setTokenValidator(BearerTokenStage::Validator validator)
 {
     m_auth->setValidator(std::move(validator));
+}
+
+void SandboxServer::setSecurity(std::shared_ptr<SecurityModel> model)
+{
+    const bool first = !m_security->model();
+    m_security->setModel(std::move(model));
+    if (first)
+        addRoute(u"/_sandbox/security"_s, [this](const HttpRequest &request) {
+            if (SecurityModel *m = m_security->model())
+                return m->admin(request);
+            return errorResponse(404, QString(), u"No security model is loaded."_s);
+        });
 }
 
 void SandboxServer::addStage(std::unique_ptr<RequestStage> stage)

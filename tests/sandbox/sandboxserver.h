@@ -64,6 +64,9 @@ private:
     Validator m_validator;
 };
 
+class SecurityModel; // security.h
+class SecurityStage;
+
 class SandboxServer : public QObject
 {
     Q_OBJECT
@@ -91,6 +94,9 @@ public:
     void setObserver(Observer observer) { m_observer = std::move(observer); }
     // The identity provider (/{tenant}/oauth2/v2.0/...); it is also the default token validator.
     IdentityProvider &identity() { return *m_identity; }
+    // Security roles and privileges (security.h): without a model every caller may do everything. Also serves
+    // /_sandbox/security.
+    void setSecurity(std::shared_ptr<SecurityModel> model);
 
 private:
     HttpResponse handle(const HttpRequest &request);
@@ -100,6 +106,7 @@ private:
     WebApi m_webApi;
     std::unique_ptr<IdentityProvider> m_identity;
     BearerTokenStage *m_auth = nullptr;
+    SecurityStage *m_security = nullptr;
     std::vector<std::unique_ptr<RequestStage>> m_stages;
     HttpServer *m_http = nullptr;
     QList<QPair<QString, Route>> m_routes;

@@ -1,5 +1,7 @@
 #include "webapi.h"
 
+#include "security.h"
+
 #include <QJsonArray>
 #include <QLoggingCategory>
 
@@ -13,6 +15,7 @@ WebApi::WebApi(OrgStore &store)
     : m_store(store)
     , m_metadata(store.definition())
     , m_records(store)
+    , m_lists(store, m_records)
     , m_batch(store, [this](const HttpRequest &request, const ServiceContext &context, QStringView path) {
         return handle(request, context, path);
     })
@@ -29,9 +32,10 @@ HttpResponse WebApi::whoAmI(const HttpRequest &request, const ServiceContext &co
                  {u"@odata.context"_s,
                   QString(context.serviceRoot + u"$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse"_s)},
                  {u"BusinessUnitId"_s, org.businessUnitId.toString(QUuid::WithoutBraces)},
-                 // The caller the bearer-token stage identified (identity provider), else the org's user.
-                 {u"UserId"_s,
-                  (context.callerId.isNull() ? org.userId : context.callerId).toString(QUuid::WithoutBraces)},
+                 // The caller the bearer-token stage identified (identity provider) or the user it
+                 // impersonates (security.h), else the org's user.
+                 {u"UserId"_s, (effectiveUserId(context).isNull() ? org.userId : effectiveUserId(context))
+                                   .toString(QUuid::WithoutBraces)},
                  {u"OrganizationId"_s, org.organizationId.toString(QUuid::WithoutBraces)},
              });
 }
@@ -95,8 +99,13 @@ HttpResponse WebApi::handle(const HttpRequest &request, const ServiceContext &co
         return m_metadata.entityDefinitions(request, context, *segments);
     if (first.name == u"GlobalOptionSetDefinitions"_s)
         return m_metadata.globalOptionSets(request, context, *segments);
-    if (const TableDef *table = m_store.definition().tableByEntitySet(first.name))
+    if (first.name == u"AddListMembersList"_s && !first.hasKey && segments->size() == 1)
+        return m_lists.addListMembers(request, context);
+    if (const TableDef *table = m_store.definition().tableByEntitySet(first.name)) {
+        if (m_lists.handles(*table, *segments, request.method)) // marketing lists (listapi.h)
+            return m_lists.handle(request, context, *table, *segments);
         return m_records.handle(request, context, *table, *segments);
+    }
     if (first.name.isEmpty())
         return resourceNotFound(u"("_s + first.keyText + u')');
     return resourceNotFound(first.name);

@@ -6,6 +6,7 @@
 
 #include "batchapi.h"
 #include "httprequest.h"
+#include "listapi.h"
 #include "metadataapi.h"
 #include "odataresponse.h"
 #include "orgstore.h"
@@ -29,6 +30,7 @@ private:
     OrgStore &m_store;
     MetadataApi m_metadata;
     RecordApi m_records;
+    ListApi m_lists;
     BatchApi m_batch;
 };
 

@@ -1,0 +1,253 @@
+#include "rowfilter.h"
+
+#include "odataresponse.h"
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace d365::sandbox {
+
+namespace {
+
+QString operatorKind(FilterTerm::Op op)
+{
+    static const QStringList names = {
+        u"Equal"_s,           u"NotEqual"_s, u"GreaterThan"_s, u"GreaterThanOrEqual"_s, u"LessThan"_s,
+        u"LessThanOrEqual"_s, u"Contains"_s, u"StartsWith"_s,  u"EndsWith"_s,           u"In"_s};
+    return names.value(int(op));
+}
+
+// One $filter term against a stored value. Strings compare case-insensitively, like the SQL collation
+// behind Dataverse; null equals only null, a null column is "ne" every non-null literal and fails every
+// other comparison.
+bool matchesTerm(const QJsonValue &v, const FilterTerm &t)
+{
+    using Op = FilterTerm::Op;
+    if (t.op == Op::In) {
+        for (const ODataLiteral &value : t.values) {
+            FilterTerm eq = t;
+            eq.op = Op::Eq;
+            eq.value = value;
+            eq.values.clear();
+            if (matchesTerm(v, eq))
+                return true;
+        }
+        return false;
+    }
+    const bool isNull = v.isNull() || v.isUndefined();
+    if (t.value.kind == ODataLiteral::Kind::Null) {
+        if (t.op == Op::Eq)
+            return isNull;
+        if (t.op == Op::Ne)
+            return !isNull;
+        return false;
+    }
+    if (isNull)
+        return t.op == Op::Ne;
+    int cmp = 0;
+    switch (t.value.kind) {
+    case ODataLiteral::Kind::Number:
+        cmp = v.toDouble() < t.value.number ? -1 : (v.toDouble() > t.value.number ? 1 : 0);
+        break;
+    case ODataLiteral::Kind::Boolean:
+        cmp = int(v.toBool()) - int(t.value.boolean);
+        break;
+    default: {
+        const QString text = v.isString() ? v.toString() : QString::number(v.toDouble(), 'g', 17);
+        switch (t.op) {
+        case Op::Contains:
+            return text.contains(t.value.text, Qt::CaseInsensitive);
+        case Op::StartsWith:
+            return text.startsWith(t.value.text, Qt::CaseInsensitive);
+        case Op::EndsWith:
+            return text.endsWith(t.value.text, Qt::CaseInsensitive);
+        default:
+            cmp = text.compare(t.value.text, Qt::CaseInsensitive);
+        }
+    }
+    }
+    switch (t.op) {
+    case Op::Eq:
+        return cmp == 0;
+    case Op::Ne:
+        return cmp != 0;
+    case Op::Gt:
+        return cmp > 0;
+    case Op::Ge:
+        return cmp >= 0;
+    case Op::Lt:
+        return cmp < 0;
+    case Op::Le:
+        return cmp <= 0;
+    default:
+        return false;
+    }
+}
+
+std::optional<HttpResponse> compileNode(const TableDef &table, const FilterNode &node, RowFilter *out)
+{
+    switch (node.kind) {
+    case FilterNode::Kind::And:
+        out->kind = RowFilter::Kind::And;
+        break;
+    case FilterNode::Kind::Or:
+        out->kind = RowFilter::Kind::Or;
+        break;
+    case FilterNode::Kind::Not:
+        out->kind = RowFilter::Kind::Not;
+        break;
+    case FilterNode::Kind::Term: {
+        const FilterTerm &t = node.term;
+        const AttributeDef *a = table.attributeByProperty(t.property);
+        if (!a || !a->validForRead)
+            return propertyNotFound(t.property, table.typeName());
+        using K = ODataLiteral::Kind;
+        const auto kindOk = [a](K kind) {
+            if (kind == K::Null)
+                return true;
+            switch (a->kind) {
+            case ValueKind::Integer:
+            case ValueKind::BigInt:
+            case ValueKind::Decimal:
+            case ValueKind::Double:
+            case ValueKind::Choice:
+                return kind == K::Number;
+            case ValueKind::Boolean:
+                return kind == K::Boolean;
+            case ValueKind::Lookup:
+            case ValueKind::Guid:
+                return kind == K::Guid;
+            default:
+                return kind == K::String;
+            }
+        };
+        const QList<ODataLiteral> literals =
+            t.op == FilterTerm::Op::In ? t.values : QList<ODataLiteral>{t.value};
+        for (const ODataLiteral &v : literals) {
+            if (!kindOk(v.kind))
+                return badRequest(
+                    u"A binary operator with incompatible types was detected. Found operand types "
+                    u"'%1' and the literal '%2' for operator kind '%3'."_s.arg(edmTypeName(*a), v.toUrlForm(),
+                                                                               operatorKind(t.op)));
+        }
+        if (t.isStringFunction() && a->kind != ValueKind::String && a->kind != ValueKind::MultiChoice)
+            return badRequest(u"The string function in $filter needs a string column; '%1' is %2."_s.arg(
+                t.property, edmTypeName(*a)));
+        out->kind = RowFilter::Kind::Term;
+        out->attribute = a;
+        out->term = t;
+        return std::nullopt;
+    }
+    }
+    out->children.resize(node.children.size());
+    for (size_t i = 0; i < node.children.size(); ++i) {
+        if (auto err = compileNode(table, node.children[i], &out->children[i]))
+            return err;
+    }
+    return std::nullopt;
+}
+
+int compareValues(const QJsonValue &a, const QJsonValue &b)
+{
+    const bool an = a.isNull() || a.isUndefined(), bn = b.isNull() || b.isUndefined();
+    if (an || bn)
+        return an == bn ? 0 : (an ? -1 : 1);
+    if (a.isDouble() || a.isBool())
+        return a.toDouble() < b.toDouble() ? -1 : (a.toDouble() > b.toDouble() ? 1 : 0);
+    return a.toString().compare(b.toString(), Qt::CaseInsensitive);
+}
+
+} // namespace
+
+bool RowFilter::matches(const Row &row) const
+{
+    switch (kind) {
+    case Kind::All:
+        return true;
+    case Kind::Term:
+        return matchesTerm(row.values.value(attribute->logicalName), term);
+    case Kind::And:
+        return std::all_of(children.begin(), children.end(),
+                           [&](const RowFilter &c) { return c.matches(row); });
+    case Kind::Or:
+        return std::any_of(children.begin(), children.end(),
+                           [&](const RowFilter &c) { return c.matches(row); });
+    case Kind::Not:
+        return !children.front().matches(row);
+    }
+    return false;
+}
+
+std::optional<HttpResponse> compileRowFilter(const TableDef &table, QStringView text, RowFilter *out)
+{
+    *out = RowFilter();
+    if (text.isNull())
+        return std::nullopt;
+    QString error;
+    const auto tree = parseFilterExpression(text, &error);
+    if (!tree)
+        return badRequest(error);
+    return compileNode(table, *tree, out);
+}
+
+std::optional<HttpResponse> parseRowOrder(const TableDef &table, QStringView text, QList<RowOrder> *out)
+{
+    out->clear();
+    for (QStringView item : text.split(u',', Qt::SkipEmptyParts)) {
+        const QList<QStringView> words = item.trimmed().split(u' ', Qt::SkipEmptyParts);
+        const AttributeDef *a = words.isEmpty() ? nullptr : table.attributeByProperty(words[0].toString());
+        if (!a)
+            return propertyNotFound(words.value(0).toString(), table.typeName());
+        if (words.size() > 2 || (words.size() == 2 && words[1] != u"asc" && words[1] != u"desc"))
+            return badRequest(
+                u"Syntax error in $orderby: '%1'. Use '<property> [asc|desc]', comma-separated."_s.arg(item));
+        out->append({a, words.size() == 2 && words[1] == u"desc"});
+    }
+    return std::nullopt;
+}
+
+void sortRows(QList<const Row *> &rows, const QList<RowOrder> &order)
+{
+    if (order.isEmpty())
+        return;
+    std::stable_sort(rows.begin(), rows.end(), [&](const Row *x, const Row *y) {
+        for (const RowOrder &k : order) {
+            const int c = compareValues(x->values.value(k.attribute->logicalName),
+                                        y->values.value(k.attribute->logicalName));
+            if (c != 0)
+                return k.descending ? c > 0 : c < 0;
+        }
+        return false;
+    });
+}
+
+QString edmTypeName(const AttributeDef &a)
+{
+    switch (a.kind) {
+    case ValueKind::String:
+    case ValueKind::MultiChoice:
+    case ValueKind::EntityName:
+    case ValueKind::Image:
+        return u"Edm.String"_s;
+    case ValueKind::Integer:
+    case ValueKind::Choice:
+        return u"Edm.Int32"_s;
+    case ValueKind::BigInt:
+        return u"Edm.Int64"_s;
+    case ValueKind::Decimal:
+        return u"Edm.Decimal"_s;
+    case ValueKind::Double:
+        return u"Edm.Double"_s;
+    case ValueKind::Boolean:
+        return u"Edm.Boolean"_s;
+    case ValueKind::DateTime:
+        return a.dateTimeBehavior == u"DateOnly"_s ? u"Edm.Date"_s : u"Edm.DateTimeOffset"_s;
+    case ValueKind::Lookup:
+    case ValueKind::Guid:
+        return u"Edm.Guid"_s;
+    }
+    return u"Edm.String"_s;
+}
+
+} // namespace d365::sandbox
