@@ -50,7 +50,7 @@ extern "C" void onSignal(int signal)
 const char *const Usage = R"(Usage: d365sync-cli [--settings FILE] [--verbose] <command> [options]
 
 Commands:
-  run <mapping.json> [--profile NAME] [--concurrency N] [--report FILE]
+  run <mapping.json> [--profile NAME] [--concurrency N] [--batch-size N] [--report FILE]
         Sync the warehouse rows of a mapping file into Dataverse.
   validate <mapping.json> [--profile NAME]
         Check a mapping file and check it against the target table's metadata.
@@ -379,8 +379,12 @@ int commandRun(const QStringList &arguments, Settings &settings)
                                                u"n"_s, u"8"_s);
     const QCommandLineOption reportOption(u"report"_s, tr("Write a JSON report of the run to FILE."),
                                           u"file"_s);
-    parser.addOptions({profileOption, concurrencyOption, reportOption});
-    const QString synopsis = u"run <mapping.json> [--profile NAME] [--concurrency N] [--report FILE]"_s;
+    const QCommandLineOption batchSizeOption(
+        u"batch-size"_s, tr("Rows per $batch request (1-1000, default 100; 1 sends one request per row)."),
+        u"n"_s, u"100"_s);
+    parser.addOptions({profileOption, concurrencyOption, batchSizeOption, reportOption});
+    const QString synopsis =
+        u"run <mapping.json> [--profile NAME] [--concurrency N] [--batch-size N] [--report FILE]"_s;
     if (!parse(parser, arguments, 2, synopsis)) {
         return ConfigurationError;
     }
@@ -392,12 +396,22 @@ int commandRun(const QStringList &arguments, Settings &settings)
               << "\n";
         return ConfigurationError;
     }
+    // FACTS §6: a $batch holds at most 1,000 requests.
+    const int batchSize = parser.value(batchSizeOption).toInt(&ok);
+    if (!ok || batchSize < 1 || batchSize > 1000) {
+        err() << tr("--batch-size must be a whole number from 1 to 1000 (the service's limit per $batch), "
+                    "not '%1'.")
+                     .arg(parser.value(batchSizeOption))
+              << "\n";
+        return ConfigurationError;
+    }
     const auto run = loadRun(parser.positionalArguments().at(1), parser.value(profileOption), settings);
     if (!run) {
         return ConfigurationError;
     }
     SyncOptions options;
     options.maxConcurrentRequests = concurrency;
+    options.batchSize = batchSize;
 
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);

@@ -27,6 +27,9 @@ struct SyncOptions
 {
     int maxConcurrentRequests = 8; // upper bound of write requests in flight
     int maxRetries = 5;            // per request, for 429 / 5xx / transport errors
+    // Rows per $batch request (FACTS §6: at most 1,000); 1 sends one PATCH per row. A batch is one request
+    // for the service-protection count, so 100 rows cost 1 % of the requests of single writes.
+    int batchSize = 100;
 };
 
 class SyncController : public QObject

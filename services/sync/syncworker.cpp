@@ -1,5 +1,6 @@
 #include "services/sync/syncworker.h"
 
+#include "services/dataverse/batchrequest.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataclient.h"
 #include "services/mapping/mappingvalidator.h"
@@ -9,6 +10,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 
@@ -240,11 +242,19 @@ void SyncWorker::pump()
         limit = std::min(limit, m_client->dopHint());
     }
     limit = std::max(1, limit);
-    while (!m_stopped && !m_sourceExhausted && m_inFlight < limit) {
+    while (!m_stopped && m_inFlight < limit) {
         if (m_cancelRequested.load()) {
             qCInfo(lcWorker) << "cancelled after" << m_rowsRead << "rows";
             m_summary.cancelled = true;
             m_stopped = true;
+            break;
+        }
+        // Rows to try again go first: they were read long ago.
+        if (!m_retry.isEmpty()) {
+            queueRow(m_retry.takeFirst());
+            continue;
+        }
+        if (m_sourceExhausted) {
             break;
         }
         SourceRow row;
@@ -256,12 +266,18 @@ void SyncWorker::pump()
             break;
         }
         ++m_rowsRead;
-        sendRow(row);
+        if (auto pending = convertRow(row)) {
+            queueRow(std::move(*pending));
+        }
+    }
+    // The last, partial batch goes when nothing more will join it.
+    if (!m_stopped && m_sourceExhausted && m_retry.isEmpty() && !m_batch.isEmpty() && m_inFlight < limit) {
+        flushBatch();
     }
     maybeFinish();
 }
 
-void SyncWorker::sendRow(const SourceRow &row)
+std::optional<SyncWorker::PendingRow> SyncWorker::convertRow(const SourceRow &row)
 {
     const QString key = row.values.value(m_sourceKeyIndex).toString();
     QJsonObject body;
@@ -283,7 +299,7 @@ void SyncWorker::sendRow(const SourceRow &row)
                 ValueConverter::bindLookup(parts, table, column.attribute, column.lookupTargets);
             if (!binding.ok()) {
                 record({row.index, key, RowStatus::Failed, 0, u"conversion"_s, binding.error().message});
-                return;
+                return std::nullopt;
             }
             if (!(binding.value().value.isNull() && column.field.nullPolicy == NullPolicy::LeaveUnchanged)) {
                 body.insert(binding.value().annotation(), binding.value().value);
@@ -299,7 +315,7 @@ void SyncWorker::sendRow(const SourceRow &row)
         const auto converted = ValueConverter::convert(value, column.attribute, column.conversion);
         if (!converted.ok()) {
             record({row.index, key, RowStatus::Failed, 0, u"conversion"_s, converted.error().message});
-            return;
+            return std::nullopt;
         }
         if (column.isKey) {
             const QVariant keyValue = jsonToVariant(converted.value());
@@ -308,7 +324,7 @@ void SyncWorker::sendRow(const SourceRow &row)
                         tr("The match key column %1 is empty in this row; a row without a key cannot be "
                            "matched.")
                             .arg(column.attribute.logicalName)});
-                return;
+                return std::nullopt;
             }
             if (keyValue.typeId() == QMetaType::QString && hasForbiddenKeyCharacter(keyValue.toString())) {
                 record({row.index, key, RowStatus::Failed, 0, u"invalid-key"_s,
@@ -316,7 +332,7 @@ void SyncWorker::sendRow(const SourceRow &row)
                            "cannot "
                            "address a record by such a key. Clean the value in the warehouse.")
                             .arg(keyValue.toString(), column.attribute.logicalName)});
-                return;
+                return std::nullopt;
             }
             keyValues[m_keyColumns.indexOf(int(i))] = keyValue;
         } else {
@@ -325,7 +341,8 @@ void SyncWorker::sendRow(const SourceRow &row)
         }
     }
 
-    DataverseRequest request;
+    PendingRow pending{row.index, key, {}, 0};
+    DataverseRequest &request = pending.request;
     request.method = "PATCH";
     request.path = m_mapping.target.entitySet + u'(' +
                    DataverseClient::keySegment(m_mapping.target.matchKey, keyValues) + u")?$select="_s +
@@ -340,17 +357,116 @@ void SyncWorker::sendRow(const SourceRow &row)
     request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
     request.idempotent = true; // addressed by key: re-sending converges to the same record
 
-    ++m_inFlight;
-    const qint64 sourceRow = row.index;
-    m_client->send(request, this, [this, sourceRow, key](const DataverseResponse &response) {
-        onRowAnswered(sourceRow, key, response);
-    });
+    return pending;
 }
 
-void SyncWorker::onRowAnswered(qint64 sourceRow, const QString &key, const DataverseResponse &response)
+void SyncWorker::queueRow(PendingRow row)
+{
+    m_batch.append(std::move(row));
+    if (m_batch.size() >= std::max(1, m_options.batchSize)) {
+        flushBatch();
+    }
+}
+
+void SyncWorker::flushBatch()
+{
+    QList<PendingRow> rows = std::exchange(m_batch, {});
+    if (rows.isEmpty()) {
+        return;
+    }
+    ++m_inFlight;
+    for (PendingRow &row : rows) {
+        ++row.attempts;
+    }
+    if (m_options.batchSize <= 1) {
+        const PendingRow row = rows.constFirst();
+        m_client->send(row.request, this,
+                       [this, row](const DataverseResponse &response) { onBatchAnswered({row}, response); });
+        return;
+    }
+    QList<DataverseRequest> requests;
+    requests.reserve(rows.size());
+    for (const PendingRow &row : std::as_const(rows)) {
+        requests.append(row.request);
+    }
+    const BatchRequest batch = BatchRequest::encode(requests, m_profile.webApiBaseUrl());
+    m_client->send(batch.request, this,
+                   [this, rows](const DataverseResponse &response) { onBatchAnswered(rows, response); });
+}
+
+void SyncWorker::onBatchAnswered(const QList<PendingRow> &rows, const DataverseResponse &response)
 {
     --m_inFlight;
     m_summary.requests += response.attempts;
+    const bool single = m_options.batchSize <= 1;
+    if (single || !response.ok()) {
+        // One row's answer, or the whole batch failed after the client's retries: every row shares it.
+        for (const PendingRow &row : rows) {
+            applyAnswer(row, response);
+        }
+    } else if (const auto parts = BatchRequest::decode(response.header("content-type"), response.body);
+               !parts.ok()) {
+        qCWarning(lcWorker).noquote() << parts.error().detail;
+        DataverseResponse unreadable;
+        unreadable.status = response.status;
+        unreadable.error = ServiceError{response.status, 0, {}, parts.error().detail, -1};
+        for (const PendingRow &row : rows) {
+            applyAnswer(row, unreadable);
+        }
+    } else {
+        QList<PendingRow> again;
+        int retryAfterMs = 0;
+        for (qsizetype i = 0; i < rows.size(); ++i) {
+            const PendingRow &row = rows.at(i);
+            DataverseResponse answer;
+            if (i < parts.value().size()) {
+                const BatchPartResponse &part = parts.value().at(i);
+                answer.status = part.status;
+                answer.headers = part.headers;
+                answer.body = part.body;
+                if (part.status < 200 || part.status >= 300) {
+                    answer.error = ServiceError::fromHttp(part.status, part.body);
+                    answer.error->retryAfterSeconds = part.headers.value("retry-after").toInt();
+                }
+            } else {
+                // With continue-on-error every request has a part; a short answer is the service's fault.
+                answer.status = response.status;
+                answer.error = ServiceError{
+                    response.status, 0, {}, tr("The service's batch answer has no part for this row."), -1};
+            }
+            if (answer.error && answer.error->isTransient() && row.attempts <= m_options.maxRetries) {
+                again.append(row);
+                retryAfterMs = std::max(retryAfterMs, answer.error->retryAfterSeconds * 1000);
+                continue;
+            }
+            applyAnswer(row, answer);
+        }
+        if (!again.isEmpty()) {
+            // Back off like the client does for a whole request: Retry-After, else exponential.
+            const int backoffMs = std::min(30000, 500 * (1 << std::min(6, again.constFirst().attempts - 1)));
+            retryLater(std::move(again), std::max(retryAfterMs, backoffMs));
+        }
+    }
+    emitProgress(false);
+    pump();
+}
+
+void SyncWorker::retryLater(QList<PendingRow> rows, int delayMs)
+{
+    qCInfo(lcWorker) << rows.size() << "row(s) of a batch failed transiently; sending them again in"
+                     << delayMs << "ms";
+    ++m_inFlight; // the wait keeps the run from finishing
+    QTimer::singleShot(delayMs, this, [this, rows = std::move(rows)] {
+        --m_inFlight;
+        m_retry += rows;
+        pump();
+    });
+}
+
+void SyncWorker::applyAnswer(const PendingRow &row, const DataverseResponse &response)
+{
+    const qint64 sourceRow = row.sourceRow;
+    const QString &key = row.key;
     if (response.ok()) {
         // 201 = created, 200 = updated. A 204 means the service ignored the Prefer header and cannot tell;
         // it is counted as updated.
@@ -383,8 +499,24 @@ void SyncWorker::onRowAnswered(qint64 sourceRow, const QString &key, const Datav
             }
         }
     }
-    emitProgress(false);
-    pump();
+}
+
+void SyncWorker::skipUnsent()
+{
+    // Read and converted but never sent (cancel or a fatal error): each gets its outcome.
+    for (const QList<PendingRow> *queue : {&m_batch, &m_retry}) {
+        for (const PendingRow &row : *queue) {
+            record({row.sourceRow,
+                    row.key,
+                    RowStatus::Skipped,
+                    0,
+                    {},
+                    m_summary.cancelled ? tr("Not sent: the run was cancelled.")
+                                        : tr("Not sent: the run stopped after an error.")});
+        }
+    }
+    m_batch.clear();
+    m_retry.clear();
 }
 
 void SyncWorker::record(RowOutcome outcome)
@@ -442,6 +574,9 @@ void SyncWorker::maybeFinish()
         return;
     }
     m_finished = true;
+    if (m_stopped) {
+        skipUnsent();
+    }
     if (m_sourceExhausted && !m_stopped) {
         m_summary.total = m_rowsRead; // the source may have changed since it was counted
     }

@@ -6,8 +6,11 @@
 //
 //   run() → metadata of the target table → mapping checked against it (unknown / read-only columns, types,
 //   match key must be an alternate key) → source opened, its column types checked, counted → started(total)
-//   → pump: read a row, convert its values, PATCH <set>(<key>) — up to N requests in flight
-//   → each answer gives the row its outcome (created 201 / updated 200 / failed + reason)
+//   → pump: read a row, convert its values into a PATCH <set>(<key>); every batchSize rows go out as one
+//     $batch (continue-on-error, no change set: one bad row never rolls back the others) — up to N requests
+//     in flight; batchSize 1 sends the PATCHes alone
+//   → each part of the answer gives its row the outcome (created 201 / updated 200 / failed + reason); a
+//     part that failed transiently (429, 5xx) is sent again in a later batch, up to maxRetries times
 //   → progress() and rowOutcomes() at most every 100 ms → finished(summary)
 //
 // A problem that is not one row's fault (sign-in, privilege, network, configuration) stops the run: error()
@@ -15,6 +18,7 @@
 // and is checked before every row is sent.
 
 #include "services/dataverse/connectionprofile.h"
+#include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/entitymetadata.h"
 #include "services/mapping/mapping.h"
 #include "services/sync/lookupresolver.h"
@@ -28,11 +32,10 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 namespace d365::services {
 
-class DataverseClient;
-struct DataverseResponse;
 class MetadataClient;
 class TokenProvider;
 
@@ -73,11 +76,25 @@ private:
         QList<LookupTarget> lookupTargets;
     };
 
+    // A converted row waiting to be written: its key-addressed PATCH and how often it was tried.
+    struct PendingRow
+    {
+        qint64 sourceRow = 0;
+        QString key;
+        DataverseRequest request;
+        int attempts = 0;
+    };
+
     void onMetadata(const EntityMetadata &entity);
     void startSource(const ResolvedLookups &lookups);
     void pump();
-    void sendRow(const SourceRow &row);
-    void onRowAnswered(qint64 sourceRow, const QString &key, const DataverseResponse &response);
+    std::optional<PendingRow> convertRow(const SourceRow &row);
+    void queueRow(PendingRow row);
+    void flushBatch();
+    void onBatchAnswered(const QList<PendingRow> &rows, const DataverseResponse &response);
+    void applyAnswer(const PendingRow &row, const DataverseResponse &response);
+    void retryLater(QList<PendingRow> rows, int delayMs);
+    void skipUnsent();
     void record(RowOutcome outcome);
     void abortRun(const Error &error);
     void emitProgress(bool force);
@@ -102,7 +119,9 @@ private:
     bool m_sourceExhausted = false;
     bool m_stopped = false; // fatal error or cancel: send nothing more
     bool m_finished = false;
-    int m_inFlight = 0;
+    int m_inFlight = 0;        // write requests on the wire plus retry waits
+    QList<PendingRow> m_batch; // converted rows not sent yet
+    QList<PendingRow> m_retry; // rows whose batch part failed transiently, sent again before new rows
     qint64 m_rowsRead = 0;
     SyncSummary m_summary;
     QList<RowOutcome> m_pendingOutcomes;

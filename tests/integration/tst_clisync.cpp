@@ -43,7 +43,11 @@ private Q_SLOTS:
     void initTestCase();
     void run_sampleWarehouse_everyRowReadsBackIdentical();
     void run_again_updatesEveryRowAndCreatesNone();
+    void run_rowsTooLong_exitOneAndReportsEachRow_data();
     void run_rowsTooLong_exitOneAndReportsEachRow();
+    void run_insertOverExistingRows_onlyThoseFailInsideTheBatch();
+    void run_badBatchSize_exitTwoNamesTheLimit_data();
+    void run_badBatchSize_exitTwoNamesTheLimit();
     void run_unknownProfile_exitTwoNamesTheFix();
     void run_wrongEntitySet_exitTwoSuggestsPluralName();
     void run_unmappableColumn_exitTwoNamesJsonPath();
@@ -166,6 +170,9 @@ void TestCliSync::run_sampleWarehouse_everyRowReadsBackIdentical()
     QCOMPARE(summary.value("created"_L1).toInt(), 10000);
     QCOMPARE(summary.value("failed"_L1).toInt(), 0);
     QCOMPARE(summary.value("exitCode"_L1).toInt(), 0);
+    // 100 rows per $batch: 100 write requests for 10,000 rows (a few more only if one had to be re-sent).
+    const int requests = summary.value("requests"_L1).toInt();
+    QVERIFY2(requests >= 100 && requests <= 105, qPrintable(QString::number(requests)));
 
     // The option values behind the lead-source labels, from the org's own metadata.
     const Page options = get(
@@ -242,14 +249,28 @@ void TestCliSync::run_again_updatesEveryRowAndCreatesNone()
     QCOMPARE(readAllContacts().size(), 10000);
 }
 
+void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow_data()
+{
+    QTest::addColumn<QString>("batchSize");
+    QTest::addColumn<int>("requests");
+    // The three bad rows fail before anything is sent (the client knows the column's max length), so
+    // the seven good ones take one $batch, or seven single requests.
+    QTest::newRow("one batch") << u"100"_s << 1;
+    QTest::newRow("one request per row") << u"1"_s << 7;
+}
+
 void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
 {
-    // Three rows get a 60-character last name; contact.lastname allows 50.
-    const QString mapping = writeMapping(u"toolong.json"_s, [](QJsonObject &m) {
+    QFETCH(QString, batchSize);
+    QFETCH(int, requests);
+    // Three rows get a 60-character last name; contact.lastname allows 50. Each data row writes its own
+    // contacts (the e-mail prefix), so both create.
+    const QString mapping = writeMapping(u"toolong.json"_s, [batchSize](QJsonObject &m) {
         QJsonObject source = m.value("source"_L1).toObject();
         source.insert(
             u"query"_s,
-            QString(u"SELECT customer_id, 'long' || email AS email, first_name, "
+            QString(u"SELECT customer_id, 'long"_s + batchSize +
+                    u"' || email AS email, first_name, "
                     "CASE WHEN customer_id IN (3, 5, 8) THEN substr(last_name || '"_s +
                     QString(60, u'x') +
                     u"', 1, 60) ELSE last_name END AS last_name, phone, job_title, city, company, "
@@ -258,15 +279,16 @@ void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
         m.insert(u"source"_s, source);
     });
     const QString report = m_dir.filePath(u"toolong-report.json"_s);
-    const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report});
+    const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report, u"--batch-size"_s, batchSize});
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.out.contains("7 created, 0 updated, 3 failed"_L1), qPrintable(run.out));
     QVERIFY2(run.err.contains("lastname"_L1) && run.err.contains("at most 50"_L1), qPrintable(run.err));
 
     QFile reportFile(report);
     QVERIFY(reportFile.open(QIODevice::ReadOnly));
-    const QJsonArray failed =
-        QJsonDocument::fromJson(reportFile.readAll()).object().value("failedRows"_L1).toArray();
+    const QJsonObject summary = QJsonDocument::fromJson(reportFile.readAll()).object();
+    QCOMPARE(summary.value("requests"_L1).toInt(), requests);
+    const QJsonArray failed = summary.value("failedRows"_L1).toArray();
     QCOMPARE(failed.size(), 3);
     QList<int> rows;
     for (const auto &row : failed) {
@@ -275,6 +297,63 @@ void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
     }
     std::sort(rows.begin(), rows.end());
     QCOMPARE(rows, (QList<int>{3, 5, 8}));
+}
+
+void TestCliSync::run_insertOverExistingRows_onlyThoseFailInsideTheBatch()
+{
+    // Rows 1-5 exist after an upsert; an insert of rows 1-8 then fails 1-5 on the service's side (412,
+    // If-None-Match: *) while 6-8 are created — in the same $batch, which runs on past the failures.
+    const auto mappingFor = [this](const QString &name, int lastId, const QString &mode) {
+        return writeMapping(name, [lastId, mode](QJsonObject &m) {
+            QJsonObject source = m.value("source"_L1).toObject();
+            source.insert(u"query"_s,
+                          u"SELECT customer_id, 'ins' || email AS email, first_name, last_name, phone, "
+                          "job_title, city, company, lifetime_value, lead_source, signup_date FROM "
+                          "customers WHERE customer_id <= %1 ORDER BY customer_id"_s.arg(lastId));
+            m.insert(u"source"_s, source);
+            m.insert(u"mode"_s, mode);
+        });
+    };
+    const CliResult first = cli({u"run"_s, mappingFor(u"ins-upsert.json"_s, 5, u"upsert"_s)});
+    QVERIFY2(first.exitCode == 0, qPrintable(first.out + first.err));
+    QVERIFY2(first.out.contains("5 created"_L1), qPrintable(first.out));
+
+    const QString report = m_dir.filePath(u"insert-report.json"_s);
+    const CliResult run =
+        cli({u"run"_s, mappingFor(u"ins-insert.json"_s, 8, u"insert"_s), u"--report"_s, report});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY2(run.out.contains("3 created, 0 updated, 5 failed"_L1), qPrintable(run.out));
+    QFile reportFile(report);
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const QJsonObject summary = QJsonDocument::fromJson(reportFile.readAll()).object();
+    QCOMPARE(summary.value("requests"_L1).toInt(), 1);
+    QList<int> rows;
+    for (const auto &row : summary.value("failedRows"_L1).toArray()) {
+        rows.append(row.toObject().value("row"_L1).toInt());
+        QVERIFY2(row.toObject().value("message"_L1).toString().contains("already exists"_L1),
+                 qPrintable(row.toObject().value("message"_L1).toString()));
+        QCOMPARE(row.toObject().value("httpStatus"_L1).toInt(), 412);
+    }
+    std::sort(rows.begin(), rows.end());
+    QCOMPARE(rows, (QList<int>{1, 2, 3, 4, 5}));
+}
+
+void TestCliSync::run_badBatchSize_exitTwoNamesTheLimit_data()
+{
+    QTest::addColumn<QString>("value");
+    QTest::newRow("zero") << u"0"_s;
+    QTest::newRow("over the service's 1,000") << u"1001"_s;
+    QTest::newRow("not a number") << u"lots"_s;
+}
+
+void TestCliSync::run_badBatchSize_exitTwoNamesTheLimit()
+{
+    QFETCH(QString, value);
+    const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
+    const CliResult run = cli({u"run"_s, mapping, u"--batch-size"_s, value});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(u"--batch-size must be a whole number from 1 to 1000"_s), qPrintable(run.err));
+    QVERIFY2(run.err.contains(u"'%1'"_s.arg(value)), qPrintable(run.err));
 }
 
 void TestCliSync::run_unknownProfile_exitTwoNamesTheFix()
