@@ -313,6 +313,9 @@ void tst_SandboxIdentity::token_codeIsUsableWithLoginHintUser_webApiSeesThatUser
             QByteArray::fromBase64(idToken.section(u'.', 1, 1).toLatin1(), QByteArray::Base64UrlEncoding))
             .object();
     QCOMPARE(claims.value(u"preferred_username"_s).toString(), Alice);
+    // oid is the Entra object id of the user's systemuser row (what CallerObjectId names), not the
+    // systemuserid.
+    QCOMPARE(claims.value(u"oid"_s).toString(), u"3c1e8f52-7a9d-4b6e-8f21-5d0c9a7e4b13"_s);
 }
 
 void tst_SandboxIdentity::refresh_rotatesToken_oldOneStopsWorking()

@@ -90,13 +90,33 @@ IdentityProvider::IdentityProvider(const OrgDefinition &definition)
 {
     // The first user is the org's own user (the systemuser WhoAmI names); the others have fixed ids.
     m_users = {
-        {QString::fromLatin1(DefaultUser), u"Sandbox Admin"_s, definition.organization().userId, false},
-        {u"alice@sandbox.onmicrosoft.com"_s, u"Alice Example"_s,
-         QUuid(u"7a1f3c55-0b8e-4d2a-9c61-2f4e8b9d0a11"_s), false},
-        {u"d365sync-app@sandbox.onmicrosoft.com"_s, u"# D365 Sync (sandbox app)"_s,
-         QUuid(u"9e2d6b70-4c3a-4f18-8d5e-6a7b8c9d0e21"_s), true},
+        {QString::fromLatin1(DefaultUser), u"Sandbox Admin"_s, definition.organization().userId, false, {}},
+        {u"alice@sandbox.onmicrosoft.com"_s,
+         u"Alice Example"_s,
+         QUuid(u"7a1f3c55-0b8e-4d2a-9c61-2f4e8b9d0a11"_s),
+         false,
+         {}},
+        {u"d365sync-app@sandbox.onmicrosoft.com"_s,
+         u"# D365 Sync (sandbox app)"_s,
+         QUuid(u"9e2d6b70-4c3a-4f18-8d5e-6a7b8c9d0e21"_s),
+         true,
+         {}},
     };
     m_appUser = 2;
+    // The object id is the one the org's systemuser row names (CallerObjectId impersonation looks it up
+    // there); an org without such a row falls back to the systemuserid.
+    const TableDef *systemUsers = definition.tableByLogicalName(u"systemuser");
+    for (User &user : m_users) {
+        user.objectId = user.systemUserId;
+        for (const QJsonObject &row : systemUsers ? systemUsers->seedRows : QList<QJsonObject>()) {
+            if (QUuid::fromString(row.value(u"systemuserid"_s).toString()) == user.systemUserId) {
+                const QUuid objectId =
+                    QUuid::fromString(row.value(u"azureactivedirectoryobjectid"_s).toString());
+                if (!objectId.isNull())
+                    user.objectId = objectId;
+            }
+        }
+    }
     // Registered redirect URIs of the test app. Loopback matching ignores the port (FACTS §12).
     m_redirectUris = {u"http://localhost"_s, u"http://127.0.0.1"_s, u"http://localhost/callback"_s,
                       u"http://127.0.0.1/callback"_s};
@@ -395,7 +415,7 @@ HttpResponse IdentityProvider::issueTokens(const HttpRequest &request, int user,
                                  {u"iss"_s, u"https://login.microsoftonline.com/%1/v2.0"_s.arg(
                                                 m_tenantId.toString(QUuid::WithoutBraces))},
                                  {u"tid"_s, m_tenantId.toString(QUuid::WithoutBraces)},
-                                 {u"oid"_s, m_users[user].systemUserId.toString(QUuid::WithoutBraces)},
+                                 {u"oid"_s, m_users[user].objectId.toString(QUuid::WithoutBraces)},
                                  {u"preferred_username"_s, m_users[user].upn},
                                  {u"name"_s, m_users[user].displayName},
                                  {u"iat"_s, now.toSecsSinceEpoch()},

@@ -46,6 +46,8 @@ public:
         QString displayName;
         QUuid systemUserId;
         bool application = false;
+        QUuid objectId; // Entra object id (the id_token's oid): the systemuser row's
+                        // azureactivedirectoryobjectid
     };
 
     explicit IdentityProvider(const OrgDefinition &definition);
