@@ -87,22 +87,16 @@ HttpResponse DiscoveryApi::unauthorized(bool hadToken) const
 
 HttpResponse DiscoveryApi::handle(const HttpRequest &request) const
 {
-    const QByteArray auth = request.header("Authorization");
-    QByteArrayView token;
-    if (auth.size() > 7 && QByteArrayView(auth).first(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
-        token = QByteArrayView(auth).sliced(7).trimmed();
+    const QByteArrayView token = request.bearerToken();
     if (token.isEmpty() || !m_validator(token)) {
         // Never log the token itself.
         qCInfo(lcDiscovery) << "rejected" << request.method << request.path;
-        return unauthorized(!auth.isEmpty());
+        return unauthorized(request.hasHeader("Authorization"));
     }
 
     static const QRegularExpression route(u"^/api/discovery/v2\\.0/Instances(?:\\((.*)\\))?/?$"_s);
     const auto m = route.match(request.path);
-    QByteArray host = request.header("Host");
-    if (host.isEmpty())
-        host = request.localHost;
-    const QString origin = u"http://"_s + QString::fromLatin1(host);
+    const QString origin = request.origin();
     if (!m.hasMatch()) {
         return errorResponse(404, QString(),
                              u"No HTTP resource was found that matches the request URI '%1%2'. The discovery "

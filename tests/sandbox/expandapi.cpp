@@ -204,14 +204,8 @@ HttpResponse RecordApi::navigationRead(const HttpRequest &request, const Service
     if (auto err = parseRowOrder(target, request.queryValue(u"$orderby"), &order))
         return *err;
     int top = MaxRelatedRows;
-    if (request.hasQuery(u"$top")) {
-        bool ok = false;
-        top = request.queryValue(u"$top").toInt(&ok);
-        if (!ok || top < 0)
-            return badRequest(
-                u"Invalid value '%1' for $top query option found. The $top query option requires a "
-                u"non-negative integer value."_s.arg(request.queryValue(u"$top")));
-    }
+    if (auto err = parseTop(request, &top))
+        return *err;
     rows.removeIf([&](const Row *r) { return !filter.matches(*r); });
     sortRows(rows, order);
     QJsonArray values;

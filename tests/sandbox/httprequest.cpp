@@ -2,6 +2,8 @@
 
 #include <QUrl>
 
+using namespace Qt::StringLiterals;
+
 namespace d365::sandbox {
 
 QByteArray HttpRequest::header(QByteArrayView name) const
@@ -20,6 +22,25 @@ bool HttpRequest::hasHeader(QByteArrayView name) const
             return true;
     }
     return false;
+}
+
+QByteArrayView HttpRequest::bearerToken() const
+{
+    for (const auto &h : headers) {
+        if (QByteArrayView("Authorization").compare(h.first, Qt::CaseInsensitive) != 0)
+            continue;
+        const QByteArrayView value(h.second);
+        if (value.size() > 7 && value.first(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
+            return value.sliced(7).trimmed();
+        return {};
+    }
+    return {};
+}
+
+QString HttpRequest::origin() const
+{
+    const QByteArray host = header("Host");
+    return u"http://"_s + QString::fromLatin1(host.isEmpty() ? localHost : host);
 }
 
 QString HttpRequest::queryValue(QStringView name) const

@@ -5,6 +5,7 @@
 // and so on).
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -27,6 +28,10 @@ struct HttpRequest
     // First header with that name (case-insensitive), or a null QByteArray.
     QByteArray header(QByteArrayView name) const;
     bool hasHeader(QByteArrayView name) const;
+    // The token of "Authorization: Bearer <token>" (scheme case-insensitive), or empty.
+    QByteArrayView bearerToken() const;
+    // "http://<Host header>", or of localHost when the request has none: the origin URLs in answers use.
+    QString origin() const;
     // First query parameter with that name (case-sensitive, like OData system query options), or a null
     // QString.
     QString queryValue(QStringView name) const;

@@ -142,50 +142,50 @@ HttpResponse IdentityProvider::handle(const HttpRequest &request)
         return admin(request, QStringView(request.path).sliced(19));
     const auto m = oauthPath().match(request.path);
     const QStringView tenant = m.capturedView(1);
-    if (m.capturedView(2) == u"authorize"_s) {
-        if (request.method != "GET")
-            return oauthError(request, u"invalid_request"_s, 900561,
-                              u"The endpoint only accepts GET requests (sandbox: no form_post)."_s);
-        return authorize(request, tenant);
-    }
-    if (request.method != "POST")
+    const bool isAuthorize = m.capturedView(2) == u"authorize"_s;
+    if (isAuthorize && request.method != "GET")
+        return oauthError(request, u"invalid_request"_s, 900561,
+                          u"The endpoint only accepts GET requests (sandbox: no form_post)."_s);
+    if (!isAuthorize && request.method != "POST")
         return oauthError(request, u"invalid_request"_s, 900561,
                           u"The endpoint only accepts POST, OPTIONS requests. Received a %1 request."_s.arg(
                               QString::fromLatin1(request.method)));
-    return token(request, tenant);
+    // Checked before anything else of either endpoint: an authorize error is shown "in the browser", never
+    // redirected.
+    if (!tenantKnown(tenant))
+        return oauthError(request, u"invalid_request"_s, 90002,
+                          u"Tenant '%1' not found. Check to make sure you have the correct tenant ID and are "
+                          u"signing into the correct cloud."_s.arg(tenant));
+    return isAuthorize ? authorize(request) : token(request);
 }
 
 std::optional<QUuid> IdentityProvider::validate(QByteArrayView token) const
 {
-    const auto it = m_accessTokens.constFind(token.toByteArray());
-    if (it == m_accessTokens.cend())
-        return m_acceptAnyToken ? std::optional<QUuid>(m_users.first().systemUserId) : std::nullopt;
-    if (!it->ownAudience || it->expiresAt <= QDateTime::currentDateTimeUtc())
-        return std::nullopt;
-    return m_users[it->user].systemUserId;
+    return validateFor(token, Audience::Org);
 }
 
 std::optional<QUuid> IdentityProvider::validateDiscovery(QByteArrayView token) const
 {
+    return validateFor(token, Audience::Discovery);
+}
+
+std::optional<QUuid> IdentityProvider::validateFor(QByteArrayView token, Audience audience) const
+{
     const auto it = m_accessTokens.constFind(token.toByteArray());
     if (it == m_accessTokens.cend())
         return m_acceptAnyToken ? std::optional<QUuid>(m_users.first().systemUserId) : std::nullopt;
-    if (!it->discoveryAudience || it->expiresAt <= QDateTime::currentDateTimeUtc())
+    if (it->audience != audience || it->expiresAt <= QDateTime::currentDateTimeUtc())
         return std::nullopt;
     return m_users[it->user].systemUserId;
 }
 
-HttpResponse IdentityProvider::authorize(const HttpRequest &request, QStringView tenant)
+HttpResponse IdentityProvider::authorize(const HttpRequest &request)
 {
     const QString clientId = request.queryValue(u"client_id");
     const QString redirectUri = request.queryValue(u"redirect_uri");
     const QString state = request.queryValue(u"state");
     // Until client and redirect URI are known good, errors are shown "in the browser" (here: a 400 JSON
     // body), never redirected: an unchecked redirect_uri must not receive anything.
-    if (!tenantKnown(tenant))
-        return oauthError(request, u"invalid_request"_s, 90002,
-                          u"Tenant '%1' not found. Check to make sure you have the correct tenant ID and are "
-                          u"signing into the correct cloud."_s.arg(tenant));
     if (clientId.isEmpty())
         return oauthError(request, u"invalid_request"_s, 900144,
                           u"The request body must contain the following parameter: 'client_id'."_s);
@@ -255,12 +255,8 @@ HttpResponse IdentityProvider::authorize(const HttpRequest &request, QStringView
     return redirect;
 }
 
-HttpResponse IdentityProvider::token(const HttpRequest &request, QStringView tenant)
+HttpResponse IdentityProvider::token(const HttpRequest &request)
 {
-    if (!tenantKnown(tenant))
-        return oauthError(request, u"invalid_request"_s, 90002,
-                          u"Tenant '%1' not found. Check to make sure you have the correct tenant ID and are "
-                          u"signing into the correct cloud."_s.arg(tenant));
     if (!request.header("Content-Type").toLower().startsWith("application/x-www-form-urlencoded"))
         return oauthError(request, u"invalid_request"_s, 900144,
                           u"The request body must contain the following parameter: 'grant_type'. (Send an "
@@ -389,9 +385,10 @@ HttpResponse IdentityProvider::issueTokens(const HttpRequest &request, int user,
 {
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QByteArray accessToken = newAccessToken();
-    m_accessTokens.insert(accessToken, AccessToken{user, isOwnResource(resource, request),
-                                                   resource == QLatin1StringView(DiscoveryResource),
-                                                   now.addSecs(m_tokenLifetime)});
+    const Audience audience = isOwnResource(resource, request)                   ? Audience::Org
+                              : resource == QLatin1StringView(DiscoveryResource) ? Audience::Discovery
+                                                                                 : Audience::Other;
+    m_accessTokens.insert(accessToken, AccessToken{user, audience, now.addSecs(m_tokenLifetime)});
     QJsonObject body{{u"token_type"_s, u"Bearer"_s},
                      {u"scope"_s, QString(resource + (m_users[user].application ? u"/.default"_s
                                                                                 : u"/user_impersonation"_s))},

@@ -91,16 +91,19 @@ private:
         QDateTime expiresAt;
         enum class State { Active, Rotated, Revoked } state = State::Active;
     };
+    // Whom an access token was issued for: this org (any loopback host with our port), the discovery
+    // service (DiscoveryResource), or another *.dynamics.com org (valid nowhere here).
+    enum class Audience { Org, Discovery, Other };
     struct AccessToken
     {
         int user = 0;
-        bool ownAudience = false;       // issued for this org (any loopback host with our port)
-        bool discoveryAudience = false; // issued for DiscoveryResource
+        Audience audience = Audience::Other;
         QDateTime expiresAt;
     };
 
-    HttpResponse authorize(const HttpRequest &request, QStringView tenant);
-    HttpResponse token(const HttpRequest &request, QStringView tenant);
+    std::optional<QUuid> validateFor(QByteArrayView token, Audience audience) const;
+    HttpResponse authorize(const HttpRequest &request);
+    HttpResponse token(const HttpRequest &request);
     HttpResponse admin(const HttpRequest &request, QStringView action);
     HttpResponse issueTokens(const HttpRequest &request, int user, const QString &clientId,
                              const QString &resource, const QString &scope, bool withRefreshToken);

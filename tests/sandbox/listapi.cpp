@@ -89,6 +89,23 @@ std::optional<HttpResponse> parameters(const HttpRequest &request, const QString
     return std::nullopt;
 }
 
+// The EntityId parameter of AddMemberList / RemoveMemberList: the member's GUID. `missing` is the message
+// when it is absent or null.
+std::optional<HttpResponse> entityIdParameter(const HttpRequest &request, const QString &action,
+                                              const QString &missing, QUuid *out)
+{
+    QJsonObject body;
+    if (auto err = parameters(request, action, {u"EntityId"_s}, &body))
+        return err;
+    const QJsonValue entity = body.value(u"EntityId"_s);
+    if (entity.isUndefined() || entity.isNull())
+        return invalidArgument(missing);
+    *out = QUuid::fromString(entity.toString());
+    if (!entity.isString() || out->isNull())
+        return notGuid(u"EntityId"_s, entity);
+    return std::nullopt;
+}
+
 // "<entityset>(<guid>)" out of an absolute, server-relative or service-root-relative URL.
 std::optional<std::pair<QString, QUuid>> entityReference(const QString &url)
 {
@@ -358,17 +375,13 @@ std::optional<HttpResponse> ListApi::removeMember(const ListRef &list, const QUu
 HttpResponse ListApi::addMemberList(const HttpRequest &request, const ServiceContext &context,
                                     const ListRef &list)
 {
-    QJsonObject body;
-    if (auto err = parameters(request, u"AddMemberList"_s, {u"EntityId"_s}, &body))
-        return *err;
-    const QJsonValue entity = body.value(u"EntityId"_s);
-    if (entity.isUndefined() || entity.isNull())
-        return invalidArgument(
+    QUuid entityId;
+    if (auto err = entityIdParameter(
+            request, u"AddMemberList"_s,
             u"AddMemberList needs the parameter EntityId: the id of the account, contact or lead to add, "
-            u"e.g. {\"EntityId\":\"<guid>\"}."_s);
-    const QUuid entityId = QUuid::fromString(entity.toString());
-    if (!entity.isString() || entityId.isNull())
-        return notGuid(u"EntityId"_s, entity);
+            u"e.g. {\"EntityId\":\"<guid>\"}."_s,
+            &entityId))
+        return *err;
     QUuid listMemberId;
     const auto err = transaction([&]() -> std::optional<HttpResponse> {
         if (auto e = checkChangeable(list, Change::Add))
@@ -390,17 +403,13 @@ HttpResponse ListApi::addMemberList(const HttpRequest &request, const ServiceCon
 HttpResponse ListApi::removeMemberList(const HttpRequest &request, const ServiceContext &context,
                                        const ListRef &list)
 {
-    QJsonObject body;
-    if (auto err = parameters(request, u"RemoveMemberList"_s, {u"EntityId"_s}, &body))
-        return *err;
-    const QJsonValue entity = body.value(u"EntityId"_s);
-    if (entity.isUndefined() || entity.isNull())
-        return invalidArgument(
+    QUuid entityId;
+    if (auto err = entityIdParameter(
+            request, u"RemoveMemberList"_s,
             u"RemoveMemberList needs the parameter EntityId: the id of the member (account, contact or lead) "
-            u"to remove, not the listmember id."_s);
-    const QUuid entityId = QUuid::fromString(entity.toString());
-    if (!entity.isString() || entityId.isNull())
-        return notGuid(u"EntityId"_s, entity);
+            u"to remove, not the listmember id."_s,
+            &entityId))
+        return *err;
     const auto err = transaction([&]() -> std::optional<HttpResponse> {
         if (auto e = checkChangeable(list, Change::Remove))
             return e;

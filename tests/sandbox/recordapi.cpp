@@ -928,17 +928,11 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
     if (prefs.maxPageSize > 0)
         pageSize = qMin(prefs.maxPageSize, MaxPageSize);
     int top = -1;
-    if (request.hasQuery(u"$top")) {
-        bool ok = false;
-        top = request.queryValue(u"$top").toInt(&ok);
-        if (!ok || top < 0)
-            return badRequest(
-                u"Invalid value '%1' for $top query option found. The $top query option requires a "
-                u"non-negative integer value."_s.arg(request.queryValue(u"$top")));
-        // FACTS §10: with odata.maxpagesize, $top is ignored.
-        if (prefs.maxPageSize > 0)
-            top = -1;
-    }
+    if (auto err = parseTop(request, &top))
+        return *err;
+    // FACTS §10: with odata.maxpagesize, $top is ignored.
+    if (prefs.maxPageSize > 0)
+        top = -1;
     SkipToken token;
     if (request.hasQuery(u"$skiptoken")) {
         const auto parsed = parseSkipToken(request.queryValue(u"$skiptoken"));

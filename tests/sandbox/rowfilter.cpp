@@ -191,6 +191,19 @@ std::optional<HttpResponse> compileRowFilter(const TableDef &table, QStringView 
     return compileNode(table, *tree, out);
 }
 
+std::optional<HttpResponse> parseTop(const HttpRequest &request, int *top)
+{
+    if (!request.hasQuery(u"$top"))
+        return std::nullopt;
+    bool ok = false;
+    const int value = request.queryValue(u"$top").toInt(&ok);
+    if (!ok || value < 0)
+        return badRequest(u"Invalid value '%1' for $top query option found. The $top query option requires a "
+                          u"non-negative integer value."_s.arg(request.queryValue(u"$top")));
+    *top = value;
+    return std::nullopt;
+}
+
 std::optional<HttpResponse> parseRowOrder(const TableDef &table, QStringView text, QList<RowOrder> *out)
 {
     out->clear();

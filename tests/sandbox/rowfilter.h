@@ -8,6 +8,7 @@
 //   if (auto err = compileRowFilter(table, request.queryValue(u"$filter"), &filter)) return *err;
 //   store.forEach(table, 0, [&](const Row &row) { if (filter.matches(row)) ...; return true; });
 
+#include "httprequest.h"
 #include "httpresponse.h"
 #include "odataquery.h"
 #include "orgstore.h"
@@ -42,6 +43,9 @@ struct RowOrder
 
 // "$orderby=a desc,b" → keys; 400 naming the bad item.
 std::optional<HttpResponse> parseRowOrder(const TableDef &table, QStringView text, QList<RowOrder> *out);
+// "$top=n" of the request into *top (left as it is when the option is absent); 400 unless n is an integer ≥
+// 0.
+std::optional<HttpResponse> parseTop(const HttpRequest &request, int *top);
 // Stable sort: nulls first ascending (SQL Server), strings case-insensitively.
 void sortRows(QList<const Row *> &rows, const QList<RowOrder> &order);
 

@@ -22,9 +22,7 @@ BearerTokenStage::BearerTokenStage(QUuid tenantId, QUuid defaultUserId, Validato
 std::optional<HttpResponse> BearerTokenStage::process(const HttpRequest &request, ServiceContext &context)
 {
     const QByteArray auth = request.header("Authorization");
-    QByteArrayView token;
-    if (auth.size() > 7 && QByteArrayView(auth).first(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
-        token = QByteArrayView(auth).sliced(7).trimmed();
+    const QByteArrayView token = request.bearerToken();
     if (!token.isEmpty()) {
         const std::optional<QUuid> caller =
             m_validator ? m_validator(token) : std::optional<QUuid>(m_defaultUserId);
@@ -139,10 +137,7 @@ HttpResponse SandboxServer::route(const HttpRequest &request, ServiceContext &co
     }
     static const QRegularExpression apiPath(u"^/api/data/(v\\d+\\.\\d+)(?:/(.*))?$"_s);
     const auto m = apiPath.match(request.path);
-    QByteArray host = request.header("Host");
-    if (host.isEmpty())
-        host = request.localHost;
-    const QString origin = u"http://"_s + QString::fromLatin1(host);
+    const QString origin = request.origin();
     context.requestUrl = origin + request.path;
     if (!m.hasMatch() && IdentityProvider::handles(request.path))
         return m_identity->handle(request);
