@@ -64,10 +64,10 @@ HttpResponse RecordApi::bulk(const HttpRequest &request, const ServiceContext &c
     QList<QJsonObject> targets;
     if (auto err = bulkTargets(request, table, message, &targets))
         return *err;
-    if (context.stats) {
-        --context.stats->recordOperations; // counted as a POST by handle(); a bulk message is per target
+    // Priced per target (README "Service protection and execution cost"); handle() counts no record
+    // operation for a bulk message.
+    if (context.stats)
         context.stats->bulkTargets += int(targets.size());
-    }
 
     // UpsertMultiple: resolve all rows first, so duplicates are refused before anything is written.
     QList<QString> keyTexts; // per target: key predicate text, or empty for "create with a new id"
