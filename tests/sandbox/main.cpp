@@ -18,11 +18,41 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#include <malloc.h>
+#include <sys/mman.h>
+#endif
+
 Q_LOGGING_CATEGORY(lcMain, "d365.sandbox.main")
 
 using namespace Qt::StringLiterals;
 
 namespace {
+
+// Rows are many small allocations (hash spans, strings) that stay alive, so a bulk create keeps extending the
+// heap and the time went to first-touch page faults (1,800 per 1,000-row UpsertMultiple, ~40% of it on this
+// VM), not to the code. Give the heap 256 MB of address space backed by transparent huge pages when the
+// kernel offers them (madvise mode): pages are still only faulted in when used, but 2 MB at a time. The
+// block is freed at once and kept as the heap's top (trim threshold raised), so later allocations carve
+// from it. Only for glibc's main arena, and not under ASan (its own allocator).
+// Called once, before the org store holds any row.
+void prepareHeap()
+{
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+    constexpr size_t Size = size_t(256) << 20;
+    mallopt(M_TRIM_THRESHOLD, int(Size * 2));
+    mallopt(M_MMAP_THRESHOLD, int(Size + (size_t(1) << 20))); // this block from the brk heap, not mmap
+    if (void *block = malloc(Size)) {
+        const auto page = uintptr_t(2) << 20;
+        const uintptr_t start = (uintptr_t(block) + page - 1) & ~(page - 1);
+        const uintptr_t end = (uintptr_t(block) + Size) & ~(page - 1);
+        if (end > start)
+            madvise(reinterpret_cast<void *>(start), end - start, MADV_HUGEPAGE); // ignored without THP
+        free(block);
+    }
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024); // glibc's default again for everything else
+#endif
+}
 
 int signalFds[2] = {-1, -1};
 
@@ -118,6 +148,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    prepareHeap();
     d365::sandbox::SandboxServer server(definition);
     if (!d365::sandbox::seedRows(server.store(), &error)) {
         std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));

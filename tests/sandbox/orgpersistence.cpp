@@ -163,10 +163,11 @@ public:
     // Writes what is pending and closes the file; false with *error when something stays unwritten.
     bool close(QString *error);
 
+private:
+    // What the last open() read (logged there).
     int m_loadedRows = 0;
     QStringList m_warnings;
 
-private:
     QSqlDatabase database() const { return QSqlDatabase::database(m_connectionName, false); }
     bool openDatabase(QSqlDatabase &db, bool isNew, QString *error);
     bool checkSchema(QSqlDatabase &db, QString *error);
@@ -587,8 +588,6 @@ bool OrgPersistence::open(const QString &path, QString *error)
     bool ok = false;
     QMetaObject::invokeMethod(
         writer, [&] { ok = writer->open(path, error); }, Qt::BlockingQueuedConnection);
-    m_loadedRows = writer->m_loadedRows;
-    m_warnings = writer->m_warnings;
     if (!ok) {
         m_thread->quit();
         m_thread->wait();
@@ -614,16 +613,10 @@ void OrgPersistence::flush()
     if (!m_writer)
         return;
     const OrgStore::Counters c = m_store.counters();
-    const bool countersChanged = c.version != m_flushedCounters.version ||
-                                 c.sequence != m_flushedCounters.sequence ||
-                                 c.autoNumber != m_flushedCounters.autoNumber;
-    if (m_dirty.isEmpty() && !countersChanged)
+    // Only committed writes are marked dirty, and a transaction begins and ends inside one request handler,
+    // so the timer never fires in the middle of one.
+    if (m_dirty.isEmpty() && c == m_flushedCounters)
         return;
-    if (m_store.inTransaction()) {
-        // Rows of an open change set are not committed yet; try again shortly.
-        m_timer.start();
-        return;
-    }
     // Copies of the rows' current state: cheap (implicitly shared hashes), and the writer thread never
     // touches the store.
     QList<std::pair<PersistenceWriter::Key, std::optional<Row>>> rows;

@@ -58,19 +58,12 @@ public:
     // some changes could not be written (the error names the file and the cause).
     bool close(QString *error = nullptr);
 
-    bool isOpen() const { return m_writer != nullptr; }
-    int loadedRows() const { return m_loadedRows; }
-    // Warnings of the last open() (skipped rows, dropped columns); also logged.
-    QStringList loadWarnings() const { return m_warnings; }
-
 private:
     void markDirty(const TableDef &table, const QUuid &id);
 
     OrgStore &m_store;
     std::unique_ptr<QThread> m_thread;
     PersistenceWriter *m_writer = nullptr; // lives on m_thread
-    int m_loadedRows = 0;
-    QStringList m_warnings;
     QSet<std::pair<const TableDef *, QUuid>> m_dirty;
     OrgStore::Counters m_flushedCounters{};
     QTimer m_timer;

@@ -13,9 +13,8 @@ using namespace Qt::StringLiterals;
 
 namespace d365::sandbox {
 
-BearerTokenStage::BearerTokenStage(QUuid tenantId, QUuid defaultUserId, Validator validator)
+BearerTokenStage::BearerTokenStage(QUuid tenantId, Validator validator)
     : m_tenantId(tenantId)
-    , m_defaultUserId(defaultUserId)
     , m_validator(std::move(validator))
 {}
 
@@ -24,9 +23,7 @@ std::optional<HttpResponse> BearerTokenStage::process(const HttpRequest &request
     const QByteArray auth = request.header("Authorization");
     const QByteArrayView token = request.bearerToken();
     if (!token.isEmpty()) {
-        const std::optional<QUuid> caller =
-            m_validator ? m_validator(token) : std::optional<QUuid>(m_defaultUserId);
-        if (caller) {
+        if (const std::optional<QUuid> caller = m_validator(token)) {
             context.callerId = *caller;
             return std::nullopt;
         }
@@ -55,11 +52,10 @@ SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QO
     , m_webApi(m_store)
     , m_identity(std::make_unique<IdentityProvider>(*definition))
 {
-    auto auth = std::make_unique<BearerTokenStage>(
-        definition->organization().tenantId, definition->organization().userId,
-        [this](QByteArrayView token) { return m_identity->validate(token); });
-    m_auth = auth.get();
-    m_stages.push_back(std::move(auth));
+    m_stages.push_back(
+        std::make_unique<BearerTokenStage>(definition->organization().tenantId, [this](QByteArrayView token) {
+            return m_identity->validate(token);
+        }));
     auto security = std::make_unique<SecurityStage>(m_store, *m_identity);
     m_security = security.get();
     m_stages.push_back(std::move(security));
@@ -89,11 +85,6 @@ QUrl SandboxServer::baseUrl() const
     url.setHost(m_http->serverAddress().toString());
     url.setPort(m_http->serverPort());
     return url;
-}
-
-void SandboxServer::setTokenValidator(BearerTokenStage::Validator validator)
-{
-    m_auth->setValidator(std::move(validator));
 }
 
 void SandboxServer::setSecurity(std::shared_ptr<SecurityModel> model)

@@ -46,21 +46,19 @@ public:
 };
 
 // Every /api/data request needs "Authorization: Bearer <token>". Which tokens are valid, and which user
-// (systemuserid) a token stands for, is up to the validator; without one, any non-empty token is the org's
-// default user. SandboxServer installs IdentityProvider::validate. The caller lands in
+// (systemuserid) a token stands for, is up to the validator: SandboxServer installs
+// IdentityProvider::validate (which also knows --accept-any-token). The caller lands in
 // ServiceContext::callerId.
 class BearerTokenStage : public RequestStage
 {
 public:
     // The caller's systemuserid for a valid token, nullopt to reject it with 401.
     using Validator = std::function<std::optional<QUuid>(QByteArrayView token)>;
-    BearerTokenStage(QUuid tenantId, QUuid defaultUserId, Validator validator);
+    BearerTokenStage(QUuid tenantId, Validator validator);
     std::optional<HttpResponse> process(const HttpRequest &request, ServiceContext &context) override;
-    void setValidator(Validator validator) { m_validator = std::move(validator); }
 
 private:
     QUuid m_tenantId;
-    QUuid m_defaultUserId;
     Validator m_validator;
 };
 
@@ -78,7 +76,6 @@ public:
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     QUrl baseUrl() const; // http://127.0.0.1:<port>
 
-    void setTokenValidator(BearerTokenStage::Validator validator);
     // Stages run in the order added, after the bearer-token check and before the Web API.
     void addStage(std::unique_ptr<RequestStage> stage);
 
@@ -105,7 +102,6 @@ private:
     OrgStore m_store;
     WebApi m_webApi;
     std::unique_ptr<IdentityProvider> m_identity;
-    BearerTokenStage *m_auth = nullptr;
     SecurityStage *m_security = nullptr;
     std::vector<std::unique_ptr<RequestStage>> m_stages;
     HttpServer *m_http = nullptr;
