@@ -58,7 +58,7 @@ QList<const Row *> RecordApi::relatedRows(const TableDef &table, const Navigatio
     m_store.forEach(*nav.target, 0, [&](const Row &candidate) {
         if (candidate.values.value(lookup).toString() == id &&
             candidate.lookupTargets.value(lookup) == table.logicalName)
-            out.append(m_store.find(*nav.target, candidate.id));
+            out.append(&candidate);
         return true;
     });
     return out;
@@ -109,6 +109,16 @@ std::optional<HttpResponse> RecordApi::planExpand(const ServiceContext &context,
         }
         if (auto err = parseRowOrder(*nav->target, item.orderBy, &plan.order))
             return err;
+        if (nav->collection) {
+            const QString &lookup = nav->relationship->referencingAttribute;
+            m_store.forEach(*nav->target, 0, [&](const Row &candidate) {
+                const QJsonValue parent = candidate.values.value(lookup);
+                if (parent.isString() && candidate.lookupTargets.value(lookup) == table.logicalName &&
+                    plan.filter.matches(candidate))
+                    plan.related[QUuid::fromString(parent.toString())].append(&candidate);
+                return true;
+            });
+        }
         plans->append(plan);
     }
     return std::nullopt;
@@ -119,14 +129,14 @@ QJsonObject RecordApi::renderExpanded(const TableDef &table, const Row &row, con
 {
     QJsonObject out = render(table, row, select, prefs);
     for (const ExpandPlan &plan : plans) {
-        QList<const Row *> rows = relatedRows(table, plan.navigation, row);
         if (!plan.navigation.collection) {
+            const QList<const Row *> rows = relatedRows(table, plan.navigation, row);
             out.insert(plan.name, rows.isEmpty() ? QJsonValue(QJsonValue::Null)
                                                  : QJsonValue(render(*plan.navigation.target, *rows.first(),
                                                                      plan.select, prefs)));
             continue;
         }
-        rows.removeIf([&](const Row *r) { return !plan.filter.matches(*r); });
+        QList<const Row *> rows = plan.related.value(row.id);
         sortRows(rows, plan.order);
         const qsizetype limit = plan.top >= 0 ? qMin(plan.top, MaxRelatedRows) : MaxRelatedRows;
         QJsonArray array;
@@ -214,9 +224,8 @@ HttpResponse RecordApi::navigationRead(const HttpRequest &request, const Service
     if (context.stats)
         context.stats->rowsRead += int(values.size());
     return jsonResponse(
-        200, QJsonObject{{u"@odata.context"_s,
-                          QString(context.serviceRoot + u"$metadata#"_s + target.entitySetName +
-                                  (select.isEmpty() ? QString() : u'(' + select.join(u',') + u')'))},
+        200, QJsonObject{{u"@odata.context"_s, QString(context.serviceRoot + u"$metadata#"_s +
+                                                       target.entitySetName + contextSelect(select, {}))},
                          {u"value"_s, values}});
 }
 

@@ -136,12 +136,13 @@ public:
     // Forgets every row (persistence replaces seed rows with the data file's rows).
     void clearRows();
 
-    // Rows in insertion order with sequence > afterSequence; the callback returns false to stop.
+    // Rows in insertion order with sequence > afterSequence; the callback returns false to stop. The
+    // reference is the stored row: a pointer to it stays valid until the store changes.
     template<typename F> void forEach(const TableDef &table, quint64 afterSequence, F &&callback) const
     {
         const TableStore &ts = store(table);
         for (auto it = ts.order.upper_bound(afterSequence); it != ts.order.end(); ++it) {
-            if (!callback(ts.rows.value(it->second)))
+            if (!callback(*ts.rows.constFind(it->second)))
                 return;
         }
     }

@@ -28,11 +28,6 @@ const QString FormattedValue = u"OData.Community.Display.V1.FormattedValue"_s;
 const QString LookupLogicalName = u"Microsoft.Dynamics.CRM.lookuplogicalname"_s;
 const QString AssociatedNavigation = u"Microsoft.Dynamics.CRM.associatednavigationproperty"_s;
 
-QString edmType(const AttributeDef &a)
-{
-    return edmTypeName(a);
-}
-
 QString literalText(const QJsonValue &v)
 {
     if (v.isString())
@@ -327,7 +322,7 @@ std::optional<HttpResponse> RecordApi::validateValue(const TableDef &table, cons
         return payloadError(
             table.entitySetName,
             u"Microsoft.OData.ODataException: Cannot convert the literal '%1' to the expected type "
-            u"'%2'."_s.arg(literalText(value), edmType(a)));
+            u"'%2'."_s.arg(literalText(value), edmTypeName(a)));
     };
     const auto outOfRange = [&](const QString &valueText) {
         return errorResponse(
@@ -864,9 +859,8 @@ HttpResponse RecordApi::representation(int status, const ServiceContext &context
 {
     const QStringList select = parseSelect(selectText);
     QJsonObject body = render(table, row, select, prefs);
-    body.insert(u"@odata.context"_s,
-                QString(context.serviceRoot + u"$metadata#"_s + table.entitySetName +
-                        (select.isEmpty() ? QString() : u'(' + select.join(u',') + u')') + u"/$entity"_s));
+    body.insert(u"@odata.context"_s, QString(context.serviceRoot + u"$metadata#"_s + table.entitySetName +
+                                             contextSelect(select, {}) + u"/$entity"_s));
     HttpResponse r = jsonResponse(status, body);
     r.headers.append({QByteArrayLiteral("ETag"), etagFor(row).toUtf8()});
     QStringList applied;
@@ -960,7 +954,7 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
         QList<const Row *> matches;
         m_store.forEach(table, 0, [&](const Row &row) {
             if ((!m_scope || m_scope->ids.contains(row.id)) && filter.matches(row))
-                matches.append(m_store.find(table, row.id));
+                matches.append(&row);
             return true;
         });
         sortRows(matches, orderBy);

@@ -121,6 +121,9 @@ private:
         RowFilter filter;
         QList<RowOrder> order;
         int top = -1;
+        // Collection-valued: the target rows that pass `filter`, per parent row id, in insertion order —
+        // gathered in one scan, so a page of N parents does not scan the target table N times.
+        QHash<QUuid, QList<const Row *>> related;
     };
     std::optional<Navigation> navigation(const TableDef &table, QStringView name) const;
     QList<const Row *> relatedRows(const TableDef &table, const Navigation &navigation, const Row &row) const;

@@ -21,53 +21,42 @@ QString operatorKind(FilterTerm::Op op)
 // One $filter term against a stored value. Strings compare case-insensitively, like the SQL collation
 // behind Dataverse; null equals only null, a null column is "ne" every non-null literal and fails every
 // other comparison.
-bool matchesTerm(const QJsonValue &v, const FilterTerm &t)
+bool matchesLiteral(const QJsonValue &v, FilterTerm::Op op, const ODataLiteral &literal)
 {
     using Op = FilterTerm::Op;
-    if (t.op == Op::In) {
-        for (const ODataLiteral &value : t.values) {
-            FilterTerm eq = t;
-            eq.op = Op::Eq;
-            eq.value = value;
-            eq.values.clear();
-            if (matchesTerm(v, eq))
-                return true;
-        }
-        return false;
-    }
     const bool isNull = v.isNull() || v.isUndefined();
-    if (t.value.kind == ODataLiteral::Kind::Null) {
-        if (t.op == Op::Eq)
+    if (literal.kind == ODataLiteral::Kind::Null) {
+        if (op == Op::Eq)
             return isNull;
-        if (t.op == Op::Ne)
+        if (op == Op::Ne)
             return !isNull;
         return false;
     }
     if (isNull)
-        return t.op == Op::Ne;
+        return op == Op::Ne;
     int cmp = 0;
-    switch (t.value.kind) {
+    switch (literal.kind) {
     case ODataLiteral::Kind::Number:
-        cmp = v.toDouble() < t.value.number ? -1 : (v.toDouble() > t.value.number ? 1 : 0);
+        cmp = v.toDouble() < literal.number ? -1 : (v.toDouble() > literal.number ? 1 : 0);
         break;
     case ODataLiteral::Kind::Boolean:
-        cmp = int(v.toBool()) - int(t.value.boolean);
+        cmp = int(v.toBool()) - int(literal.boolean);
         break;
     default: {
         const QString text = v.isString() ? v.toString() : QString::number(v.toDouble(), 'g', 17);
-        switch (t.op) {
+        switch (op) {
         case Op::Contains:
-            return text.contains(t.value.text, Qt::CaseInsensitive);
+            return text.contains(literal.text, Qt::CaseInsensitive);
         case Op::StartsWith:
-            return text.startsWith(t.value.text, Qt::CaseInsensitive);
+            return text.startsWith(literal.text, Qt::CaseInsensitive);
         case Op::EndsWith:
-            return text.endsWith(t.value.text, Qt::CaseInsensitive);
+            return text.endsWith(literal.text, Qt::CaseInsensitive);
         default:
-            cmp = text.compare(t.value.text, Qt::CaseInsensitive);
+            cmp = text.compare(literal.text, Qt::CaseInsensitive);
         }
     }
     }
-    switch (t.op) {
+    switch (op) {
     case Op::Eq:
         return cmp == 0;
     case Op::Ne:
@@ -83,6 +72,15 @@ bool matchesTerm(const QJsonValue &v, const FilterTerm &t)
     default:
         return false;
     }
+}
+
+bool matchesTerm(const QJsonValue &v, const FilterTerm &t)
+{
+    if (t.op != FilterTerm::Op::In)
+        return matchesLiteral(v, t.op, t.value);
+    return std::any_of(t.values.cbegin(), t.values.cend(), [&](const ODataLiteral &value) {
+        return matchesLiteral(v, FilterTerm::Op::Eq, value);
+    });
 }
 
 std::optional<HttpResponse> compileNode(const TableDef &table, const FilterNode &node, RowFilter *out)
