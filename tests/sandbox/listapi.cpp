@@ -552,10 +552,7 @@ HttpResponse ListApi::memberNavigation(const HttpRequest &request, const Service
             const QList<QUuid> ids = members(list.id);
             scope.ids = QSet<QUuid>(ids.begin(), ids.end());
         }
-        m_records.m_scope = &scope;
-        HttpResponse r = m_records.list(request, context, *target);
-        m_records.m_scope = nullptr;
-        return r;
+        return m_records.list(request, context, *target, &scope);
     }
 
     // Associate: POST <nav>/$ref {"@odata.id": ".../contacts(<id>)"}; Disassociate: DELETE <nav>(<id>)/$ref
@@ -624,10 +621,7 @@ HttpResponse ListApi::memberLists(const HttpRequest &request, const ServiceConte
             scope.ids.insert(QUuid::fromString(row.values.value(u"listid"_s).toString()));
         return true;
     });
-    m_records.m_scope = &scope;
-    HttpResponse r = m_records.list(request, context, *m_list);
-    m_records.m_scope = nullptr;
-    return r;
+    return m_records.list(request, context, *m_list, &scope);
 }
 
 HttpResponse ListApi::listMemberWrite(const HttpRequest &request, const ServiceContext &context,

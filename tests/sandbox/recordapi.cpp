@@ -897,7 +897,8 @@ HttpResponse RecordApi::retrieve(const HttpRequest &request, const ServiceContex
     return r;
 }
 
-HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &context, const TableDef &table)
+HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
+                             const RowScope *scope)
 {
     for (const auto &q : request.query) {
         static const QStringList supported = {u"$select"_s, u"$filter"_s,    u"$top"_s,   u"$orderby"_s,
@@ -953,7 +954,7 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
     if (!orderBy.isEmpty() || wantCount) {
         QList<const Row *> matches;
         m_store.forEach(table, 0, [&](const Row &row) {
-            if ((!m_scope || m_scope->ids.contains(row.id)) && filter.matches(row))
+            if ((!scope || scope->ids.contains(row.id)) && filter.matches(row))
                 matches.append(&row);
             return true;
         });
@@ -967,7 +968,7 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
         lastSequence = quint64(end);
     } else {
         m_store.forEach(table, token.after, [&](const Row &row) {
-            if ((m_scope && !m_scope->ids.contains(row.id)) || !filter.matches(row))
+            if ((scope && !scope->ids.contains(row.id)) || !filter.matches(row))
                 return true;
             if (values.size() >= limit) {
                 more = true;
@@ -998,7 +999,7 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
                 .arg(lastSequence);
         kept.append("$skiptoken=" + QUrl::toPercentEncoding(cookie));
         body.insert(u"@odata.nextLink"_s,
-                    QString(context.serviceRoot + (m_scope ? m_scope->path : table.entitySetName) + u'?' +
+                    QString(context.serviceRoot + (scope ? scope->path : table.entitySetName) + u'?' +
                             QString::fromUtf8(kept.join('&'))));
     }
     HttpResponse r = jsonResponse(200, body);

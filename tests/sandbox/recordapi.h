@@ -83,7 +83,15 @@ private:
     void applyDefaultCurrency(const TableDef &table, Row &row) const;
     std::optional<HttpResponse> keyViolation(const TableDef &table, const Row &row);
 
-    HttpResponse list(const HttpRequest &request, const ServiceContext &context, const TableDef &table);
+    // Only these rows, paged under `path` (marketing-list member reads, listapi.cpp: e.g.
+    // "lists(<id>)/listcontact_association").
+    struct RowScope
+    {
+        QString path;
+        QSet<QUuid> ids;
+    };
+    HttpResponse list(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
+                      const RowScope *scope = nullptr);
     HttpResponse retrieve(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
                           const QString &keyText);
     HttpResponse create(const HttpRequest &request, const ServiceContext &context, const TableDef &table);
@@ -160,16 +168,7 @@ private:
     HttpResponse notFound(const TableDef &table, const ResolvedKey &key) const;
 
     OrgStore &m_store;
-
-    // Marketing-list member reads (listapi.cpp): while set, list() returns only these rows and pages under
-    // `path` (e.g. "lists(<id>)/listcontact_association").
-    struct RowScope
-    {
-        QString path;
-        QSet<QUuid> ids;
-    };
-    const RowScope *m_scope = nullptr;
-    friend class ListApi;
+    friend class ListApi; // the list actions reuse the row-level steps (resolveKey, createRow, list, …)
 };
 
 QString etagFor(const Row &row);
