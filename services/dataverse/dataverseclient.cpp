@@ -166,9 +166,7 @@ void DataverseClient::onFinished(QNetworkReply *reply, std::shared_ptr<Pending> 
         const bool cancelled = reply->error() == QNetworkReply::OperationCanceledError;
         if (!cancelled && error.isTransient() && pending->request.idempotent &&
             pending->attempts <= m_retryPolicy.maxRetries) {
-            const int delay =
-                std::min(m_retryPolicy.maxDelayMs,
-                         m_retryPolicy.baseDelayMs * (1 << std::min(pending->attempts - 1, 10)));
+            const int delay = m_retryPolicy.delayMs(pending->attempts);
             qCInfo(lcClient) << "transport error" << reply->error() << "- retrying in" << delay << "ms";
             retryLater(pending, delay);
             return;
@@ -199,13 +197,8 @@ void DataverseClient::onFinished(QNetworkReply *reply, std::shared_ptr<Pending> 
         return;
     }
     if (error.isTransient() && pending->attempts <= m_retryPolicy.maxRetries) {
-        int delay = 0;
-        if (response.status == 429 && error.retryAfterSeconds >= 0) {
-            delay = std::min(error.retryAfterSeconds, m_retryPolicy.maxRetryAfterSeconds) * 1000;
-        } else {
-            delay = std::min(m_retryPolicy.maxDelayMs,
-                             m_retryPolicy.baseDelayMs * (1 << std::min(pending->attempts - 1, 10)));
-        }
+        int delay =
+            m_retryPolicy.delayMs(pending->attempts, response.status == 429 ? error.retryAfterSeconds : -1);
         // A little jitter so parallel requests do not come back in lock-step.
         delay += int(QRandomGenerator::global()->bounded(std::max(1, delay / 10 + 1)));
         qCInfo(lcClient) << "HTTP" << response.status << "- retrying in" << delay << "ms (attempt"
@@ -214,6 +207,14 @@ void DataverseClient::onFinished(QNetworkReply *reply, std::shared_ptr<Pending> 
         return;
     }
     finish(pending, response);
+}
+
+int RetryPolicy::delayMs(int attempt, int retryAfterSeconds) const
+{
+    if (retryAfterSeconds >= 0) {
+        return std::min(retryAfterSeconds, maxRetryAfterSeconds) * 1000;
+    }
+    return std::min(maxDelayMs, baseDelayMs * (1 << std::min(std::max(attempt - 1, 0), 10)));
 }
 
 void DataverseClient::retryLater(std::shared_ptr<Pending> pending, int delayMs)

@@ -62,6 +62,10 @@ struct RetryPolicy
     int baseDelayMs = 500; // exponential back-off base for 5xx / transport errors
     int maxDelayMs = 30000;
     int maxRetryAfterSeconds = 300;
+
+    // How long to wait before attempt `attempt + 1`: the service's Retry-After when it sent one (capped),
+    // else exponential back-off. Callers add jitter where requests run in parallel.
+    int delayMs(int attempt, int retryAfterSeconds = -1) const;
 };
 
 class DataverseClient : public QObject
@@ -75,6 +79,7 @@ public:
     ~DataverseClient() override;
 
     void setRetryPolicy(const RetryPolicy &policy) { m_retryPolicy = policy; }
+    const RetryPolicy &retryPolicy() const { return m_retryPolicy; }
     const ConnectionProfile &profile() const { return m_profile; }
     ErrorContext errorContext(const QString &entitySet = {}) const;
 

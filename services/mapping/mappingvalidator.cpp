@@ -84,7 +84,42 @@ QString familyName(ValueFamily family)
     return Text::tr("text");
 }
 
+// A source column whose declared type can never become the column's type.
+std::optional<QString> sourceTypeProblem(const FieldMapping &field, const AttributeMetadata &attribute,
+                                         const QHash<QString, QMetaType::Type> &types)
+{
+    if (field.source.isEmpty() || attribute.isLookup()) {
+        return std::nullopt;
+    }
+    const auto type = types.constFind(field.source);
+    if (type == types.cend() || compatible(familyOf(*type), attribute.kind)) {
+        return std::nullopt;
+    }
+    return Text::tr(
+               "the source column '%1' holds %2 but '%3' is a %4 column. Map a column of a matching type "
+               "or convert it in the query (CAST … AS TEXT).")
+        .arg(field.source, familyName(familyOf(*type)), field.target, attribute.typeName);
+}
+
 } // namespace
+
+QList<MappingProblem> MappingValidator::validateSourceTypes(const Mapping &mapping,
+                                                            const EntityMetadata &entity,
+                                                            const QHash<QString, QMetaType::Type> &types)
+{
+    QList<MappingProblem> problems;
+    for (qsizetype i = 0; i < mapping.fields.size(); ++i) {
+        const FieldMapping &field = mapping.fields.at(i);
+        const AttributeMetadata *attribute = entity.attribute(field.target);
+        if (!attribute) {
+            continue; // validate() reports it
+        }
+        if (auto problem = sourceTypeProblem(field, *attribute, types)) {
+            problems.append({u"$.fields[%1].source"_s.arg(i), *problem});
+        }
+    }
+    return problems;
+}
 
 QStringList MappingValidator::lines(const QList<MappingProblem> &problems)
 {
@@ -177,14 +212,8 @@ QList<MappingProblem> MappingValidator::validate(const Mapping &mapping, const E
                     Text::tr("the constant does not fit the column: %1").arg(converted.error().message));
             }
         }
-        if (!field.source.isEmpty() && !attribute->isLookup()) {
-            const auto type = source.types.constFind(field.source);
-            if (type != source.types.cend() && !compatible(familyOf(*type), attribute->kind)) {
-                add(fieldPath + u".source"_s,
-                    Text::tr("the source column '%1' holds %2 but '%3' is a %4 column. Map a column of a "
-                             "matching type or convert it in the query (CAST … AS TEXT).")
-                        .arg(field.source, familyName(familyOf(*type)), field.target, attribute->typeName));
-            }
+        if (auto problem = sourceTypeProblem(field, *attribute, source.types)) {
+            add(fieldPath + u".source"_s, *problem);
         }
         if (!source.names.isEmpty()) {
             const QStringList needed = field.sourceColumns();

@@ -33,6 +33,10 @@ class MappingValidator
 public:
     static QList<MappingProblem> validate(const Mapping &mapping, const EntityMetadata &entity,
                                           const SourceColumns &source = {});
+    // Only the source-type check of validate(), for when the types become known after the rest passed (the
+    // sync worker opens the warehouse after checking the mapping).
+    static QList<MappingProblem> validateSourceTypes(const Mapping &mapping, const EntityMetadata &entity,
+                                                     const QHash<QString, QMetaType::Type> &types);
     // "path: message" lines, as the CLI prints them.
     static QStringList lines(const QList<MappingProblem> &problems);
 };

@@ -9,7 +9,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QRegularExpression>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -21,32 +20,6 @@ namespace d365::services {
 namespace {
 
 constexpr qint64 ProgressIntervalMs = 100;
-
-QVariant jsonToVariant(const QJsonValue &value)
-{
-    switch (value.type()) {
-    case QJsonValue::Bool:
-        return value.toBool();
-    case QJsonValue::Double: {
-        const double number = value.toDouble();
-        if (number == double(qint64(number))) {
-            return qint64(number);
-        }
-        return number;
-    }
-    case QJsonValue::String:
-        return value.toString();
-    default:
-        return {};
-    }
-}
-
-// FACTS §3: key values containing any of these make retrieve/update/upsert by that key fail.
-bool hasForbiddenKeyCharacter(const QString &text)
-{
-    static const QRegularExpression forbidden(uR"([/<>*%&:\\?+])"_s);
-    return forbidden.match(text).hasMatch();
-}
 
 bool isFatal(ErrorCategory category)
 {
@@ -146,10 +119,10 @@ void SyncWorker::startSource(const ResolvedLookups &lookups)
     const QStringList sourceColumns = m_source->columns();
     // The declared types are known now: a column that can never become its target's type (dates onto a
     // number column) stops the run before any row is sent, instead of failing every row. The other checks
-    // passed in onMetadata, so only type problems can appear here.
-    SourceColumns typed;
-    typed.types = m_source->columnTypes();
-    if (const auto problems = MappingValidator::validate(m_mapping, entity, typed); !problems.isEmpty()) {
+    // passed in onMetadata.
+    if (const auto problems =
+            MappingValidator::validateSourceTypes(m_mapping, entity, m_source->columnTypes());
+        !problems.isEmpty()) {
         abortRun(Error::make(ErrorCategory::Configuration,
                              tr("The mapping does not fit the warehouse query:\n%1")
                                  .arg(MappingValidator::lines(problems).join(u'\n'))));
@@ -318,7 +291,7 @@ std::optional<SyncWorker::PendingRow> SyncWorker::convertRow(const SourceRow &ro
             return std::nullopt;
         }
         if (column.isKey) {
-            const QVariant keyValue = jsonToVariant(converted.value());
+            const QVariant keyValue = ValueConverter::fromJson(converted.value());
             if (keyValue.isNull() || keyValue.toString().isEmpty()) {
                 record({row.index, key, RowStatus::Failed, 0, u"empty-key"_s,
                         tr("The match key column %1 is empty in this row; a row without a key cannot be "
@@ -326,7 +299,8 @@ std::optional<SyncWorker::PendingRow> SyncWorker::convertRow(const SourceRow &ro
                             .arg(column.attribute.logicalName)});
                 return std::nullopt;
             }
-            if (keyValue.typeId() == QMetaType::QString && hasForbiddenKeyCharacter(keyValue.toString())) {
+            if (keyValue.typeId() == QMetaType::QString &&
+                ValueConverter::hasForbiddenKeyCharacter(keyValue.toString())) {
                 record({row.index, key, RowStatus::Failed, 0, u"invalid-key"_s,
                         tr("The match key value '%1' of %2 contains one of / < > * %% & : \\ ? + — Dataverse "
                            "cannot "
@@ -415,7 +389,7 @@ void SyncWorker::onBatchAnswered(const QList<PendingRow> &rows, const DataverseR
         }
     } else {
         QList<PendingRow> again;
-        int retryAfterMs = 0;
+        int retryAfterSeconds = -1; // the longest a throttled part asked for
         for (qsizetype i = 0; i < rows.size(); ++i) {
             const PendingRow &row = rows.at(i);
             DataverseResponse answer;
@@ -426,7 +400,11 @@ void SyncWorker::onBatchAnswered(const QList<PendingRow> &rows, const DataverseR
                 answer.body = part.body;
                 if (part.status < 200 || part.status >= 300) {
                     answer.error = ServiceError::fromHttp(part.status, part.body);
-                    answer.error->retryAfterSeconds = part.headers.value("retry-after").toInt();
+                    bool hasRetryAfter = false;
+                    const int retryAfter = part.headers.value("retry-after").toInt(&hasRetryAfter);
+                    if (hasRetryAfter) {
+                        answer.error->retryAfterSeconds = retryAfter;
+                    }
                 }
             } else {
                 // With continue-on-error every request has a part; a short answer is the service's fault.
@@ -436,15 +414,18 @@ void SyncWorker::onBatchAnswered(const QList<PendingRow> &rows, const DataverseR
             }
             if (answer.error && answer.error->isTransient() && row.attempts <= m_options.maxRetries) {
                 again.append(row);
-                retryAfterMs = std::max(retryAfterMs, answer.error->retryAfterSeconds * 1000);
+                if (answer.error->isThrottled()) {
+                    retryAfterSeconds = std::max(retryAfterSeconds, answer.error->retryAfterSeconds);
+                }
                 continue;
             }
             applyAnswer(row, answer);
         }
         if (!again.isEmpty()) {
-            // Back off like the client does for a whole request: Retry-After, else exponential.
-            const int backoffMs = std::min(30000, 500 * (1 << std::min(6, again.constFirst().attempts - 1)));
-            retryLater(std::move(again), std::max(retryAfterMs, backoffMs));
+            // The client's policy for a whole request: Retry-After (capped), else exponential back-off.
+            const int delayMs =
+                m_client->retryPolicy().delayMs(again.constFirst().attempts, retryAfterSeconds);
+            retryLater(std::move(again), delayMs);
         }
     }
     emitProgress(false);
