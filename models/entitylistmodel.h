@@ -31,8 +31,6 @@ public:
     void setTables(const QList<services::EntitySummary> &tables);
     void setFilterText(const QString &text);
     void setCustomOnly(bool customOnly);
-    QString filterText() const { return m_filter; }
-    bool customOnly() const { return m_customOnly; }
 
     int totalCount() const { return int(m_all.size()); }
     // Row of the visible table with this entity set name, or -1.

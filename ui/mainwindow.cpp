@@ -217,15 +217,16 @@ void MainWindow::setConnectionSession(services::ConnectionSession *session)
 void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
 {
     using services::MetadataLoader;
-    connect(this, &MainWindow::profileChanged, loader,
-            [this, loader](const std::optional<services::ConnectionProfile> &profile) {
-                loader->setProfile(profile);
-                if (!profile)
-                    return;
-                m_schemaBrowser->requestTables(false);
-                if (m_mapping)
-                    loader->checkEntity(m_mapping->target.entitySet);
-            });
+    // The loader follows the profile of the loaded mapping, and checks the mapping's table on every load.
+    const auto follow = [this, loader](const std::optional<services::ConnectionProfile> &profile) {
+        loader->setProfile(profile);
+        if (!profile)
+            return;
+        m_schemaBrowser->requestTables(false);
+        if (m_mapping)
+            loader->checkEntity(m_mapping->target.entitySet);
+    };
+    connect(this, &MainWindow::profileChanged, loader, follow);
     connect(m_schemaBrowser, &SchemaBrowser::tablesRequested, loader, &MetadataLoader::loadTables);
     connect(m_schemaBrowser, &SchemaBrowser::entityRequested, loader, &MetadataLoader::loadEntity);
     connect(loader, &MetadataLoader::tablesLoaded, m_schemaBrowser, &SchemaBrowser::setTables);
@@ -234,12 +235,8 @@ void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
     connect(loader, &MetadataLoader::busyChanged, m_schemaBrowser, &SchemaBrowser::setBusy);
     connect(loader, &MetadataLoader::schemaChanged, this, &MainWindow::showSchemaChanges);
     // A mapping loaded before the loader was set.
-    if (m_profile) {
-        loader->setProfile(m_profile);
-        m_schemaBrowser->requestTables(false);
-        if (m_mapping)
-            loader->checkEntity(m_mapping->target.entitySet);
-    }
+    if (m_profile)
+        follow(m_profile);
 }
 
 void MainWindow::openConnectionDialog()

@@ -85,16 +85,6 @@ void DataverseClient::send(const DataverseRequest &request, QObject *context, Ca
     attempt(pending);
 }
 
-void DataverseClient::abortAll()
-{
-    const auto replies = m_replies;
-    for (const auto &reply : replies) {
-        if (reply) {
-            reply->abort();
-        }
-    }
-}
-
 void DataverseClient::attempt(std::shared_ptr<Pending> pending)
 {
     if (pending->hasContext && !pending->context) {

@@ -85,9 +85,6 @@ public:
 
     // Sends the request; callback runs once on this object's thread unless context is destroyed first.
     void send(const DataverseRequest &request, QObject *context, Callback callback);
-    // Aborts every request in flight; their callbacks get an OperationCanceledError.
-    void abortAll();
-
     int inFlight() const { return m_inFlight; }
     // Last x-ms-dop-hint the service sent (recommended parallelism), or 0.
     int dopHint() const { return m_dopHint; }

@@ -84,7 +84,6 @@ void MetadataLoader::setProfile(const std::optional<ConnectionProfile> &profile)
         m_worker->deleteLater();
         m_worker = nullptr;
     }
-    m_hasProfile = profile.has_value();
     if (!profile) {
         return;
     }

@@ -34,8 +34,6 @@ public:
                             QObject *parent = nullptr);
     ~MetadataLoader() override;
 
-    bool hasProfile() const { return m_hasProfile; }
-
 public Q_SLOTS:
     void setProfile(const std::optional<d365::services::ConnectionProfile> &profile);
     void loadTables(bool refresh);
@@ -59,7 +57,6 @@ private:
     QString m_cacheRoot;
     QThread *m_thread;
     Worker *m_worker = nullptr;
-    bool m_hasProfile = false;
     int m_pending = 0;
 };
 

@@ -145,19 +145,20 @@ void MetadataService::entity(const QString &entitySetName, Freshness freshness, 
     if (freshness == Freshness::CacheThenRefresh) {
         if (auto cached = cachedEntity(entitySetName)) {
             callback(*cached);
-            refreshEntity(entitySetName, {});
+            refreshEntity(entitySetName, {}, std::move(cached));
             return;
         }
     }
     refreshEntity(entitySetName, std::move(callback));
 }
 
-void MetadataService::refreshEntity(const QString &entitySetName, EntityCallback callback)
+void MetadataService::refreshEntity(const QString &entitySetName, EntityCallback callback,
+                                    std::optional<EntityMetadata> cached)
 {
     m_metadata->fetchEntity(entitySetName,
-                            [this, entitySetName, callback](const Result<EntityMetadata> &result) {
+                            [this, entitySetName, callback, cached](const Result<EntityMetadata> &result) {
                                 if (result.ok()) {
-                                    const auto before = cachedEntity(entitySetName);
+                                    const auto before = cached ? cached : cachedEntity(entitySetName);
                                     writeCache(entityFileName(entitySetName), result.value().toJson());
                                     Q_EMIT entityRefreshed(result.value());
                                     if (before && !describeChanges(*before, result.value()).isEmpty()) {

@@ -66,7 +66,9 @@ Q_SIGNALS:
 
 private:
     void refreshTables(ListCallback callback);
-    void refreshEntity(const QString &entitySetName, EntityCallback callback);
+    // cached: the copy the caller already read from the cache (read when the answer arrives otherwise).
+    void refreshEntity(const QString &entitySetName, EntityCallback callback,
+                       std::optional<EntityMetadata> cached = std::nullopt);
     bool writeCache(const QString &fileName, const QJsonValue &data) const;
     std::optional<QJsonValue> readCache(const QString &fileName) const;
 
