@@ -1,5 +1,6 @@
 #include "httprequest.h"
 
+#include <QHostAddress>
 #include <QUrl>
 
 using namespace Qt::StringLiterals;
@@ -41,6 +42,11 @@ QString HttpRequest::origin() const
 {
     const QByteArray host = header("Host");
     return u"http://"_s + QString::fromLatin1(host.isEmpty() ? localHost : host);
+}
+
+bool HttpRequest::fromLoopback() const
+{
+    return QHostAddress(QString::fromLatin1(peerAddress)).isLoopback();
 }
 
 QString HttpRequest::queryValue(QStringView name) const

@@ -32,6 +32,8 @@ struct HttpRequest
     QByteArrayView bearerToken() const;
     // "http://<Host header>", or of localHost when the request has none: the origin URLs in answers use.
     QString origin() const;
+    // Whether the client connected from a loopback address (the /_sandbox/ admin endpoints require it).
+    bool fromLoopback() const;
     // First query parameter with that name (case-sensitive, like OData system query options), or a null
     // QString.
     QString queryValue(QStringView name) const;

@@ -122,6 +122,10 @@ HttpResponse SandboxServer::handle(const HttpRequest &request)
 
 HttpResponse SandboxServer::route(const HttpRequest &request, ServiceContext &context)
 {
+    // Every admin endpoint (faults, limits, security, identity) answers local clients only.
+    if (request.path.startsWith(u"/_sandbox/"_s) && !request.fromLoopback())
+        return errorResponse(403, QString(),
+                             u"The sandbox admin endpoints answer loopback connections only."_s);
     for (const auto &[prefix, handler] : std::as_const(m_routes)) {
         if (request.path.startsWith(prefix))
             return handler(request);
