@@ -1,6 +1,6 @@
 #include "services/dataverse/dataverseclient.h"
 
-#include "services/auth/tokenprovider.h"
+#include "services/dataverse/tokenprovider.h"
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -221,42 +221,6 @@ void DataverseClient::finish(std::shared_ptr<Pending> pending, DataverseResponse
     if (pending->callback) {
         pending->callback(response);
     }
-}
-
-QString DataverseClient::odataLiteral(const QVariant &value)
-{
-    if (value.isNull()) {
-        return u"null"_s;
-    }
-    switch (value.typeId()) {
-    case QMetaType::Bool:
-        return value.toBool() ? u"true"_s : u"false"_s;
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-        return value.toString();
-    case QMetaType::Double:
-        return QString::number(value.toDouble(), 'g', 17);
-    case QMetaType::QUuid:
-        return value.toUuid().toString(QUuid::WithoutBraces);
-    default:
-        break;
-    }
-    QString text = value.toString();
-    text.replace(u'\'', "''"_L1);
-    return u'\'' + text + u'\'';
-}
-
-QString DataverseClient::keySegment(const QStringList &names, const QVariantList &values)
-{
-    QStringList parts;
-    for (qsizetype i = 0; i < names.size() && i < values.size(); ++i) {
-        // Percent-encode everything that is not safe inside a path segment; ' ( ) = , stay literal.
-        const QByteArray literal = QUrl::toPercentEncoding(odataLiteral(values.at(i)), "'@!$,;=");
-        parts.append(names.at(i) + u'=' + QString::fromLatin1(literal));
-    }
-    return parts.join(u',');
 }
 
 } // namespace d365::services

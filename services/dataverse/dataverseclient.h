@@ -89,10 +89,6 @@ public:
     // Last x-ms-dop-hint the service sent (recommended parallelism), or 0.
     int dopHint() const { return m_dopHint; }
 
-    // OData literal for a key segment or $filter value: strings single-quoted with '' escaping.
-    static QString odataLiteral(const QVariant &value);
-    // "emailaddress1='a@b.com'" or "k1='x',k2=2" — percent-encoded for use in a URL path.
-    static QString keySegment(const QStringList &names, const QVariantList &values);
 
 private:
     struct Pending;

@@ -1,5 +1,7 @@
 #include "services/dataverse/metadataclient.h"
 
+#include "services/common/textmatch.h"
+
 #include "services/dataverse/dataverseclient.h"
 
 #include <QCoreApplication>
@@ -18,24 +20,6 @@ Q_LOGGING_CATEGORY(lcMetadata, "d365.dataverse.metadata")
 namespace d365::services {
 
 namespace {
-
-int editDistance(const QString &a, const QString &b)
-{
-    QList<int> previous(b.size() + 1);
-    QList<int> current(b.size() + 1);
-    for (qsizetype j = 0; j <= b.size(); ++j) {
-        previous[j] = int(j);
-    }
-    for (qsizetype i = 1; i <= a.size(); ++i) {
-        current[0] = int(i);
-        for (qsizetype j = 1; j <= b.size(); ++j) {
-            const int cost = a.at(i - 1) == b.at(j - 1) ? 0 : 1;
-            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
-        }
-        std::swap(previous, current);
-    }
-    return previous[b.size()];
-}
 
 std::optional<double> optionalNumber(const QJsonObject &object, QLatin1StringView name)
 {
@@ -175,31 +159,6 @@ QList<OptionMetadata> MetadataClient::parseOptions(const QJsonObject &attributeO
     return options;
 }
 
-QStringList MetadataClient::closestNames(const QString &wanted, const QStringList &candidates, int max)
-{
-    const QString needle = wanted.toLower();
-    QList<QPair<int, QString>> scored;
-    for (const auto &candidate : candidates) {
-        const int distance = editDistance(needle, candidate.toLower());
-        const int limit = std::max<int>(2, int(needle.size()) / 3);
-        if (distance <= limit || candidate.toLower().startsWith(needle) ||
-            needle.startsWith(candidate.toLower())) {
-            scored.append({distance, candidate});
-        }
-    }
-    std::sort(scored.begin(), scored.end());
-    QStringList result;
-    for (const auto &[distance, name] : scored) {
-        if (!result.contains(name)) {
-            result.append(name);
-        }
-        if (result.size() >= max) {
-            break;
-        }
-    }
-    return result;
-}
-
 void MetadataClient::fetchEntity(const QString &entitySetName, EntityCallback callback)
 {
     static const QRegularExpression validName(u"^[A-Za-z_][A-Za-z0-9_]*$"_s);
@@ -254,7 +213,7 @@ void MetadataClient::reportNotFound(const QString &entitySetName, EntityCallback
                         singularMatch = setName;
                     }
                 }
-                QStringList closest = closestNames(entitySetName, setNames);
+                QStringList closest = d365::closestNames(entitySetName, setNames);
                 if (!singularMatch.isEmpty()) {
                     closest.removeAll(singularMatch);
                     closest.prepend(singularMatch);

@@ -47,8 +47,6 @@ public:
     static RelationshipMetadata parseRelationship(const QJsonObject &object);
     static AttributeMetadata parseAttribute(const QJsonObject &object);
     static QList<OptionMetadata> parseOptions(const QJsonObject &attributeObject);
-    // Up to `max` candidates closest to `wanted` (case-insensitive edit distance), best first.
-    static QStringList closestNames(const QString &wanted, const QStringList &candidates, int max = 3);
 
 private:
     void fetchDetails(EntityMetadata entity, EntityCallback callback);

@@ -4,6 +4,8 @@
 // (JSON, format version 1, schema in resources/mapping.schema.json) that the GUI exports and d365sync-cli
 // runs unchanged. A mapping file never holds a secret: the target names a connection profile, not a token.
 
+#include "services/warehouse/sourcespec.h"
+
 #include <QJsonValue>
 #include <QList>
 #include <QString>
@@ -17,14 +19,6 @@ enum class SyncMode { Upsert, Insert, Update };
 
 QString syncModeName(SyncMode mode); // "upsert" | "insert" | "update"
 std::optional<SyncMode> syncModeFromName(const QString &name);
-
-struct SourceSpec
-{
-    QString type = QStringLiteral("sqlite"); // only "sqlite" in format v1's first slice
-    QString path;      // absolute after loading (relative paths resolve against the file)
-    QString query;     // a SELECT; streamed forward-only
-    QString keyColumn; // the source column that identifies a row (reports, state)
-};
 
 struct TargetSpec
 {

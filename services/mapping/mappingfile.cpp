@@ -1,5 +1,7 @@
 #include "services/mapping/mappingfile.h"
 
+#include "services/common/textmatch.h"
+
 #include "services/dataverse/connectionprofile.h"
 
 #include <QCoreApplication>
@@ -126,39 +128,6 @@ bool containsSecretAssignment(const QString &text)
 QString noSecretsAdvice()
 {
     return Text::tr("mapping files never hold secrets; store them in the keychain or environment");
-}
-
-int editDistance(const QString &a, const QString &b)
-{
-    QList<int> previous(b.size() + 1);
-    QList<int> current(b.size() + 1);
-    for (qsizetype j = 0; j <= b.size(); ++j)
-        previous[j] = int(j);
-    for (qsizetype i = 1; i <= a.size(); ++i) {
-        current[0] = int(i);
-        for (qsizetype j = 1; j <= b.size(); ++j) {
-            const int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-        }
-        std::swap(previous, current);
-    }
-    return previous[b.size()];
-}
-
-// The known member closest to a misspelt one, or an empty string when none is close enough to be a typo.
-QString closestMember(const QString &unknown, const QStringList &known)
-{
-    QString best;
-    int bestDistance = std::numeric_limits<int>::max();
-    for (const QString &candidate : known) {
-        const int distance = editDistance(unknown.toLower(), candidate.toLower());
-        if (distance < bestDistance) {
-            bestDistance = distance;
-            best = candidate;
-        }
-    }
-    const int allowed = std::max<int>(1, int(std::min(unknown.size(), best.size()) / 3));
-    return bestDistance <= allowed ? best : QString();
 }
 
 // The first keyword of a statement, after whitespace and SQL comments.
@@ -452,7 +421,7 @@ private:
             const QString childPath = memberPath(path, key);
             if (known.contains(key) || m_secretPaths.contains(childPath))
                 continue;
-            const QString suggestion = closestMember(key, known);
+            const QString suggestion = closestNames(key, known, 1).value(0);
             if (!suggestion.isEmpty() && !object.contains(suggestion)) {
                 suggested.insert(suggestion);
                 add(childPath, Text::tr("Unknown member \"%1\". Did you mean \"%2\"? Members here: %3.")

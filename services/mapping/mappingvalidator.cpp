@@ -1,7 +1,7 @@
 #include "services/mapping/mappingvalidator.h"
 
-#include "services/dataverse/metadataclient.h"
-#include "services/sync/valueconverter.h"
+#include "services/common/textmatch.h"
+#include "services/dataverse/valueconverter.h"
 
 #include <QCoreApplication>
 
@@ -20,17 +20,13 @@ enum class ValueFamily { Text, Number, Boolean, Date, Other };
 
 ValueFamily familyOf(QMetaType::Type type)
 {
+    if (ValueConverter::isNumericType(type)) {
+        return ValueFamily::Number;
+    }
     switch (type) {
     case QMetaType::QString:
     case QMetaType::QByteArray:
         return ValueFamily::Text;
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Double:
-    case QMetaType::Float:
-        return ValueFamily::Number;
     case QMetaType::Bool:
         return ValueFamily::Boolean;
     case QMetaType::QDate:
@@ -146,7 +142,7 @@ QList<MappingProblem> MappingValidator::validate(const Mapping &mapping, const E
         const QString where = fieldPath + u".target"_s;
         const AttributeMetadata *attribute = entity.attribute(field.target);
         if (!attribute) {
-            const QStringList close = MetadataClient::closestNames(field.target, attributeNames);
+            const QStringList close = closestNames(field.target, attributeNames);
             add(where, Text::tr("the table %1 has no column '%2'.%3 Column names are logical names in lower "
                                 "case.")
                            .arg(entity.logicalName, field.target,

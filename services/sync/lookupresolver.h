@@ -14,7 +14,7 @@
 #include "services/dataverse/entitymetadata.h"
 #include "services/mapping/mapping.h"
 #include "services/mapping/mappingfile.h"
-#include "services/sync/valueconverter.h"
+#include "services/dataverse/valueconverter.h"
 
 #include <QHash>
 #include <QObject>

@@ -2,6 +2,7 @@
 
 #include "services/dataverse/batchrequest.h"
 #include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/odata.h"
 #include "services/dataverse/metadataclient.h"
 #include "services/mapping/mappingvalidator.h"
 
@@ -319,7 +320,7 @@ std::optional<SyncWorker::PendingRow> SyncWorker::convertRow(const SourceRow &ro
     DataverseRequest &request = pending.request;
     request.method = "PATCH";
     request.path = m_mapping.target.entitySet + u'(' +
-                   DataverseClient::keySegment(m_mapping.target.matchKey, keyValues) + u")?$select="_s +
+                   odata::keySegment(m_mapping.target.matchKey, keyValues) + u")?$select="_s +
                    m_entity.primaryIdAttribute;
     // return=representation makes the service say 201 (created) or 200 (updated) instead of 204 for both.
     request.headers.append(qMakePair(QByteArray("Prefer"), QByteArray("return=representation")));

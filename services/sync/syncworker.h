@@ -24,7 +24,7 @@
 #include "services/sync/lookupresolver.h"
 #include "services/sync/synccontroller.h"
 #include "services/sync/syncresult.h"
-#include "services/sync/valueconverter.h"
+#include "services/dataverse/valueconverter.h"
 #include "services/warehouse/warehousesource.h"
 
 #include <QElapsedTimer>

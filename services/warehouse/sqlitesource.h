@@ -12,7 +12,7 @@
 // Each instance owns its own named connection (removed in the destructor), so several sources may be open at
 // once. Qt SQL connections belong to the thread that created them: create, open and read on one thread.
 
-#include "services/mapping/mapping.h"
+#include "services/warehouse/sourcespec.h"
 #include "services/warehouse/warehousesource.h"
 
 #include <QSqlDatabase>

@@ -1,6 +1,6 @@
 #include "services/warehouse/warehousesource.h"
 
-#include "services/mapping/mapping.h"
+#include "services/warehouse/sourcespec.h"
 #include "services/warehouse/sqlitesource.h"
 
 #include <QCoreApplication>

@@ -2,7 +2,7 @@
 // core, as the sync worker converts them (text from the warehouse, metadata-driven). Prints rows/s.
 // Target (issue 5): ≥ 300,000 rows/s. Build type matters: measure the release preset.
 
-#include "services/sync/valueconverter.h"
+#include "services/dataverse/valueconverter.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

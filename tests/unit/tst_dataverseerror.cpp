@@ -2,7 +2,9 @@
 // OData literals; mapping checks against metadata.
 
 #include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/odata.h"
 #include "services/dataverse/dataverseerror.h"
+#include "services/common/textmatch.h"
 #include "services/dataverse/metadataclient.h"
 #include "services/sync/syncworker.h"
 
@@ -170,18 +172,18 @@ void TestDataverseError::keySegment()
     QFETCH(QStringList, names);
     QFETCH(QVariantList, values);
     QFETCH(QString, expected);
-    QCOMPARE(DataverseClient::keySegment(names, values), expected);
+    QCOMPARE(odata::keySegment(names, values), expected);
 }
 
 void TestDataverseError::closestNames_suggestsPluralAndTypos()
 {
     const QStringList sets{u"accounts"_s,      u"contacts"_s,  u"leads"_s,
                            u"opportunities"_s, u"incidents"_s, u"new_loyaltycards"_s};
-    QCOMPARE(MetadataClient::closestNames(u"contact"_s, sets).value(0), u"contacts"_s);
-    QCOMPARE(MetadataClient::closestNames(u"Contacts"_s, sets).value(0), u"contacts"_s);
-    QCOMPARE(MetadataClient::closestNames(u"new_loyaltycard"_s, sets).value(0), u"new_loyaltycards"_s);
-    QCOMPARE(MetadataClient::closestNames(u"opportunitys"_s, sets).value(0), u"opportunities"_s);
-    QVERIFY(MetadataClient::closestNames(u"zzzzzzzz"_s, sets).isEmpty());
+    QCOMPARE(d365::closestNames(u"contact"_s, sets).value(0), u"contacts"_s);
+    QCOMPARE(d365::closestNames(u"Contacts"_s, sets).value(0), u"contacts"_s);
+    QCOMPARE(d365::closestNames(u"new_loyaltycard"_s, sets).value(0), u"new_loyaltycards"_s);
+    QCOMPARE(d365::closestNames(u"opportunitys"_s, sets).value(0), u"opportunities"_s);
+    QVERIFY(d365::closestNames(u"zzzzzzzz"_s, sets).isEmpty());
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // ValueConverter: warehouse values → Web API JSON per Dataverse column type, and the per-value errors.
 
-#include "services/sync/valueconverter.h"
+#include "services/dataverse/valueconverter.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -65,6 +65,8 @@ public:
     static bool isNullValue(const QVariant &value, const AttributeMetadata &attribute);
     // A constant from the mapping file as the QVariant convert() expects.
     static QVariant fromJson(const QJsonValue &value);
+    // The one rule of the core for "this warehouse value is a number" (not text that looks like one).
+    static bool isNumericType(QMetaType::Type type);
     // Whether the converter can write this kind of column at all.
     static bool supports(AttributeKind kind);
     // FACTS §3: key values containing any of / < > * % & : \ ? + cannot address a record.

@@ -1,6 +1,6 @@
-#include "services/sync/valueconverter.h"
+#include "services/dataverse/valueconverter.h"
 
-#include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/odata.h"
 
 #include <QCoreApplication>
 #include <QDate>
@@ -39,24 +39,14 @@ Error conversionError(const AttributeMetadata &attribute, const QString &what)
     return Error::make(ErrorCategory::Validation, tr("Column %1: %2").arg(attribute.logicalName, what));
 }
 
-bool isNumericType(const QVariant &value)
+bool isNumber(const QVariant &value)
 {
-    switch (value.typeId()) {
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Double:
-    case QMetaType::Float:
-        return true;
-    default:
-        return false;
-    }
+    return ValueConverter::isNumericType(QMetaType::Type(value.typeId()));
 }
 
 std::optional<double> toNumber(const QVariant &value)
 {
-    if (isNumericType(value)) {
+    if (isNumber(value)) {
         return value.toDouble();
     }
     bool ok = false;
@@ -449,7 +439,7 @@ Result<LookupBinding> ValueConverter::bindLookup(const QVariantList &keyParts, c
         values.append(literal);
     }
     binding.value =
-        QString(u'/' + target->entitySet + u'(' + DataverseClient::keySegment(names, values) + u')');
+        QString(u'/' + target->entitySet + u'(' + odata::keySegment(names, values) + u')');
     return binding;
 }
 
@@ -496,7 +486,7 @@ Result<QJsonValue> ValueConverter::convert(const QVariant &value, const Attribut
     case AttributeKind::State:
     case AttributeKind::Status: {
         const QString text =
-            isNumericType(value) ? QString::number(value.toLongLong()) : value.toString().trimmed();
+            isNumber(value) ? QString::number(value.toLongLong()) : value.toString().trimmed();
         const auto option = matchOption(text, attribute.options);
         if (!option) {
             return unknownOption(attribute, text);
@@ -533,6 +523,21 @@ Result<QJsonValue> ValueConverter::convert(const QVariant &value, const Attribut
     }
     return conversionError(
         attribute, tr("columns of type %1 cannot be written by this version.").arg(attribute.typeName));
+}
+
+bool ValueConverter::isNumericType(QMetaType::Type type)
+{
+    switch (type) {
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return true;
+    default:
+        return false;
+    }
 }
 
 } // namespace d365::services
