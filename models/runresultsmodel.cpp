@@ -217,6 +217,8 @@ QString RunResultsModel::statusText(RowStatus status)
         return tr("Failed");
     case RowStatus::Skipped:
         return tr("Skipped");
+    case RowStatus::Upserted:
+        return tr("Upserted");
     }
     return {};
 }

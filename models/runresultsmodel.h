@@ -56,6 +56,7 @@ public:
     qint64 count(services::RowStatus status) const;
     qint64 created() const { return count(services::RowStatus::Created); }
     qint64 updated() const { return count(services::RowStatus::Updated); }
+    qint64 upserted() const { return count(services::RowStatus::Upserted); }
     qint64 unchanged() const { return count(services::RowStatus::Unchanged); }
     qint64 failed() const { return count(services::RowStatus::Failed); }
     qint64 skipped() const { return count(services::RowStatus::Skipped); }
@@ -76,7 +77,7 @@ Q_SIGNALS:
 
 private:
     QList<services::RowOutcome> m_failedRows;
-    std::array<qint64, 5> m_counts{};
+    std::array<qint64, 6> m_counts{};
     int m_maxStoredFailures = DefaultMaxStoredFailures;
     qint64 m_droppedFailures = 0;
 };

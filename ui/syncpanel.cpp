@@ -229,22 +229,28 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
     const QString seconds = locale.toString(summary.elapsedMs / 1000.0, 'f', 1);
     const QString rate = locale.toString(qRound64(summary.rowsPerSecond()));
 
-    QString counts = tr("%1 created, %2 updated, %3 failed")
-                         .arg(n(summary.created), n(summary.updated), n(summary.failed));
+    QString counts;
+    if (summary.upserted > 0) // UpsertMultiple does not say which rows it created
+        counts += tr("%1 upserted, ").arg(n(summary.upserted));
+    counts += tr("%1 created, %2 updated, %3 failed")
+                  .arg(n(summary.created), n(summary.updated), n(summary.failed));
     if (summary.unchanged > 0)
         counts += tr(", %1 unchanged").arg(n(summary.unchanged));
     if (summary.skipped > 0)
         counts += tr(", %1 skipped").arg(n(summary.skipped));
+    if (!summary.sourceComplete) {
+        // Rows never read have no outcome: say how many, or that the rest of the source was not read.
+        counts += summary.total >= 0 ? tr(", %1 of %2 source rows not read").arg(n(summary.notRead()), n(summary.total))
+                                     : tr(", the rest of the source not read");
+    }
 
     if (summary.fatal) {
         // The reason itself is in the banner above; the status line stays short.
-        return tr("Stopped after %1 of %2 rows in %3 s — %4. See the message at the top of the window.")
-            .arg(n(summary.done() - summary.skipped), n(summary.total), seconds, counts);
+        return tr("Stopped after %1 rows in %2 s — %3. See the message at the top of the window.")
+            .arg(n(summary.rowsRead), seconds, counts);
     }
-    if (summary.cancelled) {
-        return tr("Cancelled after %1 of %2 rows in %3 s — %4")
-            .arg(n(summary.done() - summary.skipped), n(summary.total), seconds, counts);
-    }
+    if (summary.cancelled)
+        return tr("Cancelled after %1 rows in %2 s — %3").arg(n(summary.rowsRead), seconds, counts);
     return tr("Synced %1 rows in %2 s — %3 (%4 rows/s)").arg(n(summary.done()), seconds, counts, rate);
 }
 
@@ -270,12 +276,16 @@ void SyncPanel::updateRunningStatus()
     if (m_cancelling) {
         text = tr("Cancelling… rows already sent are finishing.");
     } else if (m_total <= 0 && m_done == 0) {
-        // Before the rows are counted the worker reports its preparation steps with a total of 0.
+        // Before the first rows are written the worker reports its preparation steps.
         text = m_stage.isEmpty() ? tr("Preparing…") : m_stage;
+    } else if (m_total < 0) {
+        // The rows are counted alongside the run; until the count arrives only the rows done are known.
+        text = tr("Syncing… %1 rows (counting…) — %2 failed")
+                   .arg(m_locale.toString(m_done), m_locale.toString(m_model->failed()));
     } else {
-        text = tr("Syncing… %1 of %2 rows — %3 created, %4 updated, %5 failed")
+        text = tr("Syncing… %1 of %2 rows — %3 written, %4 failed")
                    .arg(m_locale.toString(m_done), m_locale.toString(m_total),
-                        m_locale.toString(m_model->created()), m_locale.toString(m_model->updated()),
+                        m_locale.toString(m_model->created() + m_model->updated() + m_model->upserted()),
                         m_locale.toString(m_model->failed()));
         if (!m_stage.isEmpty())
             text += u" ("_s + m_stage + u')';

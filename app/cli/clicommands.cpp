@@ -5,13 +5,11 @@
 #include "services/auth/tokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
 #include "services/dataverse/dataverseclient.h"
-#include "services/dataverse/metadataclient.h"
 #include "services/mapping/mappingfile.h"
 #include "services/mapping/mappingvalidator.h"
 #include "services/settings/settings.h"
-#include "services/sync/lookupresolver.h"
 #include "services/sync/synccontroller.h"
-#include "services/sync/syncworker.h"
+#include "services/sync/preflight.h"
 #include "services/warehouse/warehousesource.h"
 
 #include <QCommandLineParser>
@@ -50,10 +48,12 @@ extern "C" void onSignal(int signal)
 const char *const Usage = R"(Usage: d365sync-cli [--settings FILE] [--verbose] <command> [options]
 
 Commands:
-  run <mapping.json> [--profile NAME] [--concurrency N] [--batch-size N] [--report FILE]
+  run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N]
+      [--timeout SECONDS] [--report FILE]
         Sync the warehouse rows of a mapping file into Dataverse.
-  validate <mapping.json> [--profile NAME]
-        Check a mapping file and check it against the target table's metadata.
+  validate <mapping.json> [--profile NAME] [--writer auto|bulk|batch]
+        Check a mapping file against the target table's metadata, the warehouse query and the signed-in
+        user's privileges, exactly as run does before it writes.
   profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID]
               [--authority-host URL]
   profile list
@@ -202,24 +202,19 @@ public:
         , m_interactive(isatty(STDERR_FILENO))
     {
         connect(&m_controller, &SyncController::started, this, [this](qint64 total) {
-            err() << tr("Syncing %1 rows from %2 into %3 (%4)…")
-                         .arg(formatCount(total), m_run.mapping.source.path, m_run.mapping.target.entitySet,
+            err() << tr("Syncing %1 from %2 into %3 (%4)…")
+                         .arg(total >= 0 ? tr("%1 rows").arg(formatCount(total)) : tr("the rows"),
+                              m_run.mapping.source.path, m_run.mapping.target.entitySet,
                               m_run.profile.orgUrl.toString())
                   << "\n";
             err().flush();
         });
         connect(&m_controller, &SyncController::progress, this, &RunCommand::onProgress);
-        connect(&m_controller, &SyncController::rowOutcomes, this, [this](const QList<RowOutcome> &outcomes) {
-            for (const auto &outcome : outcomes) {
-                if (outcome.status == RowStatus::Failed) {
-                    m_failed.append(outcome);
-                }
-            }
-        });
         connect(&m_controller, &SyncController::error, this,
                 [this](ErrorCategory category, const QString &message) {
                     m_fatalCategory = category;
-                    err() << (m_interactive ? "\n" : "") << tr("Error: %1").arg(message) << "\n";
+                    err() << (m_interactive && m_lineShown ? "\n" : "") << tr("Error: %1").arg(message) << "\n";
+                    m_lineShown = false;
                     err().flush();
                 });
         connect(&m_controller, &SyncController::finished, this, &RunCommand::onFinished);
@@ -256,112 +251,194 @@ public:
 private:
     void onProgress(qint64 done, qint64 total, const QString &stage)
     {
-        if (total <= 0) {
-            return;
-        }
         const qint64 elapsed = std::max<qint64>(1, m_clock.elapsed());
-        if (!m_interactive && elapsed - m_lastPrintMs < 2000 && done < total) {
+        if (!m_interactive && elapsed - m_lastPrintMs < 2000) {
             return; // a log file gets a line every two seconds, a terminal a live line
         }
         m_lastPrintMs = elapsed;
-        const QString line = tr("%1: %2 / %3 rows (%4%), %5 failed, %6 rows/s")
-                                 .arg(stage, formatCount(done), formatCount(total))
-                                 .arg(done * 100 / total)
-                                 .arg(formatCount(m_failed.size()))
+        const qint64 failed = m_controller.ledger().count(RowStatus::Failed);
+        const QString rows = total >= 0 ? tr("%1 / %2 rows (%3%)")
+                                              .arg(formatCount(done), formatCount(total))
+                                              .arg(total > 0 ? done * 100 / total : 100)
+                                        : tr("%1 rows (counting…)").arg(formatCount(done));
+        const QString line = tr("%1: %2, %3 failed, %4 rows/s")
+                                 .arg(stage, rows, formatCount(failed))
                                  .arg(QString::number(done * 1000.0 / elapsed, 'f', 0));
         err() << (m_interactive ? "\r\x1b[2K" : "") << line << (m_interactive ? "" : "\n");
+        m_lineShown = m_interactive;
         err().flush();
     }
 
     void onFinished(const SyncSummary &summary)
     {
-        if (m_interactive) {
+        if (m_lineShown) {
             err() << "\n";
         }
-        const int shown = std::min<int>(20, int(m_failed.size()));
+        const RunLedger &ledger = m_controller.ledger();
+        const QList<RowOutcome> &kept = ledger.keptFailures();
+        const int shown = std::min<int>(20, int(kept.size()));
         for (int i = 0; i < shown; ++i) {
-            const RowOutcome &row = m_failed.at(i);
-            err() << tr("  row %1 (key %2): %3 %4")
-                         .arg(row.sourceRow + 1)
-                         .arg(row.key, row.errorCode, row.message)
+            const RowOutcome &row = kept.at(i);
+            err() << tr("  row %1 (key %2): %3 %4").arg(row.sourceRow + 1).arg(row.key, row.errorCode, row.message)
                   << "\n";
         }
-        if (m_failed.size() > shown) {
-            err() << tr("  … and %1 more failed rows (see --report).").arg(m_failed.size() - shown) << "\n";
+        if (summary.failed > shown) {
+            err() << tr("  … and %1 more failed rows%2.")
+                         .arg(formatCount(summary.failed - shown))
+                         .arg(m_reportPath.isEmpty() ? tr(" (write them all with --report FILE)")
+                                                     : tr(" (all of them are in the report)"))
+                  << "\n";
         }
-        out() << tr("%1 %2 of %3 rows into %4 (profile %5) in %6 s: %7 created, %8 updated, %9 failed, %10 "
-                    "skipped; "
-                    "%11 write requests; %12 rows/s.")
-                     .arg(summary.cancelled ? tr("Cancelled after syncing") : tr("Synced"))
-                     .arg(formatCount(summary.created + summary.updated + summary.unchanged),
-                          formatCount(summary.total), m_run.mapping.target.entitySet, m_run.profile.name)
-                     .arg(QString::number(summary.elapsedMs / 1000.0, 'f', 1), formatCount(summary.created),
-                          formatCount(summary.updated), formatCount(summary.failed),
-                          formatCount(summary.skipped), formatCount(summary.requests),
-                          QString::number(summary.rowsPerSecond(), 'f', 0))
-              << "\n";
+        out() << summaryLine(summary) << "\n";
         out().flush();
 
         if (summary.cancelled || s_signal.load() != 0) {
             m_exitCode = Cancelled;
         } else if (summary.fatal) {
             m_exitCode = exitCodeFor(summary.fatal->category);
-        } else if (summary.failed > 0 || summary.skipped > 0) {
+        } else if (summary.failed > 0 || summary.skipped > 0 || !summary.sourceComplete) {
             m_exitCode = RowsFailed;
         } else {
             m_exitCode = Success;
         }
-        if (!m_reportPath.isEmpty() && !writeReport(summary)) {
-            err() << tr("Could not write the report to %1.").arg(m_reportPath) << "\n";
+        if (!m_reportPath.isEmpty()) {
+            QString problem;
+            if (!writeReport(summary, &problem)) {
+                err() << tr("Could not write the report to %1: %2").arg(m_reportPath, problem) << "\n";
+                if (m_exitCode == Success) {
+                    m_exitCode = ConfigurationError;
+                }
+            }
         }
         QCoreApplication::exit(m_exitCode);
     }
 
-    bool writeReport(const SyncSummary &summary) const
+    QString summaryLine(const SyncSummary &summary) const
     {
-        QJsonObject report{
+        QStringList counts;
+        if (summary.upserted > 0 || summary.writer == "UpsertMultiple"_L1) {
+            counts << tr("%1 upserted").arg(formatCount(summary.upserted));
+        }
+        if (summary.writer != "UpsertMultiple"_L1 || summary.created + summary.updated > 0) {
+            counts << tr("%1 created").arg(formatCount(summary.created))
+                   << tr("%1 updated").arg(formatCount(summary.updated));
+        }
+        if (summary.unchanged > 0) {
+            counts << tr("%1 unchanged").arg(formatCount(summary.unchanged));
+        }
+        counts << tr("%1 failed").arg(formatCount(summary.failed));
+        if (summary.skipped > 0) {
+            counts << tr("%1 skipped (read, not sent)").arg(formatCount(summary.skipped));
+        }
+        QString source;
+        if (summary.sourceComplete) {
+            source = tr("%1 source rows").arg(formatCount(summary.rowsRead));
+        } else if (summary.rowsRead == 0) {
+            source = tr("no source row was read");
+        } else if (summary.total >= 0) {
+            source = tr("%1 of %2 source rows read; %3 not read")
+                         .arg(formatCount(summary.rowsRead), formatCount(summary.total),
+                              formatCount(summary.notRead()));
+        } else {
+            source = tr("%1 source rows read before the run stopped").arg(formatCount(summary.rowsRead));
+        }
+        const QString head = summary.cancelled ? tr("Cancelled") : summary.fatal ? tr("Stopped") : tr("Finished");
+        QString requests = tr("%1 write requests").arg(formatCount(summary.requests));
+        if (!summary.writer.isEmpty()) {
+            requests += tr(" (%1, up to %2 rows each)").arg(summary.writer).arg(summary.batchSize);
+        }
+        return tr("%1: %2 into %3 (profile %4) in %5 s — %6. %7; %8 rows/s.")
+            .arg(head, source, m_run.mapping.target.entitySet, m_run.profile.name,
+                 QString::number(summary.elapsedMs / 1000.0, 'f', 1), counts.join(", "_L1), requests,
+                 QString::number(summary.rowsPerSecond(), 'f', 0));
+    }
+
+    bool writeReport(const SyncSummary &summary, QString *problem) const
+    {
+        const RunLedger &ledger = m_controller.ledger();
+        QSaveFile file(m_reportPath);
+        if (!file.open(QIODevice::WriteOnly)) {
+            *problem = file.errorString();
+            return false;
+        }
+        QJsonObject head{
             {u"mapping"_s, m_run.mapping.name},
             {u"profile"_s, m_run.profile.name},
             {u"entitySet"_s, m_run.mapping.target.entitySet},
+            {u"mode"_s, syncModeName(m_run.mapping.mode)},
+            {u"writer"_s, summary.writer},
+            {u"batchSize"_s, summary.batchSize},
+            {u"concurrency"_s, summary.concurrency},
             {u"total"_s, summary.total},
+            {u"rowsRead"_s, summary.rowsRead},
+            {u"sourceComplete"_s, summary.sourceComplete},
+            {u"notRead"_s, summary.notRead()},
             {u"created"_s, summary.created},
             {u"updated"_s, summary.updated},
+            {u"upserted"_s, summary.upserted},
             {u"unchanged"_s, summary.unchanged},
             {u"failed"_s, summary.failed},
             {u"skipped"_s, summary.skipped},
             {u"requests"_s, summary.requests},
+            {u"readRequests"_s, summary.readRequests},
+            {u"throttled"_s, summary.throttled},
+            {u"wireMilliseconds"_s, summary.wireMilliseconds},
             {u"elapsedMs"_s, summary.elapsedMs},
             {u"cancelled"_s, summary.cancelled},
             {u"exitCode"_s, m_exitCode},
+            // The one-outcome rule, checked independently of the engine's own counting.
+            {u"outcomeCheck"_s, QJsonObject{{u"outcomes"_s, ledger.outcomes()},
+                                            {u"duplicateOutcomes"_s, ledger.duplicateOutcomes()},
+                                            {u"rowsWithoutOutcome"_s, ledger.rowsWithoutOutcome(summary.rowsRead)}}},
         };
         if (summary.fatal) {
-            report.insert(u"error"_s, QJsonObject{{u"category"_s, errorCategoryName(summary.fatal->category)},
-                                                  {u"message"_s, summary.fatal->message}});
+            head.insert(u"error"_s, QJsonObject{{u"category"_s, errorCategoryName(summary.fatal->category)},
+                                                {u"message"_s, summary.fatal->message}});
         }
-        QJsonArray failed;
-        for (const auto &row : m_failed) {
-            failed.append(QJsonObject{{u"row"_s, row.sourceRow + 1},
-                                      {u"key"_s, row.key},
-                                      {u"httpStatus"_s, row.httpStatus},
-                                      {u"code"_s, row.errorCode},
-                                      {u"message"_s, row.message}});
+        // The failed rows are streamed from the ledger's spill file: a run where a million rows fail writes a
+        // big report, not a big process.
+        QByteArray text = QJsonDocument(head).toJson(QJsonDocument::Indented);
+        text.chop(3); // "\n}\n" — the failedRows array goes last
+        text += ",\n    \"failedRows\": [";
+        bool first = true;
+        QString listProblem;
+        ledger.forEachFailed(
+            [&](const RowOutcome &row) {
+                const QJsonObject entry{{u"row"_s, row.sourceRow + 1},
+                                        {u"key"_s, row.key},
+                                        {u"httpStatus"_s, row.httpStatus},
+                                        {u"code"_s, row.errorCode},
+                                        {u"message"_s, row.message}};
+                text += first ? "\n        " : ",\n        ";
+                text += QJsonDocument(entry).toJson(QJsonDocument::Compact);
+                first = false;
+                if (text.size() > (1 << 20)) {
+                    file.write(text);
+                    text.clear();
+                }
+            },
+            &listProblem);
+        text += first ? "]" : "\n    ]";
+        if (!listProblem.isEmpty()) {
+            text += ",\n    \"failedRowsNote\": ";
+            text += QJsonDocument(QJsonArray{listProblem}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
         }
-        report.insert(u"failedRows"_s, failed);
-        QSaveFile file(m_reportPath);
-        if (!file.open(QIODevice::WriteOnly)) {
+        text += "\n}\n";
+        file.write(text);
+        if (!file.commit()) {
+            *problem = file.errorString();
             return false;
         }
-        file.write(QJsonDocument(report).toJson());
-        return file.commit();
+        return true;
     }
 
     LoadedRun m_run;
     SyncOptions m_options;
     QString m_reportPath;
     bool m_interactive = false;
+    bool m_lineShown = false;
     SyncController m_controller;
     std::shared_ptr<TokenProvider> m_tokenProvider;
-    QList<RowOutcome> m_failed;
     std::optional<ErrorCategory> m_fatalCategory;
     QTimer m_signalPoll;
     QElapsedTimer m_clock;
@@ -375,43 +452,80 @@ int commandRun(const QStringList &arguments, Settings &settings)
     QCommandLineParser parser;
     const QCommandLineOption profileOption(u"profile"_s, tr("Connection profile (overrides the mapping's)."),
                                            u"name"_s);
-    const QCommandLineOption concurrencyOption(u"concurrency"_s, tr("Requests in flight (1-64, default 8)."),
-                                               u"n"_s, u"8"_s);
+    const QCommandLineOption concurrencyOption(
+        u"concurrency"_s, tr("Write requests in flight (1-52; default: the service's x-ms-dop-hint, else 8)."),
+        u"n"_s);
     const QCommandLineOption reportOption(u"report"_s, tr("Write a JSON report of the run to FILE."),
                                           u"file"_s);
     const QCommandLineOption batchSizeOption(
-        u"batch-size"_s, tr("Rows per $batch request (1-1000, default 100; 1 sends one request per row)."),
-        u"n"_s, u"100"_s);
-    parser.addOptions({profileOption, concurrencyOption, batchSizeOption, reportOption});
-    const QString synopsis =
-        u"run <mapping.json> [--profile NAME] [--concurrency N] [--batch-size N] [--report FILE]"_s;
+        u"batch-size"_s,
+        tr("Rows per write request (bulk: 1-5000, default 1000; $batch: 1-1000, default 100; 1 with $batch sends "
+           "one request per row)."),
+        u"n"_s);
+    const QCommandLineOption writerOption(
+        u"writer"_s, tr("auto (default: bulk messages where the table supports them), bulk or batch; overrides "
+                        "the mapping's \"writer\"."),
+        u"kind"_s);
+    const QCommandLineOption timeoutOption(
+        u"timeout"_s, tr("Seconds without an answer before a request counts as timed out (default 120)."),
+        u"seconds"_s, u"120"_s);
+    parser.addOptions(
+        {profileOption, concurrencyOption, batchSizeOption, writerOption, timeoutOption, reportOption});
+    const QString synopsis = u"run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] "
+                             "[--concurrency N] [--timeout SECONDS] [--report FILE]"_s;
     if (!parse(parser, arguments, 2, synopsis)) {
         return ConfigurationError;
     }
+    SyncOptions options;
     bool ok = false;
-    const int concurrency = parser.value(concurrencyOption).toInt(&ok);
-    if (!ok || concurrency < 1 || concurrency > 64) {
-        err() << tr("--concurrency must be a whole number from 1 to 64, not '%1'.")
-                     .arg(parser.value(concurrencyOption))
+    if (parser.isSet(concurrencyOption)) {
+        options.maxConcurrentRequests = parser.value(concurrencyOption).toInt(&ok);
+        if (!ok || options.maxConcurrentRequests < 1 || options.maxConcurrentRequests > 52) {
+            err() << tr("--concurrency must be a whole number from 1 to 52 (the service's limit of concurrent "
+                        "requests per user), not '%1'.")
+                         .arg(parser.value(concurrencyOption))
+                  << "\n";
+            return ConfigurationError;
+        }
+    }
+    if (parser.isSet(writerOption)) {
+        options.writer = writerKindFromName(parser.value(writerOption));
+        if (!options.writer) {
+            err() << tr("--writer must be auto, bulk or batch, not '%1'.").arg(parser.value(writerOption)) << "\n";
+            return ConfigurationError;
+        }
+    }
+    if (parser.isSet(batchSizeOption)) {
+        options.batchSize = parser.value(batchSizeOption).toInt(&ok);
+        const bool batchOnly = options.writer == WriterKind::Batch;
+        const int limit = batchOnly ? 1000 : 5000;
+        if (!ok || options.batchSize < 1 || options.batchSize > limit) {
+            err() << (batchOnly ? tr("--batch-size must be a whole number from 1 to 1000 (the service's limit per "
+                                     "$batch), not '%1'.")
+                                : tr("--batch-size must be a whole number from 1 to 5000, not '%1'."))
+                         .arg(parser.value(batchSizeOption))
+                  << "\n";
+            return ConfigurationError;
+        }
+    }
+    const int timeout = parser.value(timeoutOption).toInt(&ok);
+    if (!ok || timeout < 1 || timeout > 3600) {
+        err() << tr("--timeout must be a whole number of seconds from 1 to 3600, not '%1'.")
+                     .arg(parser.value(timeoutOption))
               << "\n";
         return ConfigurationError;
     }
-    // FACTS §6: a $batch holds at most 1,000 requests.
-    const int batchSize = parser.value(batchSizeOption).toInt(&ok);
-    if (!ok || batchSize < 1 || batchSize > 1000) {
-        err() << tr("--batch-size must be a whole number from 1 to 1000 (the service's limit per $batch), "
-                    "not '%1'.")
-                     .arg(parser.value(batchSizeOption))
-              << "\n";
-        return ConfigurationError;
-    }
+    options.requestTimeoutMs = timeout * 1000;
     const auto run = loadRun(parser.positionalArguments().at(1), parser.value(profileOption), settings);
     if (!run) {
         return ConfigurationError;
     }
-    SyncOptions options;
-    options.maxConcurrentRequests = concurrency;
-    options.batchSize = batchSize;
+    if (options.batchSize > 1000 && options.writer.value_or(run->mapping.writer) == WriterKind::Batch) {
+        err() << tr("--batch-size %1 is more than a $batch may hold (1000), and this mapping writes with $batch.")
+                     .arg(options.batchSize)
+              << "\n";
+        return ConfigurationError;
+    }
 
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
@@ -429,8 +543,9 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     QCommandLineParser parser;
     const QCommandLineOption profileOption(u"profile"_s, tr("Connection profile (overrides the mapping's)."),
                                            u"name"_s);
-    parser.addOption(profileOption);
-    if (!parse(parser, arguments, 2, u"validate <mapping.json> [--profile NAME]"_s)) {
+    const QCommandLineOption writerOption(u"writer"_s, tr("auto, bulk or batch (as for run)."), u"kind"_s);
+    parser.addOptions({profileOption, writerOption});
+    if (!parse(parser, arguments, 2, u"validate <mapping.json> [--profile NAME] [--writer auto|bulk|batch]"_s)) {
         return ConfigurationError;
     }
     const QString mappingPath = parser.positionalArguments().at(1);
@@ -438,57 +553,59 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     if (!run) {
         return ConfigurationError;
     }
+    WriterKind writer = run->mapping.writer;
+    if (parser.isSet(writerOption)) {
+        const auto chosen = writerKindFromName(parser.value(writerOption));
+        if (!chosen) {
+            err() << tr("--writer must be auto, bulk or batch, not '%1'.").arg(parser.value(writerOption)) << "\n";
+            return ConfigurationError;
+        }
+        writer = *chosen;
+    }
     int signInExit = SignInError;
     const auto tokens = resolveTokenSource(run->profile, &signInExit);
     if (!tokens) {
         return signInExit;
     }
     DataverseClient client(run->profile, tokens->provider.get());
-    MetadataClient metadata(&client);
-    LookupResolver lookups(&metadata);
+    Preflight preflight(&client);
     int exitCode = ServiceError;
-    metadata.fetchEntity(run->mapping.target.entitySet, [&](const Result<EntityMetadata> &entity) {
-        if (!entity.ok()) {
-            err() << tr("Error: %1").arg(entity.error().message) << "\n";
-            exitCode = exitCodeFor(entity.error().category);
-            QCoreApplication::exit(exitCode);
-            return;
-        }
-        // Every problem at once: the mapping against the table, then its lookups against their targets.
-        // The query's column names and declared types, when the warehouse opens (a failure to open is the
-        // run's problem to report).
-        SourceColumns sourceColumns;
-        if (auto source = WarehouseSource::create(run->mapping.source);
-            source.ok() && source.value()->open().ok()) {
-            sourceColumns.names = source.value()->columns();
-            sourceColumns.types = source.value()->columnTypes();
-        }
-        QList<MappingProblem> found = MappingValidator::validate(run->mapping, entity.value(), sourceColumns);
-        lookups.resolve(
-            run->mapping, entity.value(), [&, found, entity](const ResolvedLookups &resolved) mutable {
-                found += resolved.problems;
-                if (resolved.error) {
-                    found.append({u"$.fields"_s, resolved.error->message});
-                }
-                const QStringList problems = MappingValidator::lines(found);
-                if (problems.isEmpty()) {
-                    out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5].")
-                                 .arg(mappingPath)
-                                 .arg(run->mapping.fields.size())
-                                 .arg(entity->logicalName, run->profile.orgUrl.toString(),
-                                      run->mapping.target.matchKey.join(", "_L1))
-                          << "\n";
-                    exitCode = Success;
-                } else {
-                    err() << tr("%1 does not fit the table %2:").arg(mappingPath, entity->logicalName)
-                          << "\n";
-                    for (const auto &problem : problems) {
-                        err() << "  " << problem << "\n";
-                    }
-                    exitCode = ConfigurationError;
-                }
-                QCoreApplication::exit(exitCode);
-            });
+    const SourceSpec spec = run->mapping.source;
+    // Started from the event loop, so that an answer that comes at once (no token) still ends it.
+    QTimer::singleShot(0, &preflight, [&] {
+        preflight.run(run->mapping, writer, [spec] { return WarehouseSource::create(spec); },
+                      [&](std::shared_ptr<PreflightReport> report) {
+                          if (report->ok()) {
+                              out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5], written "
+                                          "with %6%7.")
+                                           .arg(mappingPath)
+                                           .arg(run->mapping.fields.size())
+                                           .arg(report->entity.logicalName, run->profile.orgUrl.toString(),
+                                                run->mapping.target.matchKey.join(", "_L1),
+                                                report->writer == WriterKind::Bulk ? tr("bulk messages")
+                                                                                   : tr("$batch"),
+                                                report->privilegesChecked
+                                                    ? tr("; the signed-in user holds the privileges it needs")
+                                                    : tr("; privileges could not be checked (the org does not "
+                                                         "answer RetrieveUserSetOfPrivilegesByNames)"))
+                                    << "\n";
+                              exitCode = Success;
+                          } else if (!report->problems.isEmpty()) {
+                              err() << tr("%1 does not fit the table %2:")
+                                           .arg(mappingPath, report->entity.logicalName.isEmpty()
+                                                                 ? run->mapping.target.entitySet
+                                                                 : report->entity.logicalName)
+                                    << "\n";
+                              for (const auto &problem : MappingValidator::lines(report->problems)) {
+                                  err() << "  " << problem << "\n";
+                              }
+                              exitCode = exitCodeFor(report->error->category);
+                          } else {
+                              err() << tr("Error: %1").arg(report->error->message) << "\n";
+                              exitCode = exitCodeFor(report->error->category);
+                          }
+                          QCoreApplication::exit(exitCode);
+                      });
     });
     QCoreApplication::exec();
     return exitCode;

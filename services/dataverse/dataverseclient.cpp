@@ -1,16 +1,12 @@
 #include "services/dataverse/dataverseclient.h"
 
+#include "services/dataverse/sockettransport.h"
 #include "services/dataverse/tokenprovider.h"
 
-#include <QJsonDocument>
 #include <QLoggingCategory>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 #include <QRandomGenerator>
 #include <QTimer>
 #include <QUrl>
-#include <QUuid>
 
 #include <algorithm>
 
@@ -20,6 +16,29 @@ Q_LOGGING_CATEGORY(lcClient, "d365.dataverse.client")
 
 namespace d365::services {
 
+namespace {
+
+bool isJsonContentType(const QByteArray &contentType)
+{
+    return contentType.contains("json");
+}
+
+// A body that is neither the Web API's JSON nor a $batch answer: an HTML page (a portal, a proxy, the wrong
+// server) or anything else we cannot read.
+bool isForeignContent(const QByteArray &contentType, const QByteArray &body)
+{
+    if (body.isEmpty()) {
+        return false;
+    }
+    if (contentType.isEmpty()) {
+        return body.trimmed().startsWith('<');
+    }
+    return !isJsonContentType(contentType) && !contentType.startsWith("multipart/") &&
+           !contentType.startsWith("text/plain"); // $count answers with a bare number
+}
+
+} // namespace
+
 struct DataverseClient::Pending
 {
     DataverseRequest request;
@@ -27,8 +46,13 @@ struct DataverseClient::Pending
     bool hasContext = false;
     Callback callback;
     int attempts = 0;
-    bool refreshedToken = false;
+    int authRetries = 0;
+    int serverErrorRetries = 0;
+    int throttleRetries = 0;
+    int otherRetries = 0;
+    bool resent = false; // an earlier attempt's outcome was unknown
     QByteArray token;
+    QList<QByteArray> refusedTokens;
 };
 
 DataverseRequest DataverseRequest::get(const QString &path)
@@ -41,37 +65,48 @@ DataverseRequest DataverseRequest::get(const QString &path)
 
 QJsonObject DataverseResponse::json() const
 {
-    return QJsonDocument::fromJson(body).object();
+    return document.object();
 }
 
 DataverseClient::DataverseClient(const ConnectionProfile &profile, TokenProvider *tokenProvider,
                                  QObject *parent)
+    : DataverseClient(profile, tokenProvider, std::make_unique<SocketTransport>(), parent)
+{}
+
+DataverseClient::DataverseClient(const ConnectionProfile &profile, TokenProvider *tokenProvider,
+                                 std::unique_ptr<HttpTransport> transport, QObject *parent)
     : QObject(parent)
     , m_profile(profile)
     , m_tokenProvider(tokenProvider)
-    , m_network(new QNetworkAccessManager(this))
+    , m_transport(std::move(transport))
+    , m_baseUrl(profile.webApiBaseUrl().toEncoded())
 {
-    // Redirects are never followed: Dataverse does not redirect API calls, and following one could send the
-    // bearer token to another host.
-    m_network->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    // Redirects are never followed (the transport does not follow them): Dataverse does not redirect API
+    // calls, and following one could send the bearer token to another host.
 }
 
 DataverseClient::~DataverseClient()
 {
-    // No callback may run while the client (and probably its owner) is being destroyed: detach the replies
-    // first, then abort them.
-    const auto replies = m_replies;
-    for (const auto &reply : replies) {
-        if (reply) {
-            disconnect(reply, nullptr, this, nullptr);
-            reply->abort();
-        }
-    }
+    // The transport goes first, so no callback runs into a client (or an owner) that is being destroyed.
+    m_transport.reset();
 }
 
 ErrorContext DataverseClient::errorContext(const QString &entitySet) const
 {
     return ErrorContext{m_profile.name, m_profile.orgUrl.toString(), entitySet, m_profile.isSandbox()};
+}
+
+void DataverseClient::setMaxConnections(int connections)
+{
+    m_transport->setMaxConnectionsPerHost(connections);
+}
+
+QDateTime DataverseClient::serverNow() const
+{
+    if (!m_serverDate.isValid()) {
+        return {};
+    }
+    return m_serverDate.addMSecs(m_sinceServerDate.elapsed());
 }
 
 void DataverseClient::send(const DataverseRequest &request, QObject *context, Callback callback)
@@ -93,102 +128,207 @@ void DataverseClient::attempt(std::shared_ptr<Pending> pending)
     }
     ++pending->attempts;
 
-    auto token = m_tokenProvider ? m_tokenProvider->accessToken(m_profile)
-                                 : Result<QByteArray>(Error::make(ErrorCategory::Authentication, {}));
+    // A refresh that another request started is shared: the provider makes every caller wait for it.
+    auto token = m_tokenProvider
+                     ? m_tokenProvider->accessToken(m_profile)
+                     : Result<QByteArray>(Error::make(ErrorCategory::Authentication,
+                                                      tr("No sign-in is configured for profile '%1'.")
+                                                          .arg(m_profile.name)));
+    if (token.ok() && pending->refusedTokens.contains(token.value())) {
+        // The provider has nothing newer than a token the service already refused for this request.
+        token = Error::make(ErrorCategory::Authentication,
+                            tr("Authentication failed: the service refused the access token of profile '%1' "
+                               "and no newer one could be obtained. Reconnect the profile (sign in again) "
+                               "and retry.")
+                                .arg(m_profile.name));
+    }
     if (!token.ok()) {
         DataverseResponse response;
         ServiceError error;
-        error.httpStatus = 401;
+        error.signIn = token.error();
         error.message = token.error().message;
         response.error = error;
         response.attempts = pending->attempts;
+        response.resent = pending->resent;
         finish(pending, response);
         return;
     }
     pending->token = token.value();
 
-    const QByteArray encoded = m_profile.webApiBaseUrl().toEncoded() + pending->request.path.toUtf8();
-    QNetworkRequest request(QUrl::fromEncoded(encoded, QUrl::TolerantMode));
-    request.setRawHeader("Accept", "application/json");
-    request.setRawHeader("OData-MaxVersion", "4.0");
-    request.setRawHeader("OData-Version", "4.0");
-    request.setRawHeader("Authorization", "Bearer " + pending->token);
-    if (!pending->request.body.isEmpty()) {
-        request.setRawHeader("Content-Type", "application/json; charset=utf-8");
+    HttpRequest request;
+    request.method = pending->request.method;
+    request.url = QUrl::fromEncoded(m_baseUrl + pending->request.path.toUtf8(), QUrl::TolerantMode);
+    request.timeoutMs =
+        pending->request.timeoutMs > 0 ? pending->request.timeoutMs : m_retryPolicy.requestTimeoutMs;
+    request.headers.reserve(6 + pending->request.headers.size());
+    request.headers.append(qMakePair(QByteArray("Accept"), QByteArray("application/json")));
+    request.headers.append(qMakePair(QByteArray("OData-MaxVersion"), QByteArray("4.0")));
+    request.headers.append(qMakePair(QByteArray("OData-Version"), QByteArray("4.0")));
+    request.headers.append(qMakePair(QByteArray("Authorization"), QByteArray("Bearer " + pending->token)));
+    bool hasContentType = false;
+    for (const auto &header : std::as_const(pending->request.headers)) {
+        hasContentType = hasContentType || header.first.compare("Content-Type", Qt::CaseInsensitive) == 0;
+        request.headers.append(header);
     }
-    for (const auto &[name, value] : pending->request.headers) {
-        request.setRawHeader(name, value);
+    if (!pending->request.body.isEmpty() && !hasContentType) {
+        request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json; charset=utf-8")));
     }
-    request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    request.setTransferTimeout(120000);
+    request.body = pending->request.body;
 
-    qCDebug(lcClient).noquote() << pending->request.method << pending->request.path << "attempt"
+    qCDebug(lcClient).noquote() << pending->request.method << pending->request.path.left(200) << "attempt"
                                 << pending->attempts;
-    QNetworkReply *reply =
-        m_network->sendCustomRequest(request, pending->request.method, pending->request.body);
-    m_replies.append(reply);
-    connect(reply, &QNetworkReply::finished, this, [this, reply, pending] { onFinished(reply, pending); });
+    ++m_stats.requests;
+    if (pending->attempts > 1) {
+        ++m_stats.retried;
+    }
+    QPointer<DataverseClient> self(this);
+    m_transport->send(std::move(request), [self, pending](HttpReply reply) {
+        if (self) {
+            self->onReply(pending, std::move(reply));
+        }
+    });
 }
 
-void DataverseClient::onFinished(QNetworkReply *reply, std::shared_ptr<Pending> pending)
+void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
 {
-    reply->deleteLater();
-    m_replies.removeAll(reply);
-
+    m_stats.wireMilliseconds += reply.elapsedMs;
     DataverseResponse response;
     response.attempts = pending->attempts;
-    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (reply->isOpen()) { // an aborted reply is closed; reading it only produces a warning
-        response.body = reply->readAll();
-    }
-    for (const auto &[name, value] : reply->rawHeaderPairs()) {
+    response.elapsedMs = reply.elapsedMs;
+    response.status = reply.status;
+    response.body = std::move(reply.body);
+    for (const auto &[name, value] : std::as_const(reply.headers)) {
         response.headers.insert(name.toLower(), value);
     }
     if (const int hint = response.header("x-ms-dop-hint").toInt(); hint > 0) {
         m_dopHint = hint;
     }
+    if (const QByteArray date = response.header("date"); !date.isEmpty()) {
+        const QDateTime parsed = QDateTime::fromString(QString::fromLatin1(date), Qt::RFC2822Date);
+        if (parsed.isValid()) {
+            m_serverDate = parsed.toUTC();
+            m_sinceServerDate.start();
+        }
+    }
 
-    if (response.status == 0) {
+    if (reply.error != TransportError::None) {
         ServiceError error;
-        error.networkError = reply->error();
-        error.message = reply->errorString();
+        error.transport = reply.error;
+        error.message = reply.errorText;
+        error.outcomeUnknown = reply.requestSent;
         response.error = error;
-        const bool cancelled = reply->error() == QNetworkReply::OperationCanceledError;
-        if (!cancelled && error.isTransient() && pending->request.idempotent &&
-            pending->attempts <= m_retryPolicy.maxRetries) {
-            const int delay = m_retryPolicy.delayMs(pending->attempts);
-            qCInfo(lcClient) << "transport error" << reply->error() << "- retrying in" << delay << "ms";
+        const bool mayResend = !reply.requestSent || pending->request.idempotent;
+        const bool transient = reply.error == TransportError::ConnectionRefused ||
+                               reply.error == TransportError::Timeout ||
+                               reply.error == TransportError::ConnectionClosed ||
+                               reply.error == TransportError::Other;
+        if (transient && mayResend && pending->otherRetries < m_retryPolicy.maxRetries) {
+            ++pending->otherRetries;
+            pending->resent = pending->resent || reply.requestSent;
+            const int delay = reply.error == TransportError::Timeout
+                                  ? 0
+                                  : m_retryPolicy.delayMs(pending->otherRetries);
+            qCInfo(lcClient).noquote() << transportErrorName(reply.error) << "on" << pending->request.method
+                                       << "(" << reply.errorText << ") - sending it again in" << delay << "ms";
             retryLater(pending, delay);
             return;
         }
+        response.resent = pending->resent;
         finish(pending, response);
         return;
     }
 
-    if (response.status >= 200 && response.status < 400) {
+    const QByteArray contentType = response.header("content-type").toLower();
+    if (response.status >= 200 && response.status < 300) {
+        if (isJsonContentType(contentType) && !response.body.isEmpty()) {
+            QJsonParseError parseError;
+            response.document = QJsonDocument::fromJson(response.body, &parseError);
+            if (parseError.error != QJsonParseError::NoError) {
+                // A complete answer that says success but whose body is not JSON: treat it like a cut-off
+                // answer (the outcome of a write is then unknown).
+                ServiceError error;
+                error.httpStatus = response.status;
+                error.code = u"invalid-json"_s;
+                error.message = tr("the service's answer (HTTP %1) is not valid JSON: %2 at byte %3")
+                                    .arg(response.status)
+                                    .arg(parseError.errorString())
+                                    .arg(parseError.offset);
+                error.outcomeUnknown = pending->request.method != "GET";
+                response.error = error;
+                if (pending->request.idempotent && pending->otherRetries < m_retryPolicy.maxRetries) {
+                    ++pending->otherRetries;
+                    pending->resent = pending->resent || error.outcomeUnknown;
+                    retryLater(pending, m_retryPolicy.delayMs(pending->otherRetries));
+                    return;
+                }
+                response.resent = pending->resent;
+                finish(pending, response);
+                return;
+            }
+        } else if (isForeignContent(contentType, response.body)) {
+            ServiceError error;
+            error.httpStatus = response.status;
+            error.code = u"not-dataverse"_s;
+            error.message = tr("the server answered with %1 instead of the Dataverse Web API's JSON")
+                                .arg(contentType.isEmpty() ? tr("an HTML page")
+                                                           : QString::fromLatin1(contentType));
+            response.error = error;
+            response.resent = pending->resent;
+            finish(pending, response);
+            return;
+        }
+        response.resent = pending->resent;
         finish(pending, response);
         return;
     }
 
-    ServiceError error = ServiceError::fromHttp(response.status, response.body);
+    if (response.status >= 300 && response.status < 400) {
+        ServiceError error;
+        error.httpStatus = response.status;
+        error.code = u"redirect"_s;
+        error.message = tr("the server redirected the request (HTTP %1) to %2; the Dataverse Web API never "
+                           "redirects")
+                            .arg(response.status)
+                            .arg(QString::fromUtf8(response.header("location")));
+        response.error = error;
+        response.resent = pending->resent;
+        finish(pending, response);
+        return;
+    }
+
+    ServiceError error = ServiceError::fromHttp(response.status, response.body, contentType);
     bool okRetry = false;
-    const int retryAfter = response.header("retry-after").toInt(&okRetry);
+    const int retryAfter = response.header("retry-after").trimmed().toInt(&okRetry);
     if (okRetry) {
         error.retryAfterSeconds = retryAfter;
     }
     response.error = error;
 
-    if (response.status == 401 && !pending->refreshedToken && m_tokenProvider) {
-        // The token expired or was revoked: the provider must hand out a different one; retry once.
-        qCInfo(lcClient) << "401 from the service; refreshing the token and retrying once";
+    if (response.status == 401 && m_tokenProvider && pending->authRetries < m_retryPolicy.maxAuthRetries) {
+        // The token expired or was revoked. Another request may already have a newer one; if not, the
+        // provider fetches one (once for everybody waiting).
+        qCInfo(lcClient) << "401 from the service; retrying with a newer access token";
+        pending->refusedTokens.append(pending->token);
         m_tokenProvider->invalidate(pending->token);
-        pending->refreshedToken = true;
+        ++pending->authRetries;
         retryLater(pending, 0);
         return;
     }
-    if (error.isTransient() && pending->attempts <= m_retryPolicy.maxRetries) {
-        int delay =
-            m_retryPolicy.delayMs(pending->attempts, response.status == 429 ? error.retryAfterSeconds : -1);
+    int retries = 0;
+    int limit = 0;
+    if (response.status == 429) {
+        ++m_stats.throttled;
+        retries = ++pending->throttleRetries;
+        limit = m_retryPolicy.maxThrottleRetries;
+    } else if (response.status == 500) {
+        retries = ++pending->serverErrorRetries;
+        limit = m_retryPolicy.maxServerErrorRetries;
+    } else if (error.isTransient()) {
+        retries = ++pending->otherRetries;
+        limit = m_retryPolicy.maxRetries;
+    }
+    if (retries > 0 && retries <= limit) {
+        int delay = m_retryPolicy.delayMs(retries, response.status == 429 ? error.retryAfterSeconds : -1);
         // A little jitter so parallel requests do not come back in lock-step.
         delay += int(QRandomGenerator::global()->bounded(std::max(1, delay / 10 + 1)));
         qCInfo(lcClient) << "HTTP" << response.status << "- retrying in" << delay << "ms (attempt"
@@ -196,6 +336,7 @@ void DataverseClient::onFinished(QNetworkReply *reply, std::shared_ptr<Pending> 
         retryLater(pending, delay);
         return;
     }
+    response.resent = pending->resent;
     finish(pending, response);
 }
 

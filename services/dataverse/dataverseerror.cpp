@@ -3,7 +3,7 @@
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkReply>
+#include <QUrl>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
@@ -27,29 +27,27 @@ const QString orgUrlHint()
 
 bool ServiceError::isTransient() const
 {
+    if (signIn) {
+        return false;
+    }
     if (httpStatus == 429 || httpStatus == 502 || httpStatus == 503 || httpStatus == 504) {
         return true;
     }
     if (httpStatus != 0) {
         return false;
     }
-    switch (static_cast<QNetworkReply::NetworkError>(networkError)) {
-    case QNetworkReply::RemoteHostClosedError:
-    case QNetworkReply::TimeoutError:
-    case QNetworkReply::TemporaryNetworkFailureError:
-    case QNetworkReply::NetworkSessionFailedError:
-    case QNetworkReply::UnknownNetworkError:
-    case QNetworkReply::ProxyConnectionClosedError:
-    case QNetworkReply::ProxyTimeoutError:
-    case QNetworkReply::InternalServerError: // only reached with httpStatus 0, i.e. never for real 500s
-    case QNetworkReply::ServiceUnavailableError:
+    switch (transport) {
+    case TransportError::ConnectionRefused:
+    case TransportError::Timeout:
+    case TransportError::ConnectionClosed:
+    case TransportError::Other:
         return true;
     default:
         return false;
     }
 }
 
-ServiceError ServiceError::fromHttp(int status, const QByteArray &body)
+ServiceError ServiceError::fromHttp(int status, const QByteArray &body, const QByteArray &contentType)
 {
     ServiceError error;
     error.httpStatus = status;
@@ -59,9 +57,23 @@ ServiceError ServiceError::fromHttp(int status, const QByteArray &body)
     if (parseError.error == QJsonParseError::NoError && !inner.isEmpty()) {
         error.code = inner.value("code"_L1).toString();
         error.message = inner.value("message"_L1).toString();
-    } else {
-        error.message = QString::fromUtf8(body.left(2000)).trimmed();
+        return error;
     }
+    // Not the Web API's error shape: a gateway's HTML page, a proxy's text. Keep it short and readable.
+    QString text = QString::fromUtf8(body.left(20000));
+    if (contentType.contains("html") || text.trimmed().startsWith(u'<')) {
+        static const QRegularExpression scripts(u"<(script|style)[^>]*>.*?</\\1>"_s,
+                                                QRegularExpression::DotMatchesEverythingOption |
+                                                    QRegularExpression::CaseInsensitiveOption);
+        static const QRegularExpression tags(u"<[^>]*>"_s);
+        text.remove(scripts);
+        text.replace(tags, u" "_s);
+    }
+    text = text.simplified();
+    if (text.size() > 300) {
+        text = text.left(297) + u"…"_s;
+    }
+    error.message = text.isEmpty() ? tr("HTTP %1 with no explanation").arg(status) : text;
     return error;
 }
 
@@ -83,18 +95,22 @@ Error toUserError(const ServiceError &error, const ErrorContext &context)
 {
     const QString detail =
         error.isTransport()
-            ? u"network error %1: %2"_s.arg(error.networkError).arg(error.message)
+            ? u"transport %1: %2"_s.arg(transportErrorName(error.transport), error.message)
             : u"HTTP %1 code=%2 message=%3"_s.arg(error.httpStatus).arg(error.code, error.message);
 
+    if (error.signIn) {
+        return *error.signIn;
+    }
     if (error.isTransport()) {
-        switch (static_cast<QNetworkReply::NetworkError>(error.networkError)) {
-        case QNetworkReply::HostNotFoundError:
+        const QString host = QUrl(context.orgUrl).host();
+        switch (error.transport) {
+        case TransportError::HostNotFound:
             return Error::make(
                 ErrorCategory::Configuration,
                 tr("Organization URL is incorrect: the host of %1 does not exist. ").arg(context.orgUrl) +
                     orgUrlHint(),
                 detail);
-        case QNetworkReply::ConnectionRefusedError:
+        case TransportError::ConnectionRefused:
             if (context.sandbox) {
                 return Error::make(
                     ErrorCategory::Network,
@@ -111,17 +127,31 @@ Error toUserError(const ServiceError &error, const ErrorContext &context)
                         .arg(context.orgUrl) +
                     orgUrlHint(),
                 detail);
-        case QNetworkReply::SslHandshakeFailedError:
-        case QNetworkReply::TooManyRedirectsError:
-        case QNetworkReply::InsecureRedirectError:
+        case TransportError::Tls:
             return Error::make(
                 ErrorCategory::Network,
                 tr("Could not establish a secure connection to %1 (%2). Check the Organization URL "
                    "and any proxy between you and Dynamics 365.")
                     .arg(context.orgUrl, error.message),
                 detail);
-        case QNetworkReply::OperationCanceledError:
-            return Error::make(ErrorCategory::Cancelled, tr("The request was cancelled."), detail);
+        case TransportError::Timeout:
+            return Error::make(ErrorCategory::Network,
+                               tr("%1 did not answer in time (%2), also after retries. The service or the "
+                                  "network is too slow or down: try again later, or check the network "
+                                  "connection and any proxy.")
+                                   .arg(host, error.message),
+                               detail);
+        case TransportError::ConnectionClosed:
+            return Error::make(ErrorCategory::Network,
+                               tr("The connection to %1 broke off (%2), also after retries. Check the network "
+                                  "connection and try again.")
+                                   .arg(host, error.message),
+                               detail);
+        case TransportError::Protocol:
+            return Error::make(ErrorCategory::Configuration,
+                               tr("%1 does not answer like the Dataverse Web API (%2). ").arg(host, error.message) +
+                                   orgUrlHint(),
+                               detail);
         default:
             return Error::make(ErrorCategory::Network,
                                tr("Network error talking to %1: %2. Check your connection and try again.")
@@ -129,7 +159,21 @@ Error toUserError(const ServiceError &error, const ErrorContext &context)
                                detail);
         }
     }
-
+    if (error.code == "not-dataverse"_L1 || error.code == "redirect"_L1) {
+        return Error::make(ErrorCategory::Configuration,
+                           tr("%1 is not answering like the Dataverse Web API: %2. Check the Organization "
+                              "URL and any proxy or sign-in portal in between. ")
+                                   .arg(context.orgUrl, error.message) +
+                               orgUrlHint(),
+                           detail);
+    }
+    if (error.code == "invalid-json"_L1) {
+        return Error::make(ErrorCategory::Server,
+                           tr("Dataverse sent an answer that could not be read: %1. Try again; if it "
+                              "persists, check any proxy between you and the service.")
+                               .arg(error.message),
+                           detail);
+    }
     switch (error.httpStatus) {
     case 401:
         return Error::make(ErrorCategory::Authentication,

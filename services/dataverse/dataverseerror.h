@@ -10,27 +10,35 @@
 // The `code` field is frequently empty or "0x0" (FACTS §8): decisions key on the HTTP status first.
 
 #include "services/common/result.h"
+#include "services/dataverse/httptransport.h"
 
 #include <QByteArray>
 #include <QString>
+
+#include <optional>
 
 namespace d365::services {
 
 struct ServiceError
 {
-    int httpStatus = 0;   // 0 = no HTTP response (transport failure)
-    int networkError = 0; // QNetworkReply::NetworkError when httpStatus == 0
-    QString code;         // e.g. "0x80044331"; may be empty or "0x0"
-    QString message;      // server text, or the transport error string
+    int httpStatus = 0; // 0 = no complete HTTP answer (see transport) or no request at all (see signIn)
+    TransportError transport = TransportError::None; // why no answer came, when httpStatus == 0
+    QString code;    // e.g. "0x80044331"; may be empty or "0x0"; local codes: invalid-json, not-dataverse, redirect
+    QString message; // server text, or what the transport said
     int retryAfterSeconds = -1;
+    // The request may have been carried out although no answer says so (dropped, cut off, timed out, and not
+    // sent again because it is not idempotent): its caller must find out what happened.
+    bool outcomeUnknown = false;
+    // No request was sent: the token provider could not give a token. Its error is already the user's message.
+    std::optional<Error> signIn;
 
-    bool isTransport() const { return httpStatus == 0; }
+    bool isTransport() const { return httpStatus == 0 && !signIn; }
     bool isThrottled() const { return httpStatus == 429; }
-    bool isTransient() const; // worth retrying: 429, 502/503/504, connection reset/timeouts
+    bool isTransient() const; // worth retrying: 429, 502/503/504, connection dropped/refused, timeouts
 
-    // Parses {"error":{"code":…,"message":…}}; falls back to the raw body text.
-    static ServiceError fromHttp(int status, const QByteArray &body);
-
+    // Parses {"error":{"code":…,"message":…}}; anything else (an HTML error page, plain text) becomes a short
+    // readable message: tags stripped, at most 300 characters.
+    static ServiceError fromHttp(int status, const QByteArray &body, const QByteArray &contentType = {});
     // Name of the missing privilege (prvCreateContact) and the table, from a 403 message; empty when absent.
     QString missingPrivilege() const;
     QString privilegeTable() const;

@@ -145,6 +145,7 @@ DateTimeBehavior behaviorFromName(const QString &name)
 QJsonObject entitySummaryToJson(const EntitySummary &s)
 {
     return {{u"logicalName"_s, s.logicalName},
+            {u"schemaName"_s, s.schemaName},
             {u"entitySetName"_s, s.entitySetName},
             {u"displayName"_s, s.displayName},
             {u"primaryIdAttribute"_s, s.primaryIdAttribute},
@@ -157,6 +158,7 @@ EntitySummary entitySummaryFromJson(const QJsonObject &o)
 {
     EntitySummary s;
     s.logicalName = o.value("logicalName"_L1).toString();
+    s.schemaName = o.value("schemaName"_L1).toString();
     s.entitySetName = o.value("entitySetName"_L1).toString();
     s.displayName = o.value("displayName"_L1).toString();
     s.primaryIdAttribute = o.value("primaryIdAttribute"_L1).toString();

@@ -115,6 +115,7 @@ struct EntitySummary
     QString primaryNameAttribute;
     bool isCustom = false;
     int objectTypeCode = 0;
+    QString schemaName; // e.g. "Account": privilege names are built from it (prvCreateAccount)
 };
 
 // One table in full: its summary (names, primary columns) plus everything a mapping needs.
@@ -123,7 +124,8 @@ struct EntityMetadata : EntitySummary
     QList<AttributeMetadata> attributes;
     QList<AlternateKeyMetadata> keys;
     QList<RelationshipMetadata> manyToOne;
-    // Whether CreateMultiple/UpdateMultiple are available; nullopt when the org could not tell.
+    // Whether CreateMultiple and UpdateMultiple (and so UpsertMultiple) are available; nullopt when the org
+    // could not tell.
     std::optional<bool> supportsBulkMessages;
 
     const AttributeMetadata *attribute(const QString &logicalName) const;

@@ -98,6 +98,7 @@ EntitySummary MetadataClient::parseEntitySummary(const QJsonObject &object)
 {
     EntitySummary summary;
     summary.logicalName = object.value("LogicalName"_L1).toString();
+    summary.schemaName = object.value("SchemaName"_L1).toString();
     summary.entitySetName = object.value("EntitySetName"_L1).toString();
     summary.displayName = labelText(object.value("DisplayName"_L1));
     if (summary.displayName.isEmpty()) {
@@ -120,7 +121,7 @@ RelationshipMetadata MetadataClient::parseRelationship(const QJsonObject &object
 
 void MetadataClient::fetchEntities(ListCallback callback)
 {
-    m_client->send(DataverseRequest::get(u"EntityDefinitions?$select=LogicalName,EntitySetName,DisplayName,"
+    m_client->send(DataverseRequest::get(u"EntityDefinitions?$select=LogicalName,SchemaName,EntitySetName,DisplayName,"
                                          u"PrimaryIdAttribute,PrimaryNameAttribute,IsCustomEntity,"
                                          u"ObjectTypeCode"_s),
                    this, [this, callback](const DataverseResponse &r) {
@@ -170,7 +171,7 @@ void MetadataClient::fetchEntity(const QString &entitySetName, EntityCallback ca
                             .arg(entitySetName)));
         return;
     }
-    const QString path = u"EntityDefinitions?$select=LogicalName,EntitySetName,DisplayName,"
+    const QString path = u"EntityDefinitions?$select=LogicalName,SchemaName,EntitySetName,DisplayName,"
                          u"PrimaryIdAttribute,PrimaryNameAttribute,IsCustomEntity,ObjectTypeCode"
                          "&$filter=EntitySetName%20eq%20'"_s +
                          entitySetName + u"'"_s;
@@ -376,22 +377,35 @@ void MetadataClient::fetchDetails(EntityMetadata entity, EntityCallback callback
                        complete();
                    });
 
-    // Bulk messages (FACTS §7): CreateMultiple registered for the table. An org (or sandbox) that cannot
+    // Bulk messages (FACTS §7): a table with both CreateMultiple and UpdateMultiple registered supports
+    // UpsertMultiple too (the filter query never lists UpsertMultiple). An org (or sandbox) that cannot
     // answer leaves the flag unknown rather than failing the metadata.
-    ++state->outstanding;
-    m_client->send(DataverseRequest::get(u"sdkmessagefilters?$select=sdkmessagefilterid&$filter="
-                                         u"sdkmessageid/name%20eq%20'CreateMultiple'%20and%20"
-                                         u"primaryobjecttypecode%20eq%20'"_s +
-                                         entity.logicalName + u"'"_s),
-                   this, [state, complete](const DataverseResponse &r) {
-                       if (r.ok()) {
-                           state->entity.supportsBulkMessages =
-                               !r.json().value("value"_L1).toArray().isEmpty();
-                       } else {
-                           qCDebug(lcMetadata) << "bulk-message probe unavailable, status" << r.status;
-                       }
-                       complete();
-                   });
+    auto bulk = std::make_shared<QList<std::optional<bool>>>();
+    for (const QString &message : {u"CreateMultiple"_s, u"UpdateMultiple"_s}) {
+        ++state->outstanding;
+        m_client->send(DataverseRequest::get(u"sdkmessagefilters?$select=sdkmessagefilterid&$filter="
+                                             u"sdkmessageid/name%20eq%20'"_s +
+                                             message + u"'%20and%20primaryobjecttypecode%20eq%20'"_s +
+                                             entity.logicalName + u"'"_s),
+                       this, [state, complete, bulk, message](const DataverseResponse &r) {
+                           if (r.ok()) {
+                               bulk->append(!r.json().value("value"_L1).toArray().isEmpty());
+                           } else {
+                               qCDebug(lcMetadata) << "bulk-message probe for" << message
+                                                   << "unavailable, status" << r.status;
+                               bulk->append(std::nullopt);
+                           }
+                           if (bulk->size() == 2) {
+                               const bool known = (*bulk)[0].has_value() && (*bulk)[1].has_value();
+                               if (known) {
+                                   state->entity.supportsBulkMessages = *(*bulk)[0] && *(*bulk)[1];
+                               } else if ((*bulk)[0] == false || (*bulk)[1] == false) {
+                                   state->entity.supportsBulkMessages = false;
+                               }
+                           }
+                           complete();
+                       });
+    }
 }
 
 } // namespace d365::services

@@ -29,6 +29,28 @@ std::optional<SyncMode> syncModeFromName(const QString &name)
     return std::nullopt;
 }
 
+QString writerKindName(WriterKind kind)
+{
+    switch (kind) {
+    case WriterKind::Auto:
+        return u"auto"_s;
+    case WriterKind::Bulk:
+        return u"bulk"_s;
+    case WriterKind::Batch:
+        return u"batch"_s;
+    }
+    return u"auto"_s;
+}
+
+std::optional<WriterKind> writerKindFromName(const QString &name)
+{
+    for (const WriterKind kind : {WriterKind::Auto, WriterKind::Bulk, WriterKind::Batch}) {
+        if (writerKindName(kind) == name)
+            return kind;
+    }
+    return std::nullopt;
+}
+
 QString nullPolicyName(NullPolicy policy)
 {
     return policy == NullPolicy::LeaveUnchanged ? u"leave-unchanged"_s : u"send-null"_s;

@@ -20,6 +20,13 @@ enum class SyncMode { Upsert, Insert, Update };
 QString syncModeName(SyncMode mode); // "upsert" | "insert" | "update"
 std::optional<SyncMode> syncModeFromName(const QString &name);
 
+// How rows are written: bulk messages (CreateMultiple/UpdateMultiple/UpsertMultiple), $batch of single
+// writes, or whichever the table supports (auto: bulk where available).
+enum class WriterKind { Auto, Bulk, Batch };
+
+QString writerKindName(WriterKind kind); // "auto" | "bulk" | "batch"
+std::optional<WriterKind> writerKindFromName(const QString &name);
+
 struct TargetSpec
 {
     QString profile;      // connection profile name
@@ -69,6 +76,7 @@ struct Mapping
     SourceSpec source;
     TargetSpec target;
     SyncMode mode = SyncMode::Upsert;
+    WriterKind writer = WriterKind::Auto;
     QString sourceTimeZone; // IANA id of warehouse date-times without offset; empty → UTC
     QList<FieldMapping> fields;
 

@@ -41,7 +41,7 @@ struct Text
 };
 
 const QStringList rootMembers = {u"$schema"_s, u"version"_s, u"name"_s,           u"source"_s,
-                                 u"target"_s,  u"mode"_s,    u"sourceTimeZone"_s, u"fields"_s};
+                                 u"target"_s,  u"mode"_s,    u"writer"_s, u"sourceTimeZone"_s, u"fields"_s};
 const QStringList rootRequired = {u"version"_s, u"source"_s, u"target"_s, u"fields"_s};
 const QStringList sourceMembers = {u"type"_s, u"path"_s, u"query"_s, u"keyColumn"_s};
 const QStringList targetMembers = {u"profile"_s, u"entitySet"_s, u"matchKey"_s};
@@ -325,6 +325,8 @@ private:
         }
         if (root.contains("mode"_L1))
             parseMode(root.value("mode"_L1), mapping);
+        if (root.contains("writer"_L1))
+            parseWriter(root.value("writer"_L1), mapping);
         if (root.contains("sourceTimeZone"_L1))
             mapping.sourceTimeZone = parseTimeZone(root.value("sourceTimeZone"_L1), u"$.sourceTimeZone"_s);
 
@@ -543,6 +545,24 @@ private:
             return;
         }
         mapping.mode = *mode;
+    }
+
+    void parseWriter(const QJsonValue &value, Mapping &mapping)
+    {
+        if (!value.isString()) {
+            wrongType(u"$.writer"_s, value, Text::tr("a string: \"auto\", \"bulk\" or \"batch\""));
+            return;
+        }
+        const auto writer = writerKindFromName(value.toString());
+        if (!writer) {
+            add(u"$.writer"_s,
+                Text::tr("Unknown writer \"%1\". Valid writers: auto (bulk messages where the table supports "
+                         "them, else $batch), bulk (CreateMultiple/UpdateMultiple/UpsertMultiple), batch "
+                         "($batch of single writes).")
+                    .arg(value.toString()));
+            return;
+        }
+        mapping.writer = *writer;
     }
 
     // A string member that must not be empty; returns nullopt (and has reported why) otherwise.
@@ -885,6 +905,8 @@ QByteArray MappingFile::toJson(const Mapping &mapping, const QString &baseDir)
     out += u"    \"matchKey\": ["_s + keys.join(u", "_s) + u"]\n"_s;
     out += u"  },\n"_s;
     out += u"  \"mode\": "_s + jsonString(syncModeName(mapping.mode)) + u",\n"_s;
+    if (mapping.writer != WriterKind::Auto)
+        out += u"  \"writer\": "_s + jsonString(writerKindName(mapping.writer)) + u",\n"_s;
     if (!mapping.sourceTimeZone.isEmpty())
         out += u"  \"sourceTimeZone\": "_s + jsonString(mapping.sourceTimeZone) + u",\n"_s;
     if (mapping.fields.isEmpty()) {

@@ -60,6 +60,11 @@ ResolvedLookups LookupResolver::targetsFor(const Mapping &mapping, const EntityM
                 }
                 continue;
             }
+            for (const auto &summary : tables) {
+                if (summary.logicalName == table) {
+                    resolved.schemaNames.insert(table, summary.schemaName);
+                }
+            }
             target.navigationProperty = entity.navigationProperty(attribute->logicalName, table);
             if (target.navigationProperty.isEmpty()) {
                 // Single-target lookups are usually named like their column; FACTS §4 warns that this is not

@@ -28,6 +28,7 @@ class MetadataClient;
 struct ResolvedLookups
 {
     QHash<int, QList<LookupTarget>> targets; // by field index
+    QHash<QString, QString> schemaNames;     // logical name → SchemaName of each target table (privileges)
     QList<MappingProblem> problems;
     std::optional<Error> error; // the metadata could not be read
 };

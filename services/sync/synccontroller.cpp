@@ -39,6 +39,7 @@ bool SyncController::start(const Mapping &mapping, const ConnectionProfile &prof
         qCWarning(lcController) << "a sync is already running";
         return false;
     }
+    m_ledger.clear();
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("d365-sync-worker"));
     auto *worker = new SyncWorker(mapping, profile, tokenProvider, options);
@@ -48,7 +49,10 @@ bool SyncController::start(const Mapping &mapping, const ConnectionProfile &prof
     connect(m_thread, &QThread::started, worker, &SyncWorker::run);
     connect(worker, &SyncWorker::started, this, &SyncController::started);
     connect(worker, &SyncWorker::progress, this, &SyncController::progress);
-    connect(worker, &SyncWorker::rowOutcomes, this, &SyncController::rowOutcomes);
+    connect(worker, &SyncWorker::rowOutcomes, this, [this](const QList<RowOutcome> &outcomes) {
+        m_ledger.record(outcomes);
+        Q_EMIT rowOutcomes(outcomes);
+    });
     connect(worker, &SyncWorker::error, this, &SyncController::error);
     connect(worker, &SyncWorker::finished, this, &SyncController::onWorkerFinished);
     // The worker is deleted on its own thread once the thread's loop has ended.

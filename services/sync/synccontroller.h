@@ -6,11 +6,14 @@
 //   start() → started(total) → progress(done, total, stage)* and rowOutcomes(batch)* → finished(summary)
 //                                         └─ error(category, message) for a fatal problem, before finished
 //
-// cancel() asks the worker to stop; rows not yet sent end as Skipped, and finished() still comes.
+// cancel() asks the worker to stop; rows read but not sent end as Skipped, and finished() still comes.
+// Every outcome also goes into ledger(), before rowOutcomes() is emitted.
 // The destructor cancels a running sync and waits for the thread.
 
 #include "services/dataverse/connectionprofile.h"
 #include "services/mapping/mapping.h"
+#include "services/sync/syncoptions.h"
+#include "services/sync/runledger.h"
 #include "services/sync/syncresult.h"
 
 #include <QObject>
@@ -22,15 +25,6 @@ namespace d365::services {
 
 class SyncWorker;
 class TokenProvider;
-
-struct SyncOptions
-{
-    int maxConcurrentRequests = 8; // upper bound of write requests in flight
-    int maxRetries = 5;            // per request, for 429 / 5xx / transport errors
-    // Rows per $batch request (FACTS §6: at most 1,000); 1 sends one PATCH per row. A batch is one request
-    // for the service-protection count, so 100 rows cost 1 % of the requests of single writes.
-    int batchSize = 100;
-};
 
 class SyncController : public QObject
 {
@@ -44,6 +38,8 @@ public:
                const SyncOptions &options = {});
     void cancel();
     bool isRunning() const;
+    // Every outcome of the current (or last) run; cleared when a run starts.
+    const RunLedger &ledger() const { return m_ledger; }
 
 Q_SIGNALS:
     void started(qint64 total);
@@ -55,6 +51,7 @@ Q_SIGNALS:
 private:
     void onWorkerFinished(const SyncSummary &summary);
 
+    RunLedger m_ledger;
     QThread *m_thread = nullptr;
     QPointer<SyncWorker> m_worker;
 };

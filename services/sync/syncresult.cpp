@@ -17,6 +17,8 @@ QString rowStatusName(RowStatus status)
         return u"failed"_s;
     case RowStatus::Skipped:
         return u"skipped"_s;
+    case RowStatus::Upserted:
+        return u"upserted"_s;
     }
     return u"failed"_s;
 }

@@ -16,7 +16,8 @@ enum class RowStatus {
     Updated,   // an existing record was updated
     Unchanged, // nothing to send (change detection, later issue)
     Failed,    // the row could not be written: see errorCode / message
-    Skipped,   // the run was cancelled before this row was sent
+    Skipped,   // read but not sent: the run was cancelled or stopped on an error first
+    Upserted,  // written by UpsertMultiple, which does not say whether it created or updated (FACTS §7)
 };
 
 QString rowStatusName(RowStatus status); // "created", "updated", ...
@@ -33,18 +34,30 @@ struct RowOutcome
 
 struct SyncSummary
 {
-    qint64 total = 0;
+    qint64 total = -1; // rows in the source: counted alongside the run; -1 while (or if never) known
     qint64 created = 0;
     qint64 updated = 0;
+    qint64 upserted = 0;
     qint64 unchanged = 0;
     qint64 failed = 0;
     qint64 skipped = 0;
-    qint64 requests = 0; // HTTP write requests sent, retries included
+    qint64 rowsRead = 0;         // source rows read; each has exactly one outcome above
+    bool sourceComplete = false; // every source row was read
+    qint64 requests = 0;         // HTTP write requests sent, retries included
+    qint64 readRequests = 0;     // reads of existing records (key resolution, checks after a lost answer)
+    qint64 throttled = 0;        // 429 answers (each waited Retry-After)
+    qint64 wireMilliseconds = 0; // summed wall time of the write requests on the wire
     qint64 elapsedMs = 0;
+    QString writer;              // "UpsertMultiple", "CreateMultiple", "UpdateMultiple" or "$batch"
+    int batchSize = 0;           // rows per write request at the end of the run (it shrinks on slow requests)
+    int concurrency = 0;         // write requests in flight at most
     bool cancelled = false;
     std::optional<Error> fatal; // set when the run stopped for a reason that is not one row's fault
 
-    qint64 done() const { return created + updated + unchanged + failed + skipped; }
+    qint64 done() const { return created + updated + upserted + unchanged + failed + skipped; }
+    qint64 written() const { return created + updated + upserted + unchanged; }
+    // Source rows never read because the run stopped first (0 when the total is unknown).
+    qint64 notRead() const { return total > rowsRead ? total - rowsRead : 0; }
     double rowsPerSecond() const { return elapsedMs > 0 ? done() * 1000.0 / elapsedMs : 0.0; }
 };
 

@@ -14,6 +14,7 @@
 #include <QStringList>
 #include <QVariantList>
 
+#include <functional>
 #include <memory>
 
 namespace d365::services {
@@ -46,5 +47,9 @@ public:
     // Creates the source for a mapping's source spec (today: sqlite), or a Configuration error.
     static Result<std::unique_ptr<WarehouseSource>> create(const SourceSpec &spec);
 };
+
+// Makes a new, unopened source for the run's spec (the engine opens one to read and, on another thread, a
+// second one to count the rows).
+using SourceFactory = std::function<Result<std::unique_ptr<WarehouseSource>>()>;
 
 } // namespace d365::services

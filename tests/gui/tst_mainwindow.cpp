@@ -202,7 +202,7 @@ void TestMainWindow::syncNow_validMapping_fillsProgressBarAndReportsNoFailedRows
 
     const auto *results = m_window->findChild<d365::models::RunResultsModel *>();
     QVERIFY(results);
-    QCOMPARE(results->created() + results->updated(), 500);
+    QCOMPARE(results->created() + results->updated() + results->upserted(), 500);
 }
 
 void TestMainWindow::syncNow_rowWithTooLongLastName_listsThatRowWithItsReason()
@@ -397,7 +397,8 @@ void TestMainWindow::keyEscape_duringSync_cancelsRunAndReportsSkippedRows()
 
     const QString status = child<QLabel>("syncStatusLabel")->text();
     QVERIFY2(status.startsWith(u"Cancelled after "_s), qPrintable(status));
-    QVERIFY2(status.contains(u" skipped"_s), qPrintable(status));
+    // What the cancel left undone is said: rows read but not sent, or source rows never read.
+    QVERIFY2(status.contains(u" skipped"_s) || status.contains(u" not read"_s), qPrintable(status));
     QVERIFY(!cancel->isEnabled());
 }
 

@@ -45,6 +45,7 @@ private Q_SLOTS:
     void run_again_updatesEveryRowAndCreatesNone();
     void run_rowsTooLong_exitOneAndReportsEachRow_data();
     void run_rowsTooLong_exitOneAndReportsEachRow();
+    void run_insertOverExistingRows_onlyThoseFailInsideTheBatch_data();
     void run_insertOverExistingRows_onlyThoseFailInsideTheBatch();
     void run_badBatchSize_exitTwoNamesTheLimit_data();
     void run_badBatchSize_exitTwoNamesTheLimit();
@@ -161,18 +162,21 @@ void TestCliSync::run_sampleWarehouse_everyRowReadsBackIdentical()
     const QString report = m_dir.filePath(u"report.json"_s);
     const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
-    QVERIFY2(run.out.contains("10,000 created"_L1), qPrintable(run.out));
+    QVERIFY2(run.out.contains("10,000 upserted"_L1), qPrintable(run.out));
 
     QFile reportFile(report);
     QVERIFY(reportFile.open(QIODevice::ReadOnly));
     const QJsonObject summary = QJsonDocument::fromJson(reportFile.readAll()).object();
     QCOMPARE(summary.value("total"_L1).toInt(), 10000);
-    QCOMPARE(summary.value("created"_L1).toInt(), 10000);
+    QCOMPARE(summary.value("upserted"_L1).toInt(), 10000);
     QCOMPARE(summary.value("failed"_L1).toInt(), 0);
     QCOMPARE(summary.value("exitCode"_L1).toInt(), 0);
-    // 100 rows per $batch: 100 write requests for 10,000 rows (a few more only if one had to be re-sent).
+    QCOMPARE(summary.value("writer"_L1).toString(), u"UpsertMultiple"_s);
+    QCOMPARE(summary.value("outcomeCheck"_L1).toObject().value("rowsWithoutOutcome"_L1).toInt(-1), 0);
+    QCOMPARE(summary.value("outcomeCheck"_L1).toObject().value("duplicateOutcomes"_L1).toInt(-1), 0);
+    // 1,000 rows per UpsertMultiple: 10 write requests for 10,000 rows (0.1 %).
     const int requests = summary.value("requests"_L1).toInt();
-    QVERIFY2(requests >= 100 && requests <= 105, qPrintable(QString::number(requests)));
+    QVERIFY2(requests == 10, qPrintable(QString::number(requests)));
 
     // The option values behind the lead-source labels, from the org's own metadata.
     const Page options = get(
@@ -243,33 +247,44 @@ void TestCliSync::run_sampleWarehouse_everyRowReadsBackIdentical()
 void TestCliSync::run_again_updatesEveryRowAndCreatesNone()
 {
     const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
-    const CliResult run = cli({u"run"_s, mapping});
+    // $batch PATCHes with return=representation tell created from updated.
+    const CliResult run = cli({u"run"_s, mapping, u"--writer"_s, u"batch"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
     QVERIFY2(run.out.contains("0 created, 10,000 updated, 0 failed"_L1), qPrintable(run.out));
+    QCOMPARE(readAllContacts().size(), 10000);
+    // UpsertMultiple cannot tell them apart, and never duplicates a record either.
+    const CliResult bulk = cli({u"run"_s, mapping});
+    QVERIFY2(bulk.exitCode == 0, qPrintable(bulk.out + bulk.err));
+    QVERIFY2(bulk.out.contains("10,000 upserted, 0 failed"_L1), qPrintable(bulk.out));
     QCOMPARE(readAllContacts().size(), 10000);
 }
 
 void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow_data()
 {
+    QTest::addColumn<QString>("writer");
     QTest::addColumn<QString>("batchSize");
     QTest::addColumn<int>("requests");
+    QTest::addColumn<QString>("counts");
     // The three bad rows fail before anything is sent (the client knows the column's max length), so
-    // the seven good ones take one $batch, or seven single requests.
-    QTest::newRow("one batch") << u"100"_s << 1;
-    QTest::newRow("one request per row") << u"1"_s << 7;
+    // the seven good ones take one request (a bulk message or a $batch), or seven single requests.
+    QTest::newRow("bulk") << u"auto"_s << u"1000"_s << 1 << u"7 upserted, 3 failed"_s;
+    QTest::newRow("one batch") << u"batch"_s << u"100"_s << 1 << u"7 created, 0 updated, 3 failed"_s;
+    QTest::newRow("one request per row") << u"batch"_s << u"1"_s << 7 << u"7 created, 0 updated, 3 failed"_s;
 }
 
 void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
 {
+    QFETCH(QString, writer);
     QFETCH(QString, batchSize);
     QFETCH(int, requests);
+    QFETCH(QString, counts);
     // Three rows get a 60-character last name; contact.lastname allows 50. Each data row writes its own
     // contacts (the e-mail prefix), so both create.
-    const QString mapping = writeMapping(u"toolong.json"_s, [batchSize](QJsonObject &m) {
+    const QString mapping = writeMapping(u"toolong.json"_s, [batchSize, writer](QJsonObject &m) {
         QJsonObject source = m.value("source"_L1).toObject();
         source.insert(
             u"query"_s,
-            QString(u"SELECT customer_id, 'long"_s + batchSize +
+            QString(u"SELECT customer_id, 'long"_s + writer + batchSize +
                     u"' || email AS email, first_name, "
                     "CASE WHEN customer_id IN (3, 5, 8) THEN substr(last_name || '"_s +
                     QString(60, u'x') +
@@ -279,9 +294,10 @@ void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
         m.insert(u"source"_s, source);
     });
     const QString report = m_dir.filePath(u"toolong-report.json"_s);
-    const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report, u"--batch-size"_s, batchSize});
+    const CliResult run = cli(
+        {u"run"_s, mapping, u"--report"_s, report, u"--batch-size"_s, batchSize, u"--writer"_s, writer});
     QCOMPARE(run.exitCode, 1);
-    QVERIFY2(run.out.contains("7 created, 0 updated, 3 failed"_L1), qPrintable(run.out));
+    QVERIFY2(run.out.contains(counts), qPrintable(run.out));
     QVERIFY2(run.err.contains("lastname"_L1) && run.err.contains("at most 50"_L1), qPrintable(run.err));
 
     QFile reportFile(report);
@@ -299,22 +315,33 @@ void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
     QCOMPARE(rows, (QList<int>{3, 5, 8}));
 }
 
+void TestCliSync::run_insertOverExistingRows_onlyThoseFailInsideTheBatch_data()
+{
+    QTest::addColumn<QString>("writer");
+    // $batch runs on past the failures: one request. CreateMultiple is all or nothing: it is split until
+    // each existing row stands alone (1-8 → 1-4, 5-8 → 5-6, 7-8 → 5, 6 …), and every good row still lands.
+    QTest::newRow("$batch") << u"batch"_s;
+    QTest::newRow("CreateMultiple, split") << u"bulk"_s;
+}
+
 void TestCliSync::run_insertOverExistingRows_onlyThoseFailInsideTheBatch()
 {
-    // Rows 1-5 exist after an upsert; an insert of rows 1-8 then fails 1-5 on the service's side (412,
-    // If-None-Match: *) while 6-8 are created — in the same $batch, which runs on past the failures.
-    const auto mappingFor = [this](const QString &name, int lastId, const QString &mode) {
-        return writeMapping(name, [lastId, mode](QJsonObject &m) {
+    QFETCH(QString, writer);
+    // Rows 1-5 exist after an upsert; an insert of rows 1-8 then fails 1-5 on the service's side (412)
+    // while 6-8 are created.
+    const auto mappingFor = [this, writer](const QString &name, int lastId, const QString &mode) {
+        return writeMapping(name, [lastId, mode, writer](QJsonObject &m) {
             QJsonObject source = m.value("source"_L1).toObject();
             source.insert(u"query"_s,
-                          u"SELECT customer_id, 'ins' || email AS email, first_name, last_name, phone, "
+                          u"SELECT customer_id, 'ins%2' || email AS email, first_name, last_name, phone, "
                           "job_title, city, company, lifetime_value, lead_source, signup_date FROM "
-                          "customers WHERE customer_id <= %1 ORDER BY customer_id"_s.arg(lastId));
+                          "customers WHERE customer_id <= %1 ORDER BY customer_id"_s.arg(lastId).arg(writer));
             m.insert(u"source"_s, source);
             m.insert(u"mode"_s, mode);
+            m.insert(u"writer"_s, writer);
         });
     };
-    const CliResult first = cli({u"run"_s, mappingFor(u"ins-upsert.json"_s, 5, u"upsert"_s)});
+    const CliResult first = cli({u"run"_s, mappingFor(u"ins-upsert.json"_s, 5, u"upsert"_s), u"--writer"_s, u"batch"_s});
     QVERIFY2(first.exitCode == 0, qPrintable(first.out + first.err));
     QVERIFY2(first.out.contains("5 created"_L1), qPrintable(first.out));
 
@@ -326,7 +353,12 @@ void TestCliSync::run_insertOverExistingRows_onlyThoseFailInsideTheBatch()
     QFile reportFile(report);
     QVERIFY(reportFile.open(QIODevice::ReadOnly));
     const QJsonObject summary = QJsonDocument::fromJson(reportFile.readAll()).object();
-    QCOMPARE(summary.value("requests"_L1).toInt(), 1);
+    if (writer == "batch"_L1) {
+        QCOMPARE(summary.value("requests"_L1).toInt(), 1);
+    } else {
+        QCOMPARE(summary.value("writer"_L1).toString(), u"CreateMultiple"_s);
+        QVERIFY(summary.value("requests"_L1).toInt() > 1);
+    }
     QList<int> rows;
     for (const auto &row : summary.value("failedRows"_L1).toArray()) {
         rows.append(row.toObject().value("row"_L1).toInt());
@@ -341,18 +373,23 @@ void TestCliSync::run_insertOverExistingRows_onlyThoseFailInsideTheBatch()
 void TestCliSync::run_badBatchSize_exitTwoNamesTheLimit_data()
 {
     QTest::addColumn<QString>("value");
-    QTest::newRow("zero") << u"0"_s;
-    QTest::newRow("over the service's 1,000") << u"1001"_s;
-    QTest::newRow("not a number") << u"lots"_s;
+    QTest::addColumn<QString>("writer");
+    QTest::addColumn<QString>("limit");
+    QTest::newRow("zero") << u"0"_s << u"auto"_s << u"from 1 to 5000"_s;
+    QTest::newRow("$batch over the service's 1,000") << u"1001"_s << u"batch"_s << u"from 1 to 1000"_s;
+    QTest::newRow("bulk over 5,000") << u"5001"_s << u"bulk"_s << u"from 1 to 5000"_s;
+    QTest::newRow("not a number") << u"lots"_s << u"batch"_s << u"from 1 to 1000"_s;
 }
 
 void TestCliSync::run_badBatchSize_exitTwoNamesTheLimit()
 {
     QFETCH(QString, value);
+    QFETCH(QString, writer);
+    QFETCH(QString, limit);
     const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
-    const CliResult run = cli({u"run"_s, mapping, u"--batch-size"_s, value});
+    const CliResult run = cli({u"run"_s, mapping, u"--writer"_s, writer, u"--batch-size"_s, value});
     QCOMPARE(run.exitCode, 2);
-    QVERIFY2(run.err.contains(u"--batch-size must be a whole number from 1 to 1000"_s), qPrintable(run.err));
+    QVERIFY2(run.err.contains(u"--batch-size must be a whole number "_s + limit), qPrintable(run.err));
     QVERIFY2(run.err.contains(u"'%1'"_s.arg(value)), qPrintable(run.err));
 }
 

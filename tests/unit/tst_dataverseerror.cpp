@@ -6,10 +6,11 @@
 #include "services/dataverse/dataverseerror.h"
 #include "services/common/textmatch.h"
 #include "services/dataverse/metadataclient.h"
-#include "services/sync/syncworker.h"
+#include "services/mapping/mappingvalidator.h"
 
-#include <QNetworkReply>
 #include <QTest>
+
+Q_DECLARE_METATYPE(d365::services::TransportError)
 
 using namespace Qt::StringLiterals;
 using namespace d365::services;
@@ -49,65 +50,65 @@ void TestDataverseError::fromHttp_nonJsonBodyKeepsText()
 {
     const auto error = ServiceError::fromHttp(502, "<html>Bad Gateway</html>");
     QCOMPARE(error.code, QString());
-    QCOMPARE(error.message, u"<html>Bad Gateway</html>"_s);
+    QCOMPARE(error.message, u"Bad Gateway"_s); // tags stripped: a gateway's page reads as its text
 }
 
 void TestDataverseError::toUserError_data()
 {
     QTest::addColumn<int>("status");
-    QTest::addColumn<int>("networkError");
+    QTest::addColumn<TransportError>("transport");
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<ErrorCategory>("category");
     QTest::addColumn<QStringList>("messageParts");
 
     QTest::newRow("401 token expired → reconnect")
-        << 401 << 0
+        << 401 << TransportError::None
         << QByteArray(R"({"error":{"code":"0x80072560","message":"The user is not authenticated"}})")
         << ErrorCategory::Authentication
         << QStringList{u"token expired or is invalid"_s, u"Reconnect the profile 'prod'"_s};
     QTest::newRow("403 names privilege and table")
-        << 403 << 0
+        << 403 << TransportError::None
         << QByteArray(
                R"({"error":{"code":"0x80040220","message":"Principal user (Id=c4b9, type=8, roleCount=1, privilegeCount=318, accessMode=0), is missing prvCreateAccount privilege (Id=e1bc) on OTC=1 for entity 'account'. context.Caller=c4b9"}})")
         << ErrorCategory::Privilege
         << QStringList{u"missing the privilege prvCreateAccount on the table 'account'"_s,
                        u"Settings → Security"_s};
     QTest::newRow("404 unknown entity set")
-        << 404 << 0
+        << 404 << TransportError::None
         << QByteArray(
                R"({"error":{"code":"0x8006088a","message":"Resource not found for the segment 'Account'."}})")
         << ErrorCategory::Configuration
         << QStringList{u"Entity not found"_s, u"plural logical"_s, u"new_myentities"_s};
     QTest::newRow("host not found → org URL pattern and where to find it")
-        << 0 << int(QNetworkReply::HostNotFoundError) << QByteArray() << ErrorCategory::Configuration
+        << 0 << TransportError::HostNotFound << QByteArray() << ErrorCategory::Configuration
         << QStringList{u"Organization URL is incorrect"_s, u"https://<environment>.crm<N>.dynamics.com"_s,
                        u"Environments"_s};
-    QTest::newRow("connection refused") << 0 << int(QNetworkReply::ConnectionRefusedError) << QByteArray()
+    QTest::newRow("connection refused") << 0 << TransportError::ConnectionRefused << QByteArray()
                                         << ErrorCategory::Network << QStringList{u"connection was refused"_s};
     QTest::newRow("400 validation keeps the service text")
-        << 400 << 0
+        << 400 << TransportError::None
         << QByteArray(
                R"({"error":{"code":"0x80044331","message":"A validation error occurred.  The length of the 'lastname' attribute of the 'contact' entity exceeded the maximum allowed length of '50'."}})")
         << ErrorCategory::Validation << QStringList{u"exceeded the maximum allowed length of '50'"_s};
     QTest::newRow("429 throttled")
-        << 429 << 0
+        << 429 << TransportError::None
         << QByteArray(
                R"({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}})")
         << ErrorCategory::Throttled << QStringList{u"service-protection limit"_s};
-    QTest::newRow("503 server") << 503 << 0 << QByteArray("unavailable") << ErrorCategory::Server
+    QTest::newRow("503 server") << 503 << TransportError::None << QByteArray("unavailable") << ErrorCategory::Server
                                 << QStringList{u"server error (HTTP 503)"_s};
 }
 
 void TestDataverseError::toUserError()
 {
     QFETCH(int, status);
-    QFETCH(int, networkError);
+    QFETCH(TransportError, transport);
     QFETCH(QByteArray, body);
     QFETCH(ErrorCategory, category);
     QFETCH(QStringList, messageParts);
 
     ServiceError error = ServiceError::fromHttp(status, body);
-    error.networkError = networkError;
+    error.transport = transport;
     if (status == 0) {
         error.message = u"transport failure"_s;
     }
@@ -123,28 +124,28 @@ void TestDataverseError::toUserError()
 void TestDataverseError::transient_data()
 {
     QTest::addColumn<int>("status");
-    QTest::addColumn<int>("networkError");
+    QTest::addColumn<TransportError>("transport");
     QTest::addColumn<bool>("transient");
-    QTest::newRow("429") << 429 << 0 << true;
-    QTest::newRow("503") << 503 << 0 << true;
-    QTest::newRow("502") << 502 << 0 << true;
-    QTest::newRow("500 is not retried") << 500 << 0 << false;
-    QTest::newRow("400") << 400 << 0 << false;
-    QTest::newRow("401 handled separately") << 401 << 0 << false;
-    QTest::newRow("connection closed") << 0 << int(QNetworkReply::RemoteHostClosedError) << true;
-    QTest::newRow("timeout") << 0 << int(QNetworkReply::TimeoutError) << true;
-    QTest::newRow("refused is configuration") << 0 << int(QNetworkReply::ConnectionRefusedError) << false;
-    QTest::newRow("host not found") << 0 << int(QNetworkReply::HostNotFoundError) << false;
+    QTest::newRow("429") << 429 << TransportError::None << true;
+    QTest::newRow("503") << 503 << TransportError::None << true;
+    QTest::newRow("502") << 502 << TransportError::None << true;
+    QTest::newRow("500 has its own, shorter retry count") << 500 << TransportError::None << false;
+    QTest::newRow("400") << 400 << TransportError::None << false;
+    QTest::newRow("401 handled separately") << 401 << TransportError::None << false;
+    QTest::newRow("connection closed") << 0 << TransportError::ConnectionClosed << true;
+    QTest::newRow("timeout") << 0 << TransportError::Timeout << true;
+    QTest::newRow("refused is retried: the service may be restarting") << 0 << TransportError::ConnectionRefused << true;
+    QTest::newRow("host not found") << 0 << TransportError::HostNotFound << false;
 }
 
 void TestDataverseError::transient()
 {
     QFETCH(int, status);
-    QFETCH(int, networkError);
+    QFETCH(TransportError, transport);
     QFETCH(bool, transient);
     ServiceError error;
     error.httpStatus = status;
-    error.networkError = networkError;
+    error.transport = transport;
     QCOMPARE(error.isTransient(), transient);
 }
 
@@ -222,7 +223,7 @@ void TestDataverseError::checkMapping_reportsEveryProblemWithPath()
                       {u"c"_s, u"fullname"_s},
                       {u"d"_s, u"parentcustomerid"_s},
                       {u"e"_s, u"firstname"_s}};
-    const QStringList problems = SyncWorker::checkMapping(mapping, contactMetadata());
+    const QStringList problems = MappingValidator::lines(MappingValidator::validate(mapping, contactMetadata()));
     QCOMPARE(problems.size(), 4);
     QVERIFY2(problems.at(0).startsWith("$.fields[1].target"_L1) &&
                  problems.at(0).contains("Did you mean firstname"_L1),
@@ -243,10 +244,10 @@ void TestDataverseError::checkMapping_acceptsSampleShape()
     mapping.target.entitySet = u"contacts"_s;
     mapping.target.matchKey = {u"emailaddress1"_s};
     mapping.fields = {{u"email"_s, u"emailaddress1"_s}, {u"first"_s, u"firstname"_s}};
-    QVERIFY(SyncWorker::checkMapping(mapping, contactMetadata()).isEmpty());
+    QVERIFY(MappingValidator::lines(MappingValidator::validate(mapping, contactMetadata())).isEmpty());
     mapping.target.matchKey = {u"contactid"_s};
     mapping.fields.append({u"id"_s, u"contactid"_s});
-    QVERIFY(SyncWorker::checkMapping(mapping, contactMetadata()).isEmpty());
+    QVERIFY(MappingValidator::lines(MappingValidator::validate(mapping, contactMetadata())).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestDataverseError)

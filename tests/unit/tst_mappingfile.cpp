@@ -445,6 +445,7 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
     Mapping options = *sample.mapping;
     const Mapping extra = optionsMapping();
     options.sourceTimeZone = extra.sourceTimeZone;
+    options.writer = WriterKind::Bulk;
     options.fields.first().nullPolicy = NullPolicy::LeaveUnchanged;
     options.fields.first().truncate = true;
     options.fields.first().sourceTimeZone = u"UTC"_s;

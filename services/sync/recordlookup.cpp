@@ -1,0 +1,151 @@
+#include "services/sync/recordlookup.h"
+
+#include "services/dataverse/batchrequest.h"
+#include "services/dataverse/odata.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QUrl>
+#include <QUuid>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcLookup, "d365.sync.recordlookup")
+
+namespace d365::services {
+
+namespace {
+
+constexpr qsizetype MaxUrlCharacters = 30000;
+
+QString normalizedPart(const QVariant &value)
+{
+    switch (value.typeId()) {
+    case QMetaType::QString:
+        return value.toString().toCaseFolded();
+    case QMetaType::QUuid:
+        return value.toUuid().toString(QUuid::WithoutBraces);
+    default:
+        return odata::literal(value).toCaseFolded();
+    }
+}
+
+} // namespace
+
+RecordLookup::RecordLookup(DataverseClient *client, WriteTarget target, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+    , m_target(std::move(target))
+{}
+
+QString RecordLookup::normalizedKey(const QVariantList &values)
+{
+    QString key;
+    for (const QVariant &value : values) {
+        key += normalizedPart(value);
+        key += QChar(0x1f);
+    }
+    return key;
+}
+
+void RecordLookup::find(const QList<QVariantList> &keys, std::function<void(Answer)> done)
+{
+    if (keys.isEmpty()) {
+        done({});
+        return;
+    }
+    QStringList select{m_target.primaryIdAttribute};
+    for (const QString &column : std::as_const(m_target.matchKey)) {
+        if (!select.contains(column)) {
+            select.append(column);
+        }
+    }
+    if (m_target.hasCreatedOn) {
+        select.append(u"createdon"_s);
+    }
+    const QString prefix = m_target.entitySet + u"?$select="_s + select.join(u',') + u"&$filter="_s;
+
+    // Groups of keys whose encoded filter keeps the URL short enough.
+    QList<DataverseRequest> gets;
+    QList<QVariantList> group;
+    qsizetype groupLength = 0;
+    const auto flush = [&] {
+        if (group.isEmpty()) {
+            return;
+        }
+        const QString filter = odata::keyFilter(m_target.matchKey, group);
+        DataverseRequest get = DataverseRequest::get(
+            prefix + QString::fromLatin1(QUrl::toPercentEncoding(filter, "'(),=[]")));
+        get.headers.append(qMakePair(QByteArray("Prefer"), QByteArray("odata.maxpagesize=5000")));
+        gets.append(get);
+        group.clear();
+        groupLength = 0;
+    };
+    for (const QVariantList &key : keys) {
+        qsizetype length = 0;
+        for (const QVariant &part : key) {
+            // Percent-encoding can triple a character; names and operators add the rest.
+            length += 3 * odata::literal(part).size() + 24;
+        }
+        if (groupLength + length > MaxUrlCharacters - prefix.size()) {
+            flush();
+        }
+        group.append(key);
+        groupLength += length;
+    }
+    flush();
+
+    const BatchRequest batch = BatchRequest::encode(gets, m_client->profile().webApiBaseUrl());
+    const QStringList keyColumns = m_target.matchKey;
+    const QString idColumn = m_target.primaryIdAttribute;
+    const int parts = int(gets.size());
+    qCDebug(lcLookup) << "looking up" << keys.size() << "keys in" << parts << "GET part(s)";
+    m_client->send(batch.request, this, [this, done, keyColumns, idColumn, parts](const DataverseResponse &r) {
+        Answer answer;
+        answer.requests = r.attempts;
+        if (!r.ok()) {
+            answer.error = toUserError(*r.error, m_client->errorContext(m_target.entitySet));
+            done(answer);
+            return;
+        }
+        const auto decoded = BatchRequest::decode(r.header("content-type"), r.body);
+        if (!decoded.ok() || decoded.value().size() != parts) {
+            answer.error = Error::make(
+                ErrorCategory::Server,
+                tr("Dataverse sent an unreadable answer while looking up existing %1 records.")
+                    .arg(m_target.logicalName),
+                decoded.ok() ? u"%1 parts for %2 requests"_s.arg(decoded.value().size()).arg(parts)
+                             : decoded.error().detail);
+            done(answer);
+            return;
+        }
+        for (const BatchPartResponse &part : decoded.value()) {
+            if (part.status != 200) {
+                answer.error = toUserError(ServiceError::fromHttp(part.status, part.body, part.headers.value("content-type")),
+                                           m_client->errorContext(m_target.entitySet));
+                done(answer);
+                return;
+            }
+            const QJsonObject page = QJsonDocument::fromJson(part.body).object();
+            if (page.contains("@odata.nextLink"_L1)) {
+                qCWarning(lcLookup) << "a key lookup returned more than one page; later pages are not read";
+            }
+            for (const QJsonValue &value : page.value("value"_L1).toArray()) {
+                const QJsonObject row = value.toObject();
+                QVariantList key;
+                for (const QString &column : keyColumns) {
+                    key.append(row.value(column).toVariant());
+                }
+                Record record;
+                record.id = row.value(idColumn).toString();
+                record.createdOn = QDateTime::fromString(row.value("createdon"_L1).toString(), Qt::ISODateWithMs);
+                answer.byKey.insert(normalizedKey(key), record);
+            }
+        }
+        done(answer);
+    });
+}
+
+} // namespace d365::services

@@ -1,0 +1,52 @@
+#pragma once
+
+// Finds the existing records of many rows at once, by their match key: UpdateMultiple needs each record's
+// id (it does not take alternate keys, FACTS §7), and a create whose answer was lost needs to know whether
+// the record now exists and when it was created.
+//
+//   find(key tuples, done)
+//     → the keys split into groups whose GET URL stays under 30,000 characters; all groups go as GET parts of
+//       one $batch (a GET inside $batch may have a URL of up to 64 KB, FACTS §6)
+//       GET <set>?$select=<id>,<key columns>,createdon&$filter=<the group's keys>
+//     → done({normalized key → (id, createdon)}) or done(error)
+//
+// Keys are compared as Dataverse compares them: strings case-insensitively.
+
+#include "services/common/result.h"
+#include "services/sync/writer.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+
+namespace d365::services {
+
+class RecordLookup : public QObject
+{
+    Q_OBJECT
+public:
+    struct Record
+    {
+        QString id;
+        QDateTime createdOn; // invalid when the table has no createdon
+    };
+    struct Answer
+    {
+        QHash<QString, Record> byKey; // normalizedKey() → record
+        std::optional<Error> error;
+        int requests = 0;
+    };
+
+    RecordLookup(DataverseClient *client, WriteTarget target, QObject *parent = nullptr);
+    void find(const QList<QVariantList> &keys, std::function<void(Answer)> done);
+
+    static QString normalizedKey(const QVariantList &values);
+
+private:
+    DataverseClient *m_client;
+    WriteTarget m_target;
+};
+
+} // namespace d365::services

@@ -1,0 +1,327 @@
+#include "services/sync/syncengine.h"
+
+#include "services/sync/batchwriter.h"
+#include "services/sync/bulkwriter.h"
+#include "services/sync/preflight.h"
+#include "services/sync/recordlookup.h"
+
+#include <QLoggingCategory>
+#include <QtConcurrent/QtConcurrentRun>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcEngine, "d365.sync.engine")
+
+namespace d365::services {
+
+namespace {
+
+constexpr qint64 ProgressIntervalMs = 100;
+constexpr int DefaultConcurrency = 8;
+constexpr int MaxConcurrency = 52; // FACTS §9: the service's concurrent-request limit per user
+
+} // namespace
+
+SyncEngine::SyncEngine(const Mapping &mapping, DataverseClient *client, SourceFactory sources,
+                       const SyncOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_mapping(mapping)
+    , m_client(client)
+    , m_sources(std::move(sources))
+    , m_options(options)
+{}
+
+SyncEngine::~SyncEngine()
+{
+    if (m_count) {
+        m_count->waitForFinished(); // the counting thread uses m_sources
+    }
+}
+
+int SyncEngine::concurrency() const
+{
+    int limit = m_options.maxConcurrentRequests;
+    if (limit <= 0) {
+        limit = m_client->dopHint() > 0 ? m_client->dopHint() : DefaultConcurrency;
+    } else if (m_client->dopHint() > 0) {
+        limit = std::min(limit, m_client->dopHint()); // the service's hint is an upper bound too
+    }
+    return std::clamp(limit, 1, MaxConcurrency);
+}
+
+void SyncEngine::start()
+{
+    m_clock.start();
+    RetryPolicy retry = m_client->retryPolicy();
+    retry.maxRetries = m_options.maxRetries;
+    retry.requestTimeoutMs = m_options.requestTimeoutMs;
+    m_client->setRetryPolicy(retry);
+    qCInfo(lcEngine) << "sync of" << m_mapping.target.entitySet << "on" << m_client->profile().orgUrl.toString()
+                     << "mode" << syncModeName(m_mapping.mode);
+    Q_EMIT progress(0, -1, tr("Checking the mapping against %1…").arg(m_mapping.target.entitySet));
+    m_preflight = new Preflight(m_client, this);
+    m_preflight->run(m_mapping, m_options.writer.value_or(m_mapping.writer), m_sources,
+                     [this](std::shared_ptr<PreflightReport> report) { onPreflight(std::move(report)); });
+}
+
+void SyncEngine::onPreflight(std::shared_ptr<PreflightReport> report)
+{
+    if (m_cancelRequested.load()) {
+        m_summary.cancelled = true;
+        m_stopped = true;
+        maybeFinish();
+        return;
+    }
+    if (!report->ok()) {
+        stop(*report->error);
+        return;
+    }
+    auto converter = RowConverter::create(m_mapping, report->entity, report->lookups, report->sourceColumns);
+    if (!converter.ok()) {
+        stop(converter.error());
+        return;
+    }
+    m_converter = std::move(converter.value());
+    m_source = report->source;
+
+    WriteTarget target;
+    target.entitySet = m_mapping.target.entitySet;
+    target.logicalName = report->entity.logicalName;
+    target.primaryIdAttribute = report->entity.primaryIdAttribute;
+    target.matchKey = m_mapping.target.matchKey;
+    target.mode = m_mapping.mode;
+    target.hasCreatedOn = report->entity.attribute(u"createdon"_s) != nullptr;
+    if (report->writer == WriterKind::Bulk) {
+        m_writer = new BulkWriter(m_client, target, this);
+    } else {
+        m_writer = new BatchWriter(m_client, target, m_options.maxRetries, m_options.batchSize == 1, this);
+    }
+    m_batchSize = std::clamp(m_options.batchSize > 0 ? m_options.batchSize : m_writer->defaultBatchSize(), 1,
+                             m_writer->maxBatchSize());
+    m_summary.writer = m_writer->name();
+    m_summary.batchSize = m_batchSize;
+    m_client->setMaxConnections(concurrency() + 1); // +1: a key lookup never waits behind the writes
+    qCInfo(lcEngine).noquote() << "writing with" << m_summary.writer << "," << m_batchSize << "rows per request,"
+                               << concurrency() << "in flight";
+    m_started = true;
+    startCounting();
+    Q_EMIT started(m_summary.total);
+    emitProgress(true);
+    pump();
+}
+
+void SyncEngine::startCounting()
+{
+    // The count runs on its own connection on another thread, so the first rows are on their way while a
+    // slow query is still being counted.
+    m_count = new QFutureWatcher<Result<qint64>>(this);
+    connect(m_count, &QFutureWatcher<Result<qint64>>::finished, this, [this] {
+        const Result<qint64> count = m_count->result();
+        if (!count.ok()) {
+            qCInfo(lcEngine).noquote() << "could not count the source rows:" << count.error().detail;
+            return;
+        }
+        if (!m_sourceExhausted) {
+            m_summary.total = count.value();
+            emitProgress(true);
+        }
+    });
+    m_count->setFuture(QtConcurrent::run([sources = m_sources]() -> Result<qint64> {
+        auto source = sources();
+        if (!source.ok()) {
+            return source.error();
+        }
+        if (auto opened = source.value()->open(); !opened.ok()) {
+            return opened.error();
+        }
+        return source.value()->countRows();
+    }));
+}
+
+void SyncEngine::pump()
+{
+    if (!m_started) {
+        return;
+    }
+    // Read ahead only as far as a free writer slot: memory stays at concurrency × batchSize rows.
+    while (!m_stopped && !m_sourceExhausted && m_inFlight < concurrency()) {
+        if (m_cancelRequested.load()) {
+            qCInfo(lcEngine) << "cancelled after" << m_summary.rowsRead << "rows";
+            m_summary.cancelled = true;
+            m_stopped = true;
+            break;
+        }
+        SourceRow row;
+        if (!m_source->next(row)) {
+            m_sourceExhausted = true;
+            if (const auto failure = m_source->lastError()) {
+                stop(*failure);
+                return;
+            }
+            m_summary.sourceComplete = true;
+            m_summary.total = m_summary.rowsRead; // the source may have changed since it was counted
+            break;
+        }
+        ++m_summary.rowsRead;
+        auto converted = m_converter->convert(row);
+        if (auto *failure = std::get_if<RowOutcome>(&converted)) {
+            record(*failure);
+            continue;
+        }
+        ConvertedRow &ready = std::get<ConvertedRow>(converted);
+        // Two source rows with one match key address one record: the first is written, later ones fail.
+        const size_t hash = qHash(RecordLookup::normalizedKey(ready.keyValues), size_t(0x5eed));
+        const auto [first, inserted] = m_keys.try_emplace(hash, ready.sourceRow);
+        if (!inserted) {
+            record(RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Failed, 0, u"duplicate-key"_s,
+                              tr("Source row %1 has the same match key as source row %2 (%3), which is written "
+                                 "instead: one record cannot take both. Remove the duplicate from the source or "
+                                 "make the key unique.")
+                                  .arg(ready.sourceRow + 1)
+                                  .arg(first->second + 1)
+                                  .arg(m_mapping.target.matchKey.join(u", "_s))});
+            continue;
+        }
+        m_chunk.append(std::move(ready));
+        if (m_chunk.size() >= m_batchSize) {
+            dispatch();
+        }
+    }
+    // The last, partial chunk goes when nothing more will join it.
+    if (!m_stopped && m_sourceExhausted && !m_chunk.isEmpty() && m_inFlight < concurrency()) {
+        dispatch();
+    }
+    emitProgress(false);
+    maybeFinish();
+}
+
+void SyncEngine::dispatch()
+{
+    QList<ConvertedRow> rows = std::exchange(m_chunk, {});
+    if (rows.isEmpty()) {
+        return;
+    }
+    m_chunk.reserve(m_batchSize);
+    ++m_inFlight;
+    const qint64 count = rows.size();
+    m_writer->write(std::move(rows), [this, count](WriteResult result) { onWritten(count, std::move(result)); });
+}
+
+void SyncEngine::onWritten(qint64 rows, WriteResult result)
+{
+    --m_inFlight;
+    if (result.outcomes.size() != rows) {
+        // A writer bug must not lose rows silently; the ledger's check would show it too.
+        qCCritical(lcEngine) << "writer" << m_writer->name() << "answered" << result.outcomes.size()
+                             << "outcomes for" << rows << "rows";
+    }
+    m_summary.requests += result.writeRequests;
+    m_summary.readRequests += result.readRequests;
+    m_summary.wireMilliseconds += result.wireMilliseconds;
+    for (const RowOutcome &outcome : std::as_const(result.outcomes)) {
+        record(outcome);
+    }
+    if (result.slowestRequestMs > SlowRequestMs && m_batchSize > 10) {
+        // Far from the service's two-minute limit, but heading there: smaller requests from now on.
+        m_batchSize = std::max(10, m_batchSize / 2);
+        m_summary.batchSize = m_batchSize;
+        qCInfo(lcEngine) << "a write request took" << result.slowestRequestMs << "ms; next requests carry"
+                         << m_batchSize << "rows";
+    }
+    if (result.fatal) {
+        stop(*result.fatal);
+    }
+    pump();
+}
+
+void SyncEngine::record(const RowOutcome &outcome)
+{
+    switch (outcome.status) {
+    case RowStatus::Created:
+        ++m_summary.created;
+        break;
+    case RowStatus::Updated:
+        ++m_summary.updated;
+        break;
+    case RowStatus::Upserted:
+        ++m_summary.upserted;
+        break;
+    case RowStatus::Unchanged:
+        ++m_summary.unchanged;
+        break;
+    case RowStatus::Failed:
+        ++m_summary.failed;
+        qCDebug(lcEngine).noquote() << "row" << outcome.sourceRow << "failed:" << outcome.errorCode
+                                    << outcome.message;
+        break;
+    case RowStatus::Skipped:
+        ++m_summary.skipped;
+        break;
+    }
+    m_pendingOutcomes.append(outcome);
+}
+
+void SyncEngine::stop(const Error &failure)
+{
+    if (!m_summary.fatal) {
+        qCWarning(lcEngine).noquote() << "run stopped:" << errorCategoryName(failure.category) << failure.detail;
+        m_summary.fatal = failure;
+        Q_EMIT error(failure.category, failure.message);
+    }
+    m_stopped = true;
+    maybeFinish();
+}
+
+void SyncEngine::skipUnsent()
+{
+    // Read and converted but never sent (cancel or a fatal error): each gets its outcome.
+    for (const ConvertedRow &row : std::as_const(m_chunk)) {
+        record(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Skipped, 0, {},
+                          m_summary.cancelled ? tr("Not sent: the run was cancelled.")
+                                              : tr("Not sent: the run stopped after an error.")});
+    }
+    m_chunk.clear();
+}
+
+void SyncEngine::emitProgress(bool force)
+{
+    const qint64 now = m_clock.elapsed();
+    if (!force && (m_finished || now - m_lastEmitMs < ProgressIntervalMs)) {
+        return;
+    }
+    m_lastEmitMs = now;
+    if (!m_pendingOutcomes.isEmpty()) {
+        Q_EMIT rowOutcomes(m_pendingOutcomes);
+        m_pendingOutcomes.clear();
+    }
+    Q_EMIT progress(m_summary.done(), m_summary.total, tr("Writing to %1").arg(m_mapping.target.entitySet));
+}
+
+void SyncEngine::maybeFinish()
+{
+    if (m_finished || m_inFlight > 0 || !(m_sourceExhausted || m_stopped) || (!m_started && !m_stopped)) {
+        return;
+    }
+    m_finished = true;
+    skipUnsent();
+    m_summary.concurrency = m_started ? concurrency() : 0;
+    m_summary.throttled = m_client->stats().throttled;
+    m_summary.elapsedMs = m_clock.elapsed();
+    if (m_summary.done() != m_summary.rowsRead) {
+        qCCritical(lcEngine) << "outcomes" << m_summary.done() << "differ from rows read" << m_summary.rowsRead;
+    }
+    const qint64 now = m_clock.elapsed();
+    m_lastEmitMs = now;
+    if (!m_pendingOutcomes.isEmpty()) {
+        Q_EMIT rowOutcomes(m_pendingOutcomes);
+        m_pendingOutcomes.clear();
+    }
+    Q_EMIT progress(m_summary.done(), m_summary.total, tr("Writing to %1").arg(m_mapping.target.entitySet));
+    qCInfo(lcEngine) << "finished:" << m_summary.created << "created," << m_summary.updated << "updated,"
+                     << m_summary.upserted << "upserted," << m_summary.failed << "failed," << m_summary.skipped
+                     << "skipped of" << m_summary.rowsRead << "read in" << m_summary.elapsedMs << "ms,"
+                     << m_summary.requests << "write requests";
+    Q_EMIT finished(m_summary);
+}
+
+} // namespace d365::services

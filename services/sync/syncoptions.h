@@ -1,0 +1,24 @@
+#pragma once
+
+// How a run writes: set by the CLI's options and the mapping file ("writer"), defaults for the GUI.
+
+#include "services/mapping/mapping.h"
+
+#include <optional>
+
+namespace d365::services {
+
+struct SyncOptions
+{
+    // Write requests in flight at most; 0 → the service's x-ms-dop-hint (FACTS §9), else 8.
+    int maxConcurrentRequests = 0;
+    int maxRetries = 5; // per request, for 5xx / transport errors (429 waits Retry-After, up to 30 times)
+    // Rows per write request; 0 → the writer's default (1,000 per bulk message, 100 per $batch). A bulk
+    // request that runs long makes the next ones smaller. With the $batch writer, 1 sends one PATCH per row.
+    int batchSize = 0;
+    // Overrides the mapping's "writer" (auto: bulk messages where the table supports them, else $batch).
+    std::optional<WriterKind> writer;
+    int requestTimeoutMs = 120000;        // no answer for this long: a timeout (retried, then the run stops)
+};
+
+} // namespace d365::services
