@@ -7,19 +7,33 @@
 #include "common/sandboxprocess.h"
 #include "services/auth/connectionsession.h"
 #include "services/auth/credentialstore.h"
+#include "services/dataverse/metadataloader.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
 #include "ui/connectiondialog.h"
 #include "ui/mainwindow.h"
+#include "ui/messagebanner.h"
 
+#include <QAbstractButton>
 #include <QCheckBox>
 #include <QDesktopServices>
+#include <QFile>
+#include <QFormLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QPointer>
 #include <QPushButton>
+#include <QScreen>
+#include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -45,14 +59,19 @@ private Q_SLOTS:
     void restore_afterRestart_connectsFromKeychainWithoutBrowser();
     void disconnect_inConnectionStrip_removesKeychainEntry();
 
+    // Issue 10: the truth under faults and bad input.
+    void signIn_landingPage_isOneHtmlDocument();
+
 private:
     QString keychainRefreshToken(const QString &profile);
+    QString saveSandboxProfile(const QString &name);
 
     d365::testsupport::SandboxProcess m_sandbox;
     QTemporaryDir m_dir;
     std::unique_ptr<d365::services::Settings> m_settings;
     QNetworkAccessManager m_browser;
     int m_browserOpened = 0;
+    QByteArray m_lastPage; // what the "browser" showed at the end of its last visit
 };
 
 void TestConnectionDialog::openInBrowser(const QUrl &url)
@@ -61,7 +80,10 @@ void TestConnectionDialog::openInBrowser(const QUrl &url)
     QNetworkRequest request(url);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
     QNetworkReply *reply = m_browser.get(request);
-    connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        m_lastPage = reply->readAll();
+        reply->deleteLater();
+    });
 }
 
 void TestConnectionDialog::initTestCase()
@@ -167,6 +189,36 @@ void TestConnectionDialog::disconnect_inConnectionStrip_removesKeychainEntry()
     QVERIFY(!disconnectButton->isEnabled());
     QCOMPARE(keychainRefreshToken(u"gui-oauth"_s), QString());
     QVERIFY(!session.accessToken(*m_settings->profile(u"gui-oauth"_s)).ok());
+}
+
+QString TestConnectionDialog::saveSandboxProfile(const QString &name)
+{
+    ConnectionProfile profile;
+    profile.name = name;
+    profile.kind = ConnectionProfile::Kind::Sandbox;
+    profile.orgUrl = m_sandbox.baseUrl();
+    const auto saved = m_settings->saveProfile(profile);
+    return saved.ok() ? QString() : saved.error().message;
+}
+
+void TestConnectionDialog::signIn_landingPage_isOneHtmlDocument()
+{
+    QCOMPARE(saveSandboxProfile(u"gui-landing"_s), QString());
+    ConnectionSession session;
+    connect(&session, &ConnectionSession::loginUrlReady, this, &TestConnectionDialog::openInBrowser);
+    m_lastPage.clear();
+    session.connectWithOAuth(*m_settings->profile(u"gui-landing"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ConnectionSession::State::Connected, 15000);
+    QTRY_VERIFY(!m_lastPage.isEmpty());
+
+    // Qt's reply handler wraps the page in <html><head><title>…</title></head><body>…</body></html> itself.
+    const QByteArray page = m_lastPage.toLower();
+    QCOMPARE(page.count("<html"), 1);
+    QCOMPARE(page.count("<head"), 1);
+    QCOMPARE(page.count("<body"), 1);
+    QCOMPARE(page.count("</html>"), 1);
+    QVERIFY(!page.contains("<!doctype"));
+    QVERIFY2(m_lastPage.contains("Signed in"), m_lastPage.constData());
 }
 
 QTEST_MAIN(TestConnectionDialog)
