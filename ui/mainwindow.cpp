@@ -273,6 +273,8 @@ bool MainWindow::loadMapping(const QString &path)
     m_mappingPath = absolutePath;
     m_settings->setLastMappingPath(absolutePath);
     m_mappingPanel->setMapping(*m_mapping, absolutePath);
+    // The last run's counts, failed rows and messages belong to the mapping that ran, not to this one.
+    m_syncPanel->reset();
     m_banner->hideMessage();
     m_bannerShowsProfileProblem = false;
     qCInfo(lcMainWindow).noquote() << "loaded mapping" << m_mapping->name << "from" << absolutePath;

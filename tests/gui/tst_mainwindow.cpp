@@ -4,6 +4,7 @@
 
 #include "common/sandboxprocess.h"
 #include "models/runresultsmodel.h"
+#include "services/auth/connectionsession.h"
 #include "services/auth/tokenprovider.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataloader.h"
@@ -13,11 +14,15 @@
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
 #include "ui/schemabrowser.h"
+#include "ui/syncpanel.h"
 
 #include <QAbstractItemModel>
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QDialog>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
@@ -27,8 +32,10 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -72,8 +79,13 @@ private Q_SLOTS:
     void keyEscape_duringSync_cancelsRunAndReportsSkippedRows();
     void close_window_savesGeometryAndStateThroughSettings();
 
+    // Issue 10: the truth under faults and bad input.
+    void syncNow_insertRowsThatAlreadyExist_saysNothingWasSyncedInErrorColours();
+    void loadMapping_afterARun_clearsThePreviousRunsSummary();
+
 private:
-    QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName);
+    QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName,
+                         const QString &mode = u"upsert"_s);
     QString writeText(const QString &fileName, const QByteArray &text);
     template<typename T> T *child(const char *objectName) const;
     void clickSyncNowAndWaitUntilFinished();
@@ -134,7 +146,8 @@ QString TestMainWindow::writeText(const QString &fileName, const QByteArray &tex
     return path;
 }
 
-QString TestMainWindow::writeMapping(const QString &fileName, const QString &query, const QString &profile)
+QString TestMainWindow::writeMapping(const QString &fileName, const QString &query, const QString &profile,
+                                     const QString &mode)
 {
     const QJsonObject mapping{
         {u"version"_s, 1},
@@ -146,7 +159,7 @@ QString TestMainWindow::writeMapping(const QString &fileName, const QString &que
         {u"target"_s, QJsonObject{{u"profile"_s, profile},
                                   {u"entitySet"_s, u"contacts"_s},
                                   {u"matchKey"_s, QJsonArray{u"emailaddress1"_s}}}},
-        {u"mode"_s, u"upsert"_s},
+        {u"mode"_s, mode},
         {u"fields"_s, QJsonArray{QJsonObject{{u"source"_s, u"email"_s}, {u"target"_s, u"emailaddress1"_s}},
                                  QJsonObject{{u"source"_s, u"first_name"_s}, {u"target"_s, u"firstname"_s}},
                                  QJsonObject{{u"source"_s, u"last_name"_s}, {u"target"_s, u"lastname"_s}}}},
@@ -192,7 +205,8 @@ void TestMainWindow::syncNow_validMapping_fillsProgressBarAndReportsNoFailedRows
     auto *progress = child<QProgressBar>("syncProgressBar");
     QCOMPARE(progress->maximum(), 500);
     QCOMPARE(progress->value(), progress->maximum());
-    QCOMPARE(progress->text(), u"500 / 500 rows"_s);
+    QCOMPARE(progress->text(), u"500 / 500 rows synced"_s);
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Synced"_s);
 
     const QString status = child<QLabel>("syncStatusLabel")->text();
     QVERIFY2(status.startsWith(u"Synced 500 rows in "_s), qPrintable(status));
@@ -215,8 +229,10 @@ void TestMainWindow::syncNow_rowWithTooLongLastName_listsThatRowWithItsReason()
     clickSyncNowAndWaitUntilFinished();
 
     const QString status = child<QLabel>("syncStatusLabel")->text();
-    QVERIFY2(status.startsWith(u"Synced 20 rows in "_s), qPrintable(status));
+    QVERIFY2(status.startsWith(u"Synced 19 of 20 rows in "_s), qPrintable(status));
     QVERIFY2(status.contains(u", 1 failed"_s), qPrintable(status));
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"PartlyFailed"_s);
+    QCOMPARE(child<QProgressBar>("syncProgressBar")->value(), 19);
 
     auto *view = child<QTableView>("failedRowsView");
     QAbstractItemModel *failed = view->model();
@@ -396,9 +412,15 @@ void TestMainWindow::keyEscape_duringSync_cancelsRunAndReportsSkippedRows()
     QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), SyncTimeoutMs);
 
     const QString status = child<QLabel>("syncStatusLabel")->text();
-    QVERIFY2(status.startsWith(u"Cancelled after "_s), qPrintable(status));
+    QVERIFY2(status.startsWith(u"Cancelled: synced "_s), qPrintable(status));
     QVERIFY2(status.contains(u" skipped"_s), qPrintable(status));
     QVERIFY(!cancel->isEnabled());
+    // The bar shows what was done, not 10,000 / 10,000.
+    auto *progress = child<QProgressBar>("syncProgressBar");
+    QCOMPARE(progress->maximum(), 10000);
+    QVERIFY2(progress->value() < progress->maximum(), qPrintable(progress->text()));
+    QVERIFY2(progress->text().endsWith(u"rows synced — cancelled"_s), qPrintable(progress->text()));
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Cancelled"_s);
 }
 
 void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
@@ -418,6 +440,53 @@ void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
     MainWindow again(m_controller.get(), m_settings.get(), m_tokenProvider.get());
     QCOMPARE(again.size(), QSize(900, 650));
     QCOMPARE(again.schemaBrowser()->findChild<QLineEdit *>(u"schemaSearch"_s)->text(), u"loyal"_s);
+}
+
+void TestMainWindow::syncNow_insertRowsThatAlreadyExist_saysNothingWasSyncedInErrorColours()
+{
+    const QString query = u"SELECT customer_id, first_name, last_name, email FROM customers "
+                          u"ORDER BY customer_id LIMIT 20 OFFSET 7000"_s;
+    // The rows exist in the org after this upsert; inserting them again fails every row.
+    QVERIFY(m_window->loadMapping(writeMapping(u"upsert.json"_s, query)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY(m_window->loadMapping(writeMapping(u"insert.json"_s, query, ProfileName, u"insert"_s)));
+
+    const QColor neutralText = m_window->syncPanel()->palette().color(QPalette::WindowText);
+    clickSyncNowAndWaitUntilFinished();
+
+    auto *statusLabel = child<QLabel>("syncStatusLabel");
+    const QString status = statusLabel->text();
+    QVERIFY2(status.startsWith(u"Nothing was synced: 20 of 20 rows failed"_s), qPrintable(status));
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Failed"_s);
+    QVERIFY(statusLabel->palette().color(QPalette::WindowText) != neutralText);
+    QVERIFY(child<QLabel>("syncStatusIconLabel")->isVisible());
+    // Not a full bar: none of the 20 rows was synced.
+    auto *progress = child<QProgressBar>("syncProgressBar");
+    QCOMPARE(progress->maximum(), 20);
+    QCOMPARE(progress->value(), 0);
+    QCOMPARE(progress->text(), u"0 / 20 rows synced — 20 failed"_s);
+    QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 20);
+}
+
+void TestMainWindow::loadMapping_afterARun_clearsThePreviousRunsSummary()
+{
+    const QString query =
+        u"SELECT customer_id, first_name, CASE WHEN customer_id = 2 THEN "_s + TooLongLastName +
+        u" ELSE last_name END AS last_name, email FROM customers ORDER BY customer_id LIMIT 5"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"first.json"_s, query)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY(child<QLabel>("syncStatusLabel")->text().startsWith(u"Synced 4 of 5 rows"_s));
+    QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 1);
+
+    QVERIFY(m_window->loadMapping(writeMapping(u"second.json"_s, u"SELECT * FROM customers LIMIT 3"_s)));
+
+    // The other mapping has not run: no counts, failed rows or colours of the first one.
+    QCOMPARE(child<QLabel>("syncStatusLabel")->text(), u"Ready."_s);
+    QCOMPARE(child<QProgressBar>("syncProgressBar")->text(), u"No run yet"_s);
+    QCOMPARE(child<QProgressBar>("syncProgressBar")->value(), 0);
+    QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 0);
+    QCOMPARE(child<QLabel>("failedRowsLabel")->text(), u"Failed rows: 0"_s);
+    QVERIFY(!child<QLabel>("syncStatusIconLabel")->isVisible());
 }
 
 QTEST_MAIN(TestMainWindow)
