@@ -8,6 +8,7 @@
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
 #include "ui/connectiondialog.h"
+#include "ui/elidinglabel.h"
 #include "ui/mappingpanel.h"
 #include "ui/messagebanner.h"
 #include "ui/schemabrowser.h"
@@ -28,6 +29,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
+#include <QShowEvent>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -35,6 +38,14 @@ using namespace Qt::StringLiterals;
 Q_LOGGING_CATEGORY(lcMainWindow, "d365.ui.mainwindow")
 
 namespace d365::ui {
+
+namespace {
+// The first-start size, and the schema dock width at which its table names are readable.
+constexpr QSize DefaultWindowSize(1260, 780);
+constexpr int ReadableSchemaDockWidth = 320;
+// Of the screen's free area, what the first-start window may take (room for a title bar and a panel).
+constexpr double MaxScreenShare = 0.9;
+} // namespace
 
 using services::ConnectionProfile;
 using services::MappingFile;
@@ -75,6 +86,9 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     m_schemaDock->setObjectName(u"schemaDockWidget"_s);
     m_schemaDock->setWidget(m_schemaBrowser);
     addDockWidget(Qt::LeftDockWidgetArea, m_schemaDock);
+    // The schema browser takes the whole height on the left: under a 300 px Sync pane its table list showed
+    // two rows on a 768 px screen.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
 
     createActions();
 
@@ -98,15 +112,17 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
             [this](ErrorCategory, const QString &message) { onSyncError(message); });
     connect(m_controller, &SyncController::finished, this, &MainWindow::onSyncFinished);
 
-    resize(1260, 780);
+    resize(DefaultWindowSize);
+    fitToScreen();
+    // restoreGeometry() moves and shrinks a saved geometry onto the screens there are now.
     if (const QByteArray geometry = m_settings->mainWindowGeometry(); !geometry.isEmpty())
         restoreGeometry(geometry);
     if (const QByteArray state = m_settings->mainWindowState(); !state.isEmpty())
-        restoreState(state);
+        restoreState(state); // widenSqueezedSchemaDock() corrects it once the window is shown
     else {
         // First start: room for the mapping and the results, and a schema browser wide enough to read names.
         resizeDocks({m_syncDock}, {300}, Qt::Vertical);
-        resizeDocks({m_schemaDock}, {320}, Qt::Horizontal);
+        resizeDocks({m_schemaDock}, {ReadableSchemaDockWidth}, Qt::Horizontal);
     }
     if (const QByteArray browserState = m_settings->schemaBrowserState(); !browserState.isEmpty())
         m_schemaBrowser->restoreState(browserState); // applied once the table list arrives
@@ -153,13 +169,18 @@ QWidget *MainWindow::createConnectionStrip()
     strip->setObjectName(u"connectionStripFrame"_s);
     strip->setFrameShape(QFrame::StyledPanel);
 
-    m_profileNameLabel = new QLabel(strip);
-    m_profileNameLabel->setObjectName(u"profileNameLabel"_s);
-    m_profileNameLabel->setTextFormat(Qt::PlainText);
-    m_orgUrlLabel = new QLabel(strip);
-    m_orgUrlLabel->setObjectName(u"orgUrlLabel"_s);
-    m_orgUrlLabel->setTextFormat(Qt::PlainText);
-    m_orgUrlLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Every text of the strip is cut with "…" when the window is narrow, never the window widened for it:
+    // a long status pushed the window past the screen and Reconnect… off it.
+    auto *profileNameLabel = new ElidingLabel(strip);
+    profileNameLabel->setObjectName(u"profileNameLabel"_s);
+    profileNameLabel->setPreferredCharacters(32);
+    profileNameLabel->setMinimumCharacters(8);
+    m_profileNameLabel = profileNameLabel;
+    auto *orgUrlLabel = new ElidingLabel(strip, Qt::ElideMiddle);
+    orgUrlLabel->setObjectName(u"orgUrlLabel"_s);
+    orgUrlLabel->setPreferredCharacters(40);
+    orgUrlLabel->setMinimumCharacters(8);
+    m_orgUrlLabel = orgUrlLabel;
     m_sandboxBadgeLabel = new QLabel(tr("Sandbox org"), strip);
     m_sandboxBadgeLabel->setObjectName(u"sandboxBadgeLabel"_s);
     m_sandboxBadgeLabel->setToolTip(tr("This profile points at the local d365sync-sandbox server, not a real "
@@ -173,14 +194,16 @@ QWidget *MainWindow::createConnectionStrip()
     layout->addWidget(m_profileNameLabel);
     layout->addWidget(m_orgUrlLabel, 1);
     layout->addWidget(m_sandboxBadgeLabel);
-    m_connectionStatusLabel = new QLabel(strip);
-    m_connectionStatusLabel->setObjectName(u"connectionStatusLabel"_s);
-    m_connectionStatusLabel->setTextFormat(Qt::PlainText);
+    auto *connectionStatusLabel = new ElidingLabel(strip);
+    connectionStatusLabel->setObjectName(u"connectionStatusLabel"_s);
+    connectionStatusLabel->setMinimumCharacters(18); // "Connected to 12…", not a bare "Connect…"
+    m_connectionStatusLabel = connectionStatusLabel;
+    m_connectionStatusLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     m_connectButton = new QPushButton(tr("Connect…"), strip);
     m_connectButton->setObjectName(u"connectButton"_s);
     m_disconnectButton = new QPushButton(tr("Disconnect"), strip);
     m_disconnectButton->setObjectName(u"disconnectButton"_s);
-    layout->addWidget(m_connectionStatusLabel);
+    layout->addWidget(m_connectionStatusLabel, 2);
     layout->addWidget(m_connectButton);
     layout->addWidget(m_disconnectButton);
     // Without a session (tests of the window alone) the strip shows the profile only.
@@ -488,6 +511,44 @@ void MainWindow::closeEvent(QCloseEvent *event)
     m_settings->setSchemaBrowserState(m_schemaBrowser->saveState());
     m_settings->sync();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::fitToScreen()
+{
+    // The first-start size fits the screen the window opens on (1,260 × 780 is taller than a 1,366 × 768
+    // laptop screen): at most MaxScreenShare of its free area, centred on it.
+    const QScreen *target = screen();
+    if (!target)
+        return;
+    const QRect available = target->availableGeometry();
+    const QSize fitted = size().boundedTo(
+        QSize(int(available.width() * MaxScreenShare), int(available.height() * MaxScreenShare)));
+    resize(fitted.expandedTo(minimumSizeHint()).boundedTo(available.size()));
+    move(available.center() - rect().center());
+}
+
+void MainWindow::widenSqueezedSchemaDock()
+{
+    // A window state saved before the schema dock had a readable first-start width keeps it at about 200 px,
+    // where table names are cut. Widen it, but never beyond a third of the window.
+    if (m_schemaDock->isHidden() || m_schemaDock->isFloating())
+        return;
+    const int wanted = std::min(ReadableSchemaDockWidth, width() / 3);
+    if (m_schemaDock->width() < wanted) {
+        qCInfo(lcMainWindow) << "schema dock restored at" << m_schemaDock->width() << "px; widening to"
+                             << wanted;
+        resizeDocks({m_schemaDock}, {wanted}, Qt::Horizontal);
+    }
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_shownOnce || event->spontaneous())
+        return;
+    m_shownOnce = true;
+    // Dock widths are known once the window is laid out, which happens when it is shown.
+    widenSqueezedSchemaDock();
 }
 
 } // namespace d365::ui

@@ -8,9 +8,13 @@
 //            → started / progress / rowOutcomes / error / finished update the Sync pane (bottom dock)
 //
 // Layout: connection strip and message banner on top, the mapping panel in the centre (the mapping editor
-// will replace it), the Sync pane docked at the bottom; the left dock area is kept for the schema browser.
+// will replace it), the Sync pane docked at the bottom; the schema browser docked on the left, full height.
 // Recoverable problems (mapping problems, missing profile, a failed run) go to the banner, never to a modal
 // box.
+//
+// Sizes: the window starts at most 90 % of the screen it opens on, long texts in the connection strip and
+// the mapping panel are cut with "…" (whole in their tooltips) instead of widening the window, and the schema
+// dock is never restored narrower than its names need.
 
 #include "services/dataverse/connectionprofile.h"
 #include "services/dataverse/entitymetadata.h"
@@ -84,8 +88,11 @@ public Q_SLOTS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
+    void fitToScreen();
+    void widenSqueezedSchemaDock();
     void createActions();
     QWidget *createConnectionStrip();
     QString wantedProfileName() const;
@@ -107,6 +114,7 @@ private:
     std::optional<services::ConnectionProfile> m_profile;
     bool m_running = false;
     bool m_runErrorShown = false;
+    bool m_shownOnce = false;
     bool m_bannerShowsProfileProblem = false;
 
     MessageBanner *m_banner = nullptr;

@@ -82,6 +82,9 @@ private Q_SLOTS:
     // Issue 10: the truth under faults and bad input.
     void syncNow_insertRowsThatAlreadyExist_saysNothingWasSyncedInErrorColours();
     void loadMapping_afterARun_clearsThePreviousRunsSummary();
+    void show_firstStart_windowFitsTheScreen();
+    void loadMapping_longProfileNameAndUrl_connectionStripDoesNotWidenTheWindow();
+    void restoreState_schemaDockSavedSqueezed_isWidenedToReadableWidth();
 
 private:
     QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName,
@@ -427,7 +430,7 @@ void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
 {
     QVERIFY(m_settings->mainWindowGeometry().isEmpty());
     QVERIFY(m_settings->schemaBrowserState().isEmpty());
-    m_window->resize(900, 650);
+    m_window->resize(700, 500);
     auto *search = m_window->schemaBrowser()->findChild<QLineEdit *>(u"schemaSearch"_s);
     QVERIFY(search);
     search->setText(u"loyal"_s);
@@ -438,7 +441,7 @@ void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
 
     // A new window comes back with the saved size and the schema browser's search text.
     MainWindow again(m_controller.get(), m_settings.get(), m_tokenProvider.get());
-    QCOMPARE(again.size(), QSize(900, 650));
+    QCOMPARE(again.size(), QSize(700, 500));
     QCOMPARE(again.schemaBrowser()->findChild<QLineEdit *>(u"schemaSearch"_s)->text(), u"loyal"_s);
 }
 
@@ -487,6 +490,60 @@ void TestMainWindow::loadMapping_afterARun_clearsThePreviousRunsSummary()
     QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 0);
     QCOMPARE(child<QLabel>("failedRowsLabel")->text(), u"Failed rows: 0"_s);
     QVERIFY(!child<QLabel>("syncStatusIconLabel")->isVisible());
+}
+
+void TestMainWindow::show_firstStart_windowFitsTheScreen()
+{
+    // No saved geometry (init() starts from empty settings): the first-start size must fit the screen the
+    // window is on, like a 1,366 × 768 laptop; the offscreen screen is smaller still.
+    const QRect available = m_window->screen()->availableGeometry();
+    QVERIFY2(available.contains(m_window->frameGeometry()),
+             qPrintable(u"window %1×%2 at %3,%4 on a screen of %5×%6"_s.arg(m_window->frameGeometry().width())
+                            .arg(m_window->frameGeometry().height())
+                            .arg(m_window->frameGeometry().x())
+                            .arg(m_window->frameGeometry().y())
+                            .arg(available.width())
+                            .arg(available.height())));
+}
+
+void TestMainWindow::loadMapping_longProfileNameAndUrl_connectionStripDoesNotWidenTheWindow()
+{
+    const QString longName = u"a-profile-name-that-is-as-long-as-a-profile-name-may-ever-get-64"_s;
+    QCOMPARE(longName.size(), 64);
+    ConnectionProfile profile;
+    profile.name = longName;
+    profile.orgUrl = QUrl(u"https://an-environment-with-a-very-long-name-that-a-company-gave-to-it."
+                          u"crm4.dynamics.com"_s);
+    QVERIFY(m_settings->saveProfile(profile).ok());
+    const int widthBefore = m_window->width();
+
+    QVERIFY(m_window->loadMapping(writeMapping(u"long.json"_s, u"SELECT * FROM customers"_s, longName)));
+
+    QCOMPARE(child<QLabel>("profileNameLabel")->text(), u"Profile: "_s + longName);
+    QVERIFY(child<QLabel>("orgUrlLabel")->text().startsWith(u"https://an-environment-with"_s));
+    // The labels' new texts ask for a new layout; apply it now, then the window must keep its width.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    QCOMPARE(m_window->width(), widthBefore);
+    QVERIFY(m_window->minimumSizeHint().width() <= m_window->screen()->availableGeometry().width());
+    QVERIFY(m_window->screen()->availableGeometry().contains(m_window->frameGeometry()));
+}
+
+void TestMainWindow::restoreState_schemaDockSavedSqueezed_isWidenedToReadableWidth()
+{
+    auto *dock = m_window->findChild<QDockWidget *>(u"schemaDockWidget"_s);
+    QVERIFY(dock);
+    m_window->resize(780, 560);
+    // As narrow as it goes (about 210 px), like a state saved before the first-start width was readable.
+    m_window->resizeDocks({dock}, {1}, Qt::Horizontal);
+    QTRY_VERIFY2(dock->width() < 230, qPrintable(QString::number(dock->width())));
+    QVERIFY(m_window->close());
+
+    MainWindow again(m_controller.get(), m_settings.get(), m_tokenProvider.get());
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    auto *restoredDock = again.findChild<QDockWidget *>(u"schemaDockWidget"_s);
+    QVERIFY(restoredDock);
+    QTRY_VERIFY2(restoredDock->width() >= 250, qPrintable(QString::number(restoredDock->width())));
 }
 
 QTEST_MAIN(TestMainWindow)
