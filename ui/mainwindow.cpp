@@ -272,6 +272,12 @@ void MainWindow::openConnectionDialog()
     if (m_profile)
         dialog->setProfile(*m_profile);
     connect(dialog, &ConnectionDialog::profileSaved, this, [this] { resolveProfile(); });
+    connect(dialog, &ConnectionDialog::profileRemoved, this, [this](const QString &name) {
+        // The stored sign-in of a deleted profile is of no use any more.
+        if (m_session && m_session->profileName() == name)
+            m_session->disconnect();
+        resolveProfile();
+    });
     dialog->open();
 }
 

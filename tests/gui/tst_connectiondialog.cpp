@@ -60,6 +60,11 @@ private Q_SLOTS:
     void disconnect_inConnectionStrip_removesKeychainEntry();
 
     // Issue 10: the truth under faults and bad input.
+    void profileList_storedProfiles_areListedAndPickingOneFillsTheForm();
+    void save_apiVersion_isStoredWithTheProfileAndAWrongOneIsRefused();
+    void delete_confirmed_removesTheProfileFromSettingsAndList();
+    void mnemonics_everyAltKeyIsClaimedOnce();
+    void save_longInvalidUrl_dialogGrowsAndFieldsDoNotOverlap();
     void signIn_landingPage_isOneHtmlDocument();
 
 private:
@@ -199,6 +204,180 @@ QString TestConnectionDialog::saveSandboxProfile(const QString &name)
     profile.orgUrl = m_sandbox.baseUrl();
     const auto saved = m_settings->saveProfile(profile);
     return saved.ok() ? QString() : saved.error().message;
+}
+
+void TestConnectionDialog::profileList_storedProfiles_areListedAndPickingOneFillsTheForm()
+{
+    QCOMPARE(saveSandboxProfile(u"list-one"_s), QString());
+    ConnectionProfile other;
+    other.name = u"list-two"_s;
+    other.orgUrl = QUrl(u"https://list-two.crm4.dynamics.com"_s);
+    other.apiVersion = u"v9.1"_s;
+    other.clientId = u"11111111-2222-3333-4444-555555555555"_s;
+    QVERIFY(m_settings->saveProfile(other).ok());
+
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *list = dialog.findChild<QListWidget *>(u"profileListWidget"_s);
+    QVERIFY(list);
+    QStringList names;
+    for (int i = 0; i < list->count(); ++i)
+        names.append(list->item(i)->text());
+    QVERIFY2(names.contains(u"list-one"_s) && names.contains(u"list-two"_s), qPrintable(names.join(u", "_s)));
+
+    const auto items = list->findItems(u"list-two"_s, Qt::MatchExactly);
+    QCOMPARE(items.size(), 1);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+                      list->visualItemRect(items.constFirst()).center());
+
+    QCOMPARE(dialog.findChild<QLineEdit *>(u"nameEdit"_s)->text(), u"list-two"_s);
+    QCOMPARE(dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s)->text(), u"https://list-two.crm4.dynamics.com"_s);
+    QCOMPARE(dialog.findChild<QLineEdit *>(u"apiVersionEdit"_s)->text(), u"v9.1"_s);
+    QCOMPARE(dialog.findChild<QLineEdit *>(u"clientIdEdit"_s)->text(), other.clientId);
+    QVERIFY(!dialog.findChild<QCheckBox *>(u"sandboxCheck"_s)->isChecked());
+    QVERIFY(dialog.findChild<QPushButton *>(u"deleteProfileButton"_s)->isEnabled());
+
+    // New: an empty form, nothing selected.
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"newProfileButton"_s), Qt::LeftButton);
+    QVERIFY(dialog.findChild<QLineEdit *>(u"nameEdit"_s)->text().isEmpty());
+    QVERIFY(dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s)->text().isEmpty());
+    QVERIFY(!dialog.findChild<QPushButton *>(u"deleteProfileButton"_s)->isEnabled());
+}
+
+void TestConnectionDialog::save_apiVersion_isStoredWithTheProfileAndAWrongOneIsRefused()
+{
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    dialog.findChild<QLineEdit *>(u"nameEdit"_s)->setText(u"api-version"_s);
+    dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s)->setText(u"https://api-version.crm.dynamics.com"_s);
+    auto *apiVersion = dialog.findChild<QLineEdit *>(u"apiVersionEdit"_s);
+    QVERIFY(apiVersion);
+
+    apiVersion->setText(u"9.1"_s);
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"saveButton"_s), Qt::LeftButton);
+    QVERIFY(!m_settings->profile(u"api-version"_s).has_value());
+    QVERIFY2(dialog.statusText().contains(u"v9.2"_s), qPrintable(dialog.statusText()));
+
+    apiVersion->setText(u"v9.1"_s);
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"saveButton"_s), Qt::LeftButton);
+    const auto saved = m_settings->profile(u"api-version"_s);
+    QVERIFY(saved.has_value());
+    QCOMPARE(saved->apiVersion, u"v9.1"_s);
+    QVERIFY(dialog.findChild<QListWidget *>(u"profileListWidget"_s)
+                ->findItems(u"api-version"_s, Qt::MatchExactly)
+                .size() == 1);
+}
+
+void TestConnectionDialog::delete_confirmed_removesTheProfileFromSettingsAndList()
+{
+    QCOMPARE(saveSandboxProfile(u"to-delete"_s), QString());
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    QSignalSpy removed(&dialog, SIGNAL(profileRemoved(QString)));
+    QVERIFY(removed.isValid());
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    dialog.setProfile(*m_settings->profile(u"to-delete"_s));
+    auto *list = dialog.findChild<QListWidget *>(u"profileListWidget"_s);
+    QCOMPARE(list->currentItem()->text(), u"to-delete"_s);
+
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"deleteProfileButton"_s), Qt::LeftButton);
+    auto *box = dialog.findChild<QMessageBox *>(u"deleteProfileMessageBox"_s);
+    QVERIFY(box);
+    QTRY_VERIFY(box->isVisible());
+    QVERIFY(m_settings->profile(u"to-delete"_s).has_value()); // nothing happens before the answer
+    QTest::mouseClick(box->findChild<QPushButton *>(u"confirmDeleteProfileButton"_s), Qt::LeftButton);
+
+    QVERIFY(!m_settings->profile(u"to-delete"_s).has_value());
+    QVERIFY(list->findItems(u"to-delete"_s, Qt::MatchExactly).isEmpty());
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.constFirst().constFirst().toString(), u"to-delete"_s);
+}
+
+void TestConnectionDialog::mnemonics_everyAltKeyIsClaimedOnce()
+{
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+
+    QMap<QChar, QStringList> claims;
+    const auto claim = [&claims](const QString &text, const QString &owner) {
+        for (qsizetype i = text.indexOf(u'&'); i >= 0 && i + 1 < text.size(); i = text.indexOf(u'&', i + 2)) {
+            if (text.at(i + 1) != u'&')
+                claims[text.at(i + 1).toLower()].append(owner);
+        }
+    };
+    for (const QLabel *label : dialog.findChildren<QLabel *>()) {
+        if (label->buddy())
+            claim(label->text(), label->objectName());
+    }
+    for (const QAbstractButton *button : dialog.findChildren<QAbstractButton *>())
+        claim(button->text(), button->objectName());
+    QVERIFY(!claims.isEmpty());
+    for (auto it = claims.cbegin(); it != claims.cend(); ++it)
+        QVERIFY2(it.value().size() == 1,
+                 qPrintable(u"Alt+%1 is claimed by %2"_s.arg(it.key().toUpper(), it.value().join(u", "_s))));
+
+    // Alt+O goes to the Organization URL, whatever has the focus.
+    dialog.findChild<QLineEdit *>(u"nameEdit"_s)->setFocus();
+    QApplication::setActiveWindow(&dialog);
+    QVERIFY(QTest::qWaitForWindowActive(&dialog));
+    QTest::keyClick(&dialog, Qt::Key_O, Qt::AltModifier);
+    QTRY_COMPARE(QApplication::focusWidget(), dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s));
+}
+
+void TestConnectionDialog::save_longInvalidUrl_dialogGrowsAndFieldsDoNotOverlap()
+{
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    dialog.findChild<QLineEdit *>(u"nameEdit"_s)->setText(u"long-url"_s);
+    dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s)
+        ->setText(u"http://"_s + QString(u"very-long-environment-name-"_s).repeated(8) +
+                  u"example.com/a/path"_s);
+
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"saveButton"_s), Qt::LeftButton);
+    QVERIFY2(dialog.statusText().contains(u"dynamics.com"_s), qPrintable(dialog.statusText()));
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+
+    // Every row of the form keeps the height it needs, and no two rows overlap.
+    auto *form = dialog.findChild<QFormLayout *>(u"formLayout"_s);
+    QVERIFY(form);
+    QList<QRect> rows;
+    for (int row = 0; row < form->rowCount(); ++row) {
+        QRect rowRect;
+        for (const auto role : {QFormLayout::LabelRole, QFormLayout::FieldRole}) {
+            const QLayoutItem *item = form->itemAt(row, role);
+            QWidget *widget = item ? item->widget() : nullptr;
+            if (!widget || !widget->isVisible())
+                continue;
+            QVERIFY2(widget->height() >= widget->minimumSizeHint().height(),
+                     qPrintable(u"%1 is %2 px high, needs %3"_s.arg(widget->objectName())
+                                    .arg(widget->height())
+                                    .arg(widget->minimumSizeHint().height())));
+            rowRect |= widget->geometry();
+        }
+        if (!rowRect.isNull())
+            rows.append(rowRect);
+    }
+    QVERIFY(rows.size() >= 6);
+    for (qsizetype i = 1; i < rows.size(); ++i)
+        QVERIFY2(rows.at(i - 1).bottom() < rows.at(i).top(),
+                 qPrintable(u"form row %1 overlaps row %2"_s.arg(i - 1).arg(i)));
+    // The whole message is shown: the dialog grew to fit it and stays on the screen.
+    QVERIFY(dialog.height() >= dialog.layout()->totalMinimumSize().height());
+    if (dialog.layout()->hasHeightForWidth())
+        QVERIFY2(dialog.height() >= std::min(dialog.layout()->totalHeightForWidth(dialog.width()),
+                                             dialog.screen()->availableGeometry().height()),
+                 qPrintable(u"%1 px high, the contents need %2"_s.arg(dialog.height())
+                                .arg(dialog.layout()->totalHeightForWidth(dialog.width()))));
+    QVERIFY(dialog.width() <= dialog.screen()->availableGeometry().width());
 }
 
 void TestConnectionDialog::signIn_landingPage_isOneHtmlDocument()
