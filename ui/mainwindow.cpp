@@ -109,8 +109,10 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     connect(m_controller, &SyncController::rowOutcomes, m_syncPanel->runResultsModel(),
             &models::RunResultsModel::appendOutcomes);
     connect(m_controller, &SyncController::error, this,
-            [this](ErrorCategory, const QString &message) { onSyncError(message); });
+            [this](ErrorCategory category, const QString &message) { onSyncError(category, message); });
     connect(m_controller, &SyncController::finished, this, &MainWindow::onSyncFinished);
+
+    connect(m_banner, &MessageBanner::closed, this, [this] { m_bannerTopic = BannerTopic::None; });
 
     resize(DefaultWindowSize);
     fitToScreen();
@@ -140,6 +142,10 @@ void MainWindow::createActions()
     m_openAction = fileMenu->addAction(tr("&Open mapping…"), this, &MainWindow::openMappingDialog);
     m_openAction->setObjectName(u"openMappingAction"_s);
     m_openAction->setShortcut(QKeySequence::Open);
+    m_connectionProfilesAction =
+        fileMenu->addAction(tr("Connection &profiles…"), this, &MainWindow::openConnectionDialog);
+    m_connectionProfilesAction->setObjectName(u"connectionProfilesAction"_s);
+    m_connectionProfilesAction->setVisible(false); // needs the connection session (setConnectionSession)
     fileMenu->addSeparator();
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setObjectName(u"quitAction"_s);
@@ -221,20 +227,46 @@ QWidget *MainWindow::createConnectionStrip()
 void MainWindow::setConnectionSession(services::ConnectionSession *session)
 {
     m_session = session;
-    const auto refresh = [this] {
-        using State = services::ConnectionSession::State;
-        m_connectionStatusLabel->setText(m_session->statusText());
-        m_disconnectButton->setEnabled(m_session->state() == State::Connected ||
-                                       m_session->state() == State::ReconnectRequired);
-        m_connectButton->setText(m_session->state() == State::ReconnectRequired ? tr("Reconnect…")
-                                                                                : tr("Connect…"));
-    };
-    connect(m_session, &services::ConnectionSession::stateChanged, this, refresh);
+    connect(m_session, &services::ConnectionSession::stateChanged, this, &MainWindow::onSessionStateChanged);
     m_connectionStatusLabel->setVisible(true);
     m_connectButton->setVisible(true);
     m_disconnectButton->setVisible(true);
-    refresh();
+    m_connectionProfilesAction->setVisible(true);
+    onSessionStateChanged();
     updateConnectionStrip();
+}
+
+void MainWindow::onSessionStateChanged()
+{
+    using State = services::ConnectionSession::State;
+    const State state = m_session->state();
+    m_connectionStatusLabel->setText(m_session->statusText());
+    m_disconnectButton->setEnabled(state == State::Connected || state == State::ReconnectRequired);
+    m_connectButton->setText(state == State::ReconnectRequired ? tr("Reconnect…") : tr("Connect…"));
+    const bool changed = state != m_sessionState;
+    m_sessionState = state;
+    switch (state) {
+    case State::Connected:
+        // Signed in again: a message about the sign-in (a sync that stopped for it) is no longer true, and
+        // the schema browser asks again what it could not read without a sign-in.
+        hideBanner(BannerTopic::SignIn);
+        if (m_reloadSchemaWhenConnected && m_profile)
+            m_schemaBrowser->requestTables(false);
+        m_reloadSchemaWhenConnected = false;
+        break;
+    case State::ReconnectRequired:
+        m_reloadSchemaWhenConnected = true;
+        // The strip may cut the reason short; the banner has room for all of it.
+        if (m_bannerTopic == BannerTopic::None || m_bannerTopic == BannerTopic::SignIn)
+            showBanner(BannerTopic::SignIn, MessageBanner::Type::Error,
+                       tr("%1\nPress Reconnect… to sign in again.").arg(m_session->statusText()));
+        break;
+    case State::NotConnected:
+        m_reloadSchemaWhenConnected = m_reloadSchemaWhenConnected || changed;
+        break;
+    case State::Connecting:
+        break;
+    }
 }
 
 void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
@@ -271,6 +303,8 @@ void MainWindow::openConnectionDialog()
     dialog->setObjectName(u"connectionDialog"_s);
     if (m_profile)
         dialog->setProfile(*m_profile);
+    else if (!wantedProfileName().isEmpty())
+        dialog->startNewProfile(wantedProfileName()); // the mapping's profile does not exist yet: create it
     connect(dialog, &ConnectionDialog::profileSaved, this, [this] { resolveProfile(); });
     connect(dialog, &ConnectionDialog::profileRemoved, this, [this](const QString &name) {
         // The stored sign-in of a deleted profile is of no use any more.
@@ -291,10 +325,9 @@ bool MainWindow::loadMapping(const QString &path)
         QString problems = result.problemsText();
         if (problems.isEmpty())
             problems = tr("The file could not be read as a mapping.");
-        m_bannerShowsProfileProblem = false;
-        m_banner->showError(
-            tr("The mapping file %1 could not be loaded. Fix these problems and open it again:\n%2")
-                .arg(QDir::toNativeSeparators(absolutePath), problems.trimmed()));
+        showBanner(BannerTopic::Mapping, MessageBanner::Type::Error,
+                   tr("The mapping file %1 could not be loaded. Fix these problems and open it again:\n%2")
+                       .arg(QDir::toNativeSeparators(absolutePath), problems.trimmed()));
         return false;
     }
 
@@ -305,7 +338,7 @@ bool MainWindow::loadMapping(const QString &path)
     // The last run's counts, failed rows and messages belong to the mapping that ran, not to this one.
     m_syncPanel->reset();
     m_banner->hideMessage();
-    m_bannerShowsProfileProblem = false;
+    m_bannerTopic = BannerTopic::None;
     qCInfo(lcMainWindow).noquote() << "loaded mapping" << m_mapping->name << "from" << absolutePath;
 
     resolveProfile();
@@ -325,10 +358,10 @@ void MainWindow::showSchemaChanges(const services::EntityMetadata &before,
     if (changes.isEmpty())
         return;
     qCInfo(lcMainWindow) << "the table of the mapping changed:" << changes.size() << "mapped column(s)";
-    m_bannerShowsProfileProblem = false;
-    m_banner->showWarning(tr("The table %1 changed since the mapping was last checked; the next sync may "
-                             "fail:\n%2")
-                              .arg(after.entitySetName, changes.join(u'\n')));
+    showBanner(BannerTopic::Schema, MessageBanner::Type::Warning,
+               tr("The table %1 changed since the mapping was last checked; the next sync may "
+                  "fail:\n%2")
+                   .arg(after.entitySetName, changes.join(u'\n')));
 }
 
 void MainWindow::setProfileOverride(const QString &name)
@@ -350,22 +383,21 @@ void MainWindow::resolveProfile()
     m_profile.reset();
     const QString name = wantedProfileName();
     // A warning about the previous profile no longer applies once a profile resolves (e.g. after --profile).
-    if (m_bannerShowsProfileProblem) {
-        m_banner->hideMessage();
-        m_bannerShowsProfileProblem = false;
-    }
+    hideBanner(BannerTopic::Profile);
     if (!name.isEmpty()) {
         m_profile = m_settings->profile(name);
         if (!m_profile) {
-            m_bannerShowsProfileProblem = true;
-            // Whole sentences per case: translators need them, not fragments.
+            // Whole sentences per case: translators need them, not fragments. The way to fix it is in this
+            // window: the connection dialog opens with the missing name filled in.
             const QString text =
                 m_profileOverride.isEmpty()
-                    ? tr("The connection profile \"%1\" named by this mapping does not exist. "
-                         "Create it with:\nd365sync-cli profile add %1 --url <org url>")
-                    : tr("The connection profile \"%1\" given with --profile does not exist. "
-                         "Create it with:\nd365sync-cli profile add %1 --url <org url>");
-            m_banner->showWarning(text.arg(name));
+                    ? tr("The connection profile \"%1\" named by this mapping does not exist. Create it "
+                         "with Connect… in the connection strip (or File → Connection profiles…): the form "
+                         "opens with the name %1 filled in; add the Organization URL and save.")
+                    : tr("The connection profile \"%1\" given with --profile does not exist. Create it "
+                         "with Connect… in the connection strip (or File → Connection profiles…): the form "
+                         "opens with the name %1 filled in; add the Organization URL and save.");
+            showBanner(BannerTopic::Profile, MessageBanner::Type::Warning, text.arg(name));
         }
     }
     updateConnectionStrip();
@@ -416,8 +448,8 @@ void MainWindow::startSync()
     if (m_running)
         return;
     if (!m_mapping) {
-        m_bannerShowsProfileProblem = false;
-        m_banner->showInformation(tr("Open a mapping file first (File → Open mapping…, Ctrl+O)."));
+        showBanner(BannerTopic::Mapping, MessageBanner::Type::Information,
+                   tr("Open a mapping file first (File → Open mapping…, Ctrl+O)."));
         return;
     }
     if (!m_profile) {
@@ -426,8 +458,8 @@ void MainWindow::startSync()
             return;
     }
 
-    m_bannerShowsProfileProblem = false;
     m_banner->hideMessage();
+    m_bannerTopic = BannerTopic::None;
     m_running = true;
     m_runErrorShown = false;
     m_syncPanel->runStarting();
@@ -456,11 +488,12 @@ void MainWindow::cancelSync()
     m_cancelAction->setEnabled(false);
 }
 
-void MainWindow::onSyncError(const QString &message)
+void MainWindow::onSyncError(ErrorCategory category, const QString &message)
 {
     m_runErrorShown = true;
-    m_bannerShowsProfileProblem = false;
-    m_banner->showError(tr("The sync stopped: %1").arg(message));
+    // A run stopped by the sign-in is fixed by signing in again (the message goes once that succeeded).
+    showBanner(category == ErrorCategory::Authentication ? BannerTopic::SignIn : BannerTopic::Sync,
+               MessageBanner::Type::Error, tr("The sync stopped: %1").arg(message));
 }
 
 void MainWindow::onSyncFinished(const SyncSummary &summary)
@@ -470,8 +503,22 @@ void MainWindow::onSyncFinished(const SyncSummary &summary)
     m_running = false;
     m_syncPanel->onFinished(summary);
     if (summary.fatal && !m_runErrorShown)
-        onSyncError(summary.fatal->message);
+        onSyncError(summary.fatal->category, summary.fatal->message);
     updateSyncEnabled();
+}
+
+void MainWindow::showBanner(BannerTopic topic, MessageBanner::Type type, const QString &text)
+{
+    m_bannerTopic = topic;
+    m_banner->showMessage(text, type);
+}
+
+void MainWindow::hideBanner(BannerTopic topic)
+{
+    if (m_bannerTopic != topic)
+        return;
+    m_banner->hideMessage();
+    m_bannerTopic = BannerTopic::None;
 }
 
 void MainWindow::openMappingDialog()

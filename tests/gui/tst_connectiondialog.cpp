@@ -66,6 +66,7 @@ private Q_SLOTS:
     void mnemonics_everyAltKeyIsClaimedOnce();
     void save_longInvalidUrl_dialogGrowsAndFieldsDoNotOverlap();
     void signIn_landingPage_isOneHtmlDocument();
+    void reconnect_afterSignInExpired_closesDialogRemovesBannerAndStaysConnected();
 
 private:
     QString keychainRefreshToken(const QString &profile);
@@ -398,6 +399,99 @@ void TestConnectionDialog::signIn_landingPage_isOneHtmlDocument()
     QCOMPARE(page.count("</html>"), 1);
     QVERIFY(!page.contains("<!doctype"));
     QVERIFY2(m_lastPage.contains("Signed in"), m_lastPage.constData());
+}
+
+void TestConnectionDialog::reconnect_afterSignInExpired_closesDialogRemovesBannerAndStaysConnected()
+{
+    using State = ConnectionSession::State;
+    QCOMPARE(saveSandboxProfile(u"gui-reconnect"_s), QString());
+    const QJsonObject mapping{
+        {u"version"_s, 1},
+        {u"name"_s, u"Reconnect"_s},
+        {u"source"_s, QJsonObject{{u"type"_s, u"sqlite"_s},
+                                  {u"path"_s, QStringLiteral(D365_SAMPLE_DB)},
+                                  {u"query"_s, u"SELECT customer_id, email FROM customers LIMIT 5"_s},
+                                  {u"keyColumn"_s, u"customer_id"_s}}},
+        {u"target"_s, QJsonObject{{u"profile"_s, u"gui-reconnect"_s},
+                                  {u"entitySet"_s, u"contacts"_s},
+                                  {u"matchKey"_s, QJsonArray{u"emailaddress1"_s}}}},
+        {u"mode"_s, u"upsert"_s},
+        {u"fields"_s, QJsonArray{QJsonObject{{u"source"_s, u"email"_s}, {u"target"_s, u"emailaddress1"_s}}}},
+    };
+    const QString mappingPath = m_dir.filePath(u"reconnect.json"_s);
+    {
+        QFile file(mappingPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QJsonDocument(mapping).toJson());
+    }
+
+    // The application as main.cpp builds it: the session is the token provider of syncs and of the schema
+    // browser's metadata loader.
+    QTemporaryDir cache;
+    ConnectionSession session;
+    d365::services::SyncController controller;
+    d365::services::MetadataLoader loader(&session, cache.path());
+    d365::ui::MainWindow window(&controller, m_settings.get(), &session);
+    window.setConnectionSession(&session);
+    window.setMetadataLoader(&loader);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.loadMapping(mappingPath));
+    auto *stripConnect = window.findChild<QPushButton *>(u"connectButton"_s);
+    auto *status = window.findChild<QLabel *>(u"connectionStatusLabel"_s);
+    auto *syncNow = window.findChild<QPushButton *>(u"syncNowButton"_s);
+    auto *tables = window.findChild<QTableView *>(u"schemaTables"_s);
+    QVERIFY(stripConnect && status && syncNow && tables);
+    QTRY_VERIFY_WITH_TIMEOUT(session.state() != State::Connecting, 15000); // the keychain has nothing yet
+
+    // Sign in through Connect… and the dialog.
+    const auto signIn = [&] {
+        QTest::mouseClick(stripConnect, Qt::LeftButton);
+        QPointer<ConnectionDialog> dialog = window.findChild<ConnectionDialog *>(u"connectionDialog"_s);
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->isVisible());
+        QCOMPARE(dialog->findChild<QLineEdit *>(u"nameEdit"_s)->text(), u"gui-reconnect"_s);
+        QTest::mouseClick(dialog->findChild<QPushButton *>(u"connectButton"_s), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(session.state(), State::Connected, 15000);
+        // Connected closes the dialog; it does not stay open with an older state's text.
+        QTRY_VERIFY2(dialog.isNull() || !dialog->isVisible(),
+                     qPrintable(dialog ? dialog->statusText() : QString()));
+        QTRY_VERIFY(dialog.isNull()); // deleted on close, so the next findChild finds the next dialog
+    };
+    signIn();
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_VERIFY(status->text().startsWith(u"Connected to 127.0.0.1"_s));
+
+    // The identity provider expires the sign-in: the access token gets 401, its refresh AADSTS700082.
+    const auto expired = d365::testsupport::request(
+        "POST", m_sandbox.baseUrl().resolved(QUrl(u"/_sandbox/identity/expire"_s)),
+        {{"Content-Type", "application/json"}}, R"({"user":"admin@sandbox.onmicrosoft.com","tokens":"all"})");
+    QCOMPARE(expired.status, 200);
+    QTest::mouseClick(syncNow, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), State::ReconnectRequired, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), 30000);
+    d365::ui::MessageBanner *banner = window.messageBanner();
+    QTRY_VERIFY(banner->isVisible());
+    QCOMPARE(banner->messageType(), d365::ui::MessageBanner::Type::Error);
+    QCOMPARE(stripConnect->text(), u"Reconnect…"_s);
+
+    // The long reason in the strip does not push the window, and Reconnect… with it, off the screen.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    QVERIFY(window.screen()->availableGeometry().contains(window.frameGeometry()));
+    QVERIFY(window.rect().contains(QRect(stripConnect->mapTo(&window, QPoint()), stripConnect->size())));
+    QVERIFY(stripConnect->isVisible());
+
+    // Reconnect…: the dialog closes on success, the red banner goes, and the state stays Connected even
+    // though the schema browser asked the old sign-in for a token while the new one was under way.
+    signIn();
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_VERIFY2(banner->isHidden(), qPrintable(banner->text()));
+    QTRY_VERIFY(status->text().startsWith(u"Connected to 127.0.0.1"_s));
+    QTRY_VERIFY_WITH_TIMEOUT(tables->model()->rowCount() > 0, 30000); // loaded with the new sign-in
+    QCOMPARE(session.state(), State::Connected);
+    QCOMPARE(stripConnect->text(), u"Connect…"_s);
 }
 
 QTEST_MAIN(TestConnectionDialog)

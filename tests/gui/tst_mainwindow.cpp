@@ -85,6 +85,7 @@ private Q_SLOTS:
     void show_firstStart_windowFitsTheScreen();
     void loadMapping_longProfileNameAndUrl_connectionStripDoesNotWidenTheWindow();
     void restoreState_schemaDockSavedSqueezed_isWidenedToReadableWidth();
+    void connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt();
 
 private:
     QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName,
@@ -309,7 +310,9 @@ void TestMainWindow::loadMapping_unknownProfile_bannerNamesProfileAndCliCommandA
     QVERIFY(banner->isVisible());
     QCOMPARE(banner->messageType(), MessageBanner::Type::Warning);
     QVERIFY2(banner->text().contains(u"\"prod\""_s), qPrintable(banner->text()));
-    QVERIFY2(banner->text().contains(u"d365sync-cli profile add prod --url"_s), qPrintable(banner->text()));
+    // A GUI user is told the way in this window, not a command line.
+    QVERIFY2(!banner->text().contains(u"d365sync-cli"_s), qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(u"Connect…"_s), qPrintable(banner->text()));
     QVERIFY(!child<QPushButton>("syncNowButton")->isEnabled());
     QVERIFY(child<QLabel>("sandboxBadgeLabel")->isHidden());
 }
@@ -544,6 +547,32 @@ void TestMainWindow::restoreState_schemaDockSavedSqueezed_isWidenedToReadableWid
     auto *restoredDock = again.findChild<QDockWidget *>(u"schemaDockWidget"_s);
     QVERIFY(restoredDock);
     QTRY_VERIFY2(restoredDock->width() >= 250, qPrintable(QString::number(restoredDock->width())));
+}
+
+void TestMainWindow::connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt()
+{
+    // A session makes the strip's Connect… button appear; nothing signs in here (the profile does not exist).
+    d365::services::ConnectionSession session;
+    m_window->setConnectionSession(&session);
+    QVERIFY(m_window->loadMapping(writeMapping(u"prod.json"_s, u"SELECT * FROM customers"_s, u"prod"_s)));
+    QVERIFY(!child<QPushButton>("syncNowButton")->isEnabled());
+
+    QTest::mouseClick(child<QPushButton>("connectButton"), Qt::LeftButton);
+    auto *dialog = m_window->findChild<QDialog *>(u"connectionDialog"_s);
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    QCOMPARE(dialog->findChild<QLineEdit *>(u"nameEdit"_s)->text(), u"prod"_s);
+
+    dialog->findChild<QLineEdit *>(u"orgUrlEdit"_s)->setText(m_sandbox.baseUrl().toString());
+    dialog->findChild<QCheckBox *>(u"sandboxCheck"_s)->setChecked(true);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(u"saveButton"_s), Qt::LeftButton);
+
+    // Created: the banner about the missing profile goes, and the mapping can sync.
+    QVERIFY(m_settings->profile(u"prod"_s).has_value());
+    QTRY_VERIFY(m_window->messageBanner()->isHidden());
+    QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
+    dialog->close();
+    m_window.reset(); // before the session it points at
 }
 
 QTEST_MAIN(TestMainWindow)
