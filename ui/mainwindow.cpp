@@ -505,6 +505,10 @@ void MainWindow::onSyncFinished(const SyncSummary &summary)
     if (summary.fatal && !m_runErrorShown)
         onSyncError(summary.fatal->category, summary.fatal->message);
     updateSyncEnabled();
+    if (m_closeWhenFinished) {
+        qCInfo(lcMainWindow) << "the cancelled sync has finished: closing the window";
+        close();
+    }
 }
 
 void MainWindow::showBanner(BannerTopic topic, MessageBanner::Type type, const QString &text)
@@ -555,15 +559,54 @@ void MainWindow::showAbout()
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     if (m_running) {
-        // Rows in flight finish; the controller's destructor (after this window) waits for its thread.
-        qCInfo(lcMainWindow) << "window closed during a sync: cancelling";
-        m_controller->cancel();
+        // Closing would cancel the run: ask first. Once confirmed the window closes when finished() arrives
+        // (the rows in flight have been answered and every row has its outcome).
+        event->ignore();
+        if (!m_closeWhenFinished)
+            confirmCloseDuringSync();
+        return;
     }
     m_settings->setMainWindowGeometry(saveGeometry());
     m_settings->setMainWindowState(saveState());
     m_settings->setSchemaBrowserState(m_schemaBrowser->saveState());
     m_settings->sync();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::confirmCloseDuringSync()
+{
+    if (m_closeConfirmBox) {
+        m_closeConfirmBox->raise();
+        m_closeConfirmBox->activateWindow();
+        return;
+    }
+    auto *box = new QMessageBox(this);
+    box->setObjectName(u"closeDuringSyncMessageBox"_s);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setIcon(QMessageBox::Warning);
+    box->setWindowTitle(tr("Sync in progress"));
+    box->setText(tr("A sync is running. Cancel it and close D365 Sync?"));
+    box->setInformativeText(tr("Rows already written stay written; the rows not yet sent are skipped and "
+                               "the next sync writes them."));
+    QPushButton *cancelAndClose = box->addButton(tr("Cancel sync and close"), QMessageBox::DestructiveRole);
+    cancelAndClose->setObjectName(u"cancelSyncAndCloseButton"_s);
+    QPushButton *keepSyncing = box->addButton(tr("Keep syncing"), QMessageBox::RejectRole);
+    keepSyncing->setObjectName(u"keepSyncingButton"_s);
+    box->setDefaultButton(keepSyncing);
+    box->setEscapeButton(keepSyncing);
+    connect(box, &QMessageBox::buttonClicked, this, [this, cancelAndClose](QAbstractButton *button) {
+        if (button != cancelAndClose)
+            return;
+        m_closeWhenFinished = true;
+        if (!m_running) {
+            close(); // the run ended while the question was open
+            return;
+        }
+        qCInfo(lcMainWindow) << "window closed during a sync: cancelling, closing once it has finished";
+        cancelSync();
+    });
+    m_closeConfirmBox = box;
+    box->open(); // window-modal, no nested event loop: the sync pane keeps updating behind it
 }
 
 void MainWindow::fitToScreen()

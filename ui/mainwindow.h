@@ -11,7 +11,8 @@
 // will replace it), the Sync pane docked at the bottom; the schema browser docked on the left, full height.
 // Recoverable problems (mapping problems, missing profile, a failed run) go to the banner, never to a modal
 // box; the banner remembers what it is about, so a problem that goes away (the profile is created, the
-// sign-in is renewed) takes its message with it.
+// sign-in is renewed) takes its message with it. The only modal box asks before a close would cancel a
+// running sync: confirmed, the run is cancelled and the window closes once finished() has arrived.
 //
 // Sizes: the window starts at most 90 % of the screen it opens on, long texts in the connection strip and
 // the mapping panel are cut with "…" (whole in their tooltips) instead of widening the window, and the schema
@@ -24,12 +25,14 @@
 #include "ui/messagebanner.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <optional>
 
 class QAction;
 class QDockWidget;
 class QLabel;
+class QMessageBox;
 class QPushButton;
 
 namespace d365::services {
@@ -97,6 +100,7 @@ private:
 
     void showBanner(BannerTopic topic, MessageBanner::Type type, const QString &text);
     void hideBanner(BannerTopic topic);
+    void confirmCloseDuringSync();
     void fitToScreen();
     void widenSqueezedSchemaDock();
     void createActions();
@@ -121,6 +125,7 @@ private:
     std::optional<services::ConnectionProfile> m_profile;
     bool m_running = false;
     bool m_runErrorShown = false;
+    bool m_closeWhenFinished = false; // the user confirmed closing during a run: close after finished()
     bool m_shownOnce = false;
     BannerTopic m_bannerTopic = BannerTopic::None;
 
@@ -143,6 +148,7 @@ private:
     QAction *m_syncNowAction = nullptr;
     QAction *m_cancelAction = nullptr;
     QAction *m_connectionProfilesAction = nullptr;
+    QPointer<QMessageBox> m_closeConfirmBox;
 };
 
 } // namespace d365::ui

@@ -85,6 +85,8 @@ private Q_SLOTS:
     void show_firstStart_windowFitsTheScreen();
     void loadMapping_longProfileNameAndUrl_connectionStripDoesNotWidenTheWindow();
     void restoreState_schemaDockSavedSqueezed_isWidenedToReadableWidth();
+    void close_duringSyncDeclined_keepsWindowAndRun();
+    void close_duringSyncConfirmed_cancelsRunAndClosesWhenFinished();
     void connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt();
 
 private:
@@ -547,6 +549,48 @@ void TestMainWindow::restoreState_schemaDockSavedSqueezed_isWidenedToReadableWid
     auto *restoredDock = again.findChild<QDockWidget *>(u"schemaDockWidget"_s);
     QVERIFY(restoredDock);
     QTRY_VERIFY2(restoredDock->width() >= 250, qPrintable(QString::number(restoredDock->width())));
+}
+
+void TestMainWindow::close_duringSyncDeclined_keepsWindowAndRun()
+{
+    const QString query =
+        u"SELECT customer_id, first_name, last_name, email FROM customers ORDER BY customer_id"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"all.json"_s, query)));
+    auto *syncNow = child<QPushButton>("syncNowButton");
+    QTest::mouseClick(syncNow, Qt::LeftButton);
+    QVERIFY(!syncNow->isEnabled());
+
+    QVERIFY(!m_window->close()); // asks instead
+    auto *box = m_window->findChild<QMessageBox *>(u"closeDuringSyncMessageBox"_s);
+    QVERIFY(box);
+    QTRY_VERIFY(box->isVisible());
+    QTest::mouseClick(box->findChild<QPushButton *>(u"keepSyncingButton"_s), Qt::LeftButton);
+
+    QVERIFY(m_window->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), SyncTimeoutMs);
+    QVERIFY(m_window->isVisible());
+    QVERIFY2(child<QLabel>("syncStatusLabel")->text().startsWith(u"Synced 10,000 rows"_s),
+             qPrintable(child<QLabel>("syncStatusLabel")->text()));
+}
+
+void TestMainWindow::close_duringSyncConfirmed_cancelsRunAndClosesWhenFinished()
+{
+    const QString query =
+        u"SELECT customer_id, first_name, last_name, email FROM customers ORDER BY customer_id"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"all.json"_s, query)));
+    QTest::mouseClick(child<QPushButton>("syncNowButton"), Qt::LeftButton);
+
+    QVERIFY(!m_window->close());
+    auto *box = m_window->findChild<QMessageBox *>(u"closeDuringSyncMessageBox"_s);
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QPushButton *>(u"cancelSyncAndCloseButton"_s), Qt::LeftButton);
+
+    // Cancelled at once, closed once the run has finished (every row has its outcome by then).
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), SyncTimeoutMs);
+    QVERIFY(!m_controller->isRunning());
+    const QString status = child<QLabel>("syncStatusLabel")->text();
+    QVERIFY2(status.startsWith(u"Cancelled: synced "_s), qPrintable(status));
+    QVERIFY(!m_settings->mainWindowGeometry().isEmpty()); // a normal close: the window state is saved
 }
 
 void TestMainWindow::connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt()
