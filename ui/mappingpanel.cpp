@@ -101,6 +101,7 @@ MappingPanel::MappingPanel(QWidget *parent)
     m_fieldView->setModel(m_model);
     m_fieldView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_fieldView->setAlternatingRowColors(true);
+    m_fieldView->setTabKeyNavigation(false); // Tab leaves the table, arrows move within it
     m_fieldView->verticalHeader()->hide();
     m_fieldView->verticalHeader()->setDefaultSectionSize(m_fieldView->fontMetrics().height() +
                                                          8); // compact rows

@@ -103,6 +103,7 @@ SyncPanel::SyncPanel(QWidget *parent)
     m_failedRowsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_failedRowsView->setAlternatingRowColors(true);
     m_failedRowsView->setWordWrap(false);
+    m_failedRowsView->setTabKeyNavigation(false); // Tab leaves the table, arrows move within it
     m_failedRowsView->verticalHeader()->hide();
     m_failedRowsView->verticalHeader()->setDefaultSectionSize(m_failedRowsView->fontMetrics().height() +
                                                               8); // compact rows

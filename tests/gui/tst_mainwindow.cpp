@@ -85,6 +85,7 @@ private Q_SLOTS:
     void show_firstStart_windowFitsTheScreen();
     void loadMapping_longProfileNameAndUrl_connectionStripDoesNotWidenTheWindow();
     void restoreState_schemaDockSavedSqueezed_isWidenedToReadableWidth();
+    void keyTab_inFieldTable_movesFocusOutOfTheTable();
     void close_duringSyncDeclined_keepsWindowAndRun();
     void close_duringSyncConfirmed_cancelsRunAndClosesWhenFinished();
     void connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt();
@@ -549,6 +550,22 @@ void TestMainWindow::restoreState_schemaDockSavedSqueezed_isWidenedToReadableWid
     auto *restoredDock = again.findChild<QDockWidget *>(u"schemaDockWidget"_s);
     QVERIFY(restoredDock);
     QTRY_VERIFY2(restoredDock->width() >= 250, qPrintable(QString::number(restoredDock->width())));
+}
+
+void TestMainWindow::keyTab_inFieldTable_movesFocusOutOfTheTable()
+{
+    QVERIFY(m_window->loadMapping(writeMapping(u"tab.json"_s, u"SELECT * FROM customers"_s)));
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    auto *view = child<QTableView>("fieldMappingView");
+    view->setFocus(Qt::TabFocusReason);
+    view->setCurrentIndex(view->model()->index(0, 0));
+    QTRY_COMPARE(QApplication::focusWidget(), view);
+
+    QTest::keyClick(view, Qt::Key_Tab);
+
+    // Tab moves on to the next control; the arrow keys move within the table.
+    QTRY_VERIFY(QApplication::focusWidget() != view);
 }
 
 void TestMainWindow::close_duringSyncDeclined_keepsWindowAndRun()
