@@ -8,6 +8,7 @@
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
 #include "ui/connectiondialog.h"
+#include "ui/elidinglabel.h"
 #include "ui/mappingpanel.h"
 #include "ui/messagebanner.h"
 #include "ui/schemabrowser.h"
@@ -28,6 +29,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
+#include <QShowEvent>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -35,6 +38,14 @@ using namespace Qt::StringLiterals;
 Q_LOGGING_CATEGORY(lcMainWindow, "d365.ui.mainwindow")
 
 namespace d365::ui {
+
+namespace {
+// The first-start size, and the schema dock width at which its table names are readable.
+constexpr QSize DefaultWindowSize(1260, 780);
+constexpr int ReadableSchemaDockWidth = 320;
+// Of the screen's free area, what the first-start window may take (room for a title bar and a panel).
+constexpr double MaxScreenShare = 0.9;
+} // namespace
 
 using services::ConnectionProfile;
 using services::MappingFile;
@@ -75,6 +86,9 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     m_schemaDock->setObjectName(u"schemaDockWidget"_s);
     m_schemaDock->setWidget(m_schemaBrowser);
     addDockWidget(Qt::LeftDockWidgetArea, m_schemaDock);
+    // The schema browser takes the whole height on the left: under a 300 px Sync pane its table list showed
+    // two rows on a 768 px screen.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
 
     createActions();
 
@@ -95,18 +109,22 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     connect(m_controller, &SyncController::rowOutcomes, m_syncPanel->runResultsModel(),
             &models::RunResultsModel::appendOutcomes);
     connect(m_controller, &SyncController::error, this,
-            [this](ErrorCategory, const QString &message) { onSyncError(message); });
+            [this](ErrorCategory category, const QString &message) { onSyncError(category, message); });
     connect(m_controller, &SyncController::finished, this, &MainWindow::onSyncFinished);
 
-    resize(1260, 780);
+    connect(m_banner, &MessageBanner::closed, this, [this] { m_bannerTopic = BannerTopic::None; });
+
+    resize(DefaultWindowSize);
+    fitToScreen();
+    // restoreGeometry() moves and shrinks a saved geometry onto the screens there are now.
     if (const QByteArray geometry = m_settings->mainWindowGeometry(); !geometry.isEmpty())
         restoreGeometry(geometry);
     if (const QByteArray state = m_settings->mainWindowState(); !state.isEmpty())
-        restoreState(state);
+        restoreState(state); // widenSqueezedSchemaDock() corrects it once the window is shown
     else {
         // First start: room for the mapping and the results, and a schema browser wide enough to read names.
         resizeDocks({m_syncDock}, {300}, Qt::Vertical);
-        resizeDocks({m_schemaDock}, {320}, Qt::Horizontal);
+        resizeDocks({m_schemaDock}, {ReadableSchemaDockWidth}, Qt::Horizontal);
     }
     if (const QByteArray browserState = m_settings->schemaBrowserState(); !browserState.isEmpty())
         m_schemaBrowser->restoreState(browserState); // applied once the table list arrives
@@ -124,6 +142,10 @@ void MainWindow::createActions()
     m_openAction = fileMenu->addAction(tr("&Open mapping…"), this, &MainWindow::openMappingDialog);
     m_openAction->setObjectName(u"openMappingAction"_s);
     m_openAction->setShortcut(QKeySequence::Open);
+    m_connectionProfilesAction =
+        fileMenu->addAction(tr("Connection &profiles…"), this, &MainWindow::openConnectionDialog);
+    m_connectionProfilesAction->setObjectName(u"connectionProfilesAction"_s);
+    m_connectionProfilesAction->setVisible(false); // needs the connection session (setConnectionSession)
     fileMenu->addSeparator();
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setObjectName(u"quitAction"_s);
@@ -153,13 +175,18 @@ QWidget *MainWindow::createConnectionStrip()
     strip->setObjectName(u"connectionStripFrame"_s);
     strip->setFrameShape(QFrame::StyledPanel);
 
-    m_profileNameLabel = new QLabel(strip);
-    m_profileNameLabel->setObjectName(u"profileNameLabel"_s);
-    m_profileNameLabel->setTextFormat(Qt::PlainText);
-    m_orgUrlLabel = new QLabel(strip);
-    m_orgUrlLabel->setObjectName(u"orgUrlLabel"_s);
-    m_orgUrlLabel->setTextFormat(Qt::PlainText);
-    m_orgUrlLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Every text of the strip is cut with "…" when the window is narrow, never the window widened for it:
+    // a long status pushed the window past the screen and Reconnect… off it.
+    auto *profileNameLabel = new ElidingLabel(strip);
+    profileNameLabel->setObjectName(u"profileNameLabel"_s);
+    profileNameLabel->setPreferredCharacters(32);
+    profileNameLabel->setMinimumCharacters(8);
+    m_profileNameLabel = profileNameLabel;
+    auto *orgUrlLabel = new ElidingLabel(strip, Qt::ElideMiddle);
+    orgUrlLabel->setObjectName(u"orgUrlLabel"_s);
+    orgUrlLabel->setPreferredCharacters(40);
+    orgUrlLabel->setMinimumCharacters(8);
+    m_orgUrlLabel = orgUrlLabel;
     m_sandboxBadgeLabel = new QLabel(tr("Sandbox org"), strip);
     m_sandboxBadgeLabel->setObjectName(u"sandboxBadgeLabel"_s);
     m_sandboxBadgeLabel->setToolTip(tr("This profile points at the local d365sync-sandbox server, not a real "
@@ -173,14 +200,16 @@ QWidget *MainWindow::createConnectionStrip()
     layout->addWidget(m_profileNameLabel);
     layout->addWidget(m_orgUrlLabel, 1);
     layout->addWidget(m_sandboxBadgeLabel);
-    m_connectionStatusLabel = new QLabel(strip);
-    m_connectionStatusLabel->setObjectName(u"connectionStatusLabel"_s);
-    m_connectionStatusLabel->setTextFormat(Qt::PlainText);
+    auto *connectionStatusLabel = new ElidingLabel(strip);
+    connectionStatusLabel->setObjectName(u"connectionStatusLabel"_s);
+    connectionStatusLabel->setMinimumCharacters(18); // "Connected to 12…", not a bare "Connect…"
+    m_connectionStatusLabel = connectionStatusLabel;
+    m_connectionStatusLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     m_connectButton = new QPushButton(tr("Connect…"), strip);
     m_connectButton->setObjectName(u"connectButton"_s);
     m_disconnectButton = new QPushButton(tr("Disconnect"), strip);
     m_disconnectButton->setObjectName(u"disconnectButton"_s);
-    layout->addWidget(m_connectionStatusLabel);
+    layout->addWidget(m_connectionStatusLabel, 2);
     layout->addWidget(m_connectButton);
     layout->addWidget(m_disconnectButton);
     // Without a session (tests of the window alone) the strip shows the profile only.
@@ -198,20 +227,46 @@ QWidget *MainWindow::createConnectionStrip()
 void MainWindow::setConnectionSession(services::ConnectionSession *session)
 {
     m_session = session;
-    const auto refresh = [this] {
-        using State = services::ConnectionSession::State;
-        m_connectionStatusLabel->setText(m_session->statusText());
-        m_disconnectButton->setEnabled(m_session->state() == State::Connected ||
-                                       m_session->state() == State::ReconnectRequired);
-        m_connectButton->setText(m_session->state() == State::ReconnectRequired ? tr("Reconnect…")
-                                                                                : tr("Connect…"));
-    };
-    connect(m_session, &services::ConnectionSession::stateChanged, this, refresh);
+    connect(m_session, &services::ConnectionSession::stateChanged, this, &MainWindow::onSessionStateChanged);
     m_connectionStatusLabel->setVisible(true);
     m_connectButton->setVisible(true);
     m_disconnectButton->setVisible(true);
-    refresh();
+    m_connectionProfilesAction->setVisible(true);
+    onSessionStateChanged();
     updateConnectionStrip();
+}
+
+void MainWindow::onSessionStateChanged()
+{
+    using State = services::ConnectionSession::State;
+    const State state = m_session->state();
+    m_connectionStatusLabel->setText(m_session->statusText());
+    m_disconnectButton->setEnabled(state == State::Connected || state == State::ReconnectRequired);
+    m_connectButton->setText(state == State::ReconnectRequired ? tr("Reconnect…") : tr("Connect…"));
+    const bool changed = state != m_sessionState;
+    m_sessionState = state;
+    switch (state) {
+    case State::Connected:
+        // Signed in again: a message about the sign-in (a sync that stopped for it) is no longer true, and
+        // the schema browser asks again what it could not read without a sign-in.
+        hideBanner(BannerTopic::SignIn);
+        if (m_reloadSchemaWhenConnected && m_profile)
+            m_schemaBrowser->requestTables(false);
+        m_reloadSchemaWhenConnected = false;
+        break;
+    case State::ReconnectRequired:
+        m_reloadSchemaWhenConnected = true;
+        // The strip may cut the reason short; the banner has room for all of it.
+        if (m_bannerTopic == BannerTopic::None || m_bannerTopic == BannerTopic::SignIn)
+            showBanner(BannerTopic::SignIn, MessageBanner::Type::Error,
+                       tr("%1\nPress Reconnect… to sign in again.").arg(m_session->statusText()));
+        break;
+    case State::NotConnected:
+        m_reloadSchemaWhenConnected = m_reloadSchemaWhenConnected || changed;
+        break;
+    case State::Connecting:
+        break;
+    }
 }
 
 void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
@@ -248,7 +303,15 @@ void MainWindow::openConnectionDialog()
     dialog->setObjectName(u"connectionDialog"_s);
     if (m_profile)
         dialog->setProfile(*m_profile);
+    else if (!wantedProfileName().isEmpty())
+        dialog->startNewProfile(wantedProfileName()); // the mapping's profile does not exist yet: create it
     connect(dialog, &ConnectionDialog::profileSaved, this, [this] { resolveProfile(); });
+    connect(dialog, &ConnectionDialog::profileRemoved, this, [this](const QString &name) {
+        // The stored sign-in of a deleted profile is of no use any more.
+        if (m_session && m_session->profileName() == name)
+            m_session->disconnect();
+        resolveProfile();
+    });
     dialog->open();
 }
 
@@ -262,10 +325,9 @@ bool MainWindow::loadMapping(const QString &path)
         QString problems = result.problemsText();
         if (problems.isEmpty())
             problems = tr("The file could not be read as a mapping.");
-        m_bannerShowsProfileProblem = false;
-        m_banner->showError(
-            tr("The mapping file %1 could not be loaded. Fix these problems and open it again:\n%2")
-                .arg(QDir::toNativeSeparators(absolutePath), problems.trimmed()));
+        showBanner(BannerTopic::Mapping, MessageBanner::Type::Error,
+                   tr("The mapping file %1 could not be loaded. Fix these problems and open it again:\n%2")
+                       .arg(QDir::toNativeSeparators(absolutePath), problems.trimmed()));
         return false;
     }
 
@@ -273,8 +335,10 @@ bool MainWindow::loadMapping(const QString &path)
     m_mappingPath = absolutePath;
     m_settings->setLastMappingPath(absolutePath);
     m_mappingPanel->setMapping(*m_mapping, absolutePath);
+    // The last run's counts, failed rows and messages belong to the mapping that ran, not to this one.
+    m_syncPanel->reset();
     m_banner->hideMessage();
-    m_bannerShowsProfileProblem = false;
+    m_bannerTopic = BannerTopic::None;
     qCInfo(lcMainWindow).noquote() << "loaded mapping" << m_mapping->name << "from" << absolutePath;
 
     resolveProfile();
@@ -294,10 +358,10 @@ void MainWindow::showSchemaChanges(const services::EntityMetadata &before,
     if (changes.isEmpty())
         return;
     qCInfo(lcMainWindow) << "the table of the mapping changed:" << changes.size() << "mapped column(s)";
-    m_bannerShowsProfileProblem = false;
-    m_banner->showWarning(tr("The table %1 changed since the mapping was last checked; the next sync may "
-                             "fail:\n%2")
-                              .arg(after.entitySetName, changes.join(u'\n')));
+    showBanner(BannerTopic::Schema, MessageBanner::Type::Warning,
+               tr("The table %1 changed since the mapping was last checked; the next sync may "
+                  "fail:\n%2")
+                   .arg(after.entitySetName, changes.join(u'\n')));
 }
 
 void MainWindow::setProfileOverride(const QString &name)
@@ -319,22 +383,21 @@ void MainWindow::resolveProfile()
     m_profile.reset();
     const QString name = wantedProfileName();
     // A warning about the previous profile no longer applies once a profile resolves (e.g. after --profile).
-    if (m_bannerShowsProfileProblem) {
-        m_banner->hideMessage();
-        m_bannerShowsProfileProblem = false;
-    }
+    hideBanner(BannerTopic::Profile);
     if (!name.isEmpty()) {
         m_profile = m_settings->profile(name);
         if (!m_profile) {
-            m_bannerShowsProfileProblem = true;
-            // Whole sentences per case: translators need them, not fragments.
+            // Whole sentences per case: translators need them, not fragments. The way to fix it is in this
+            // window: the connection dialog opens with the missing name filled in.
             const QString text =
                 m_profileOverride.isEmpty()
-                    ? tr("The connection profile \"%1\" named by this mapping does not exist. "
-                         "Create it with:\nd365sync-cli profile add %1 --url <org url>")
-                    : tr("The connection profile \"%1\" given with --profile does not exist. "
-                         "Create it with:\nd365sync-cli profile add %1 --url <org url>");
-            m_banner->showWarning(text.arg(name));
+                    ? tr("The connection profile \"%1\" named by this mapping does not exist. Create it "
+                         "with Connect… in the connection strip (or File → Connection profiles…): the form "
+                         "opens with the name %1 filled in; add the Organization URL and save.")
+                    : tr("The connection profile \"%1\" given with --profile does not exist. Create it "
+                         "with Connect… in the connection strip (or File → Connection profiles…): the form "
+                         "opens with the name %1 filled in; add the Organization URL and save.");
+            showBanner(BannerTopic::Profile, MessageBanner::Type::Warning, text.arg(name));
         }
     }
     updateConnectionStrip();
@@ -385,8 +448,8 @@ void MainWindow::startSync()
     if (m_running)
         return;
     if (!m_mapping) {
-        m_bannerShowsProfileProblem = false;
-        m_banner->showInformation(tr("Open a mapping file first (File → Open mapping…, Ctrl+O)."));
+        showBanner(BannerTopic::Mapping, MessageBanner::Type::Information,
+                   tr("Open a mapping file first (File → Open mapping…, Ctrl+O)."));
         return;
     }
     if (!m_profile) {
@@ -395,8 +458,8 @@ void MainWindow::startSync()
             return;
     }
 
-    m_bannerShowsProfileProblem = false;
     m_banner->hideMessage();
+    m_bannerTopic = BannerTopic::None;
     m_running = true;
     m_runErrorShown = false;
     m_syncPanel->runStarting();
@@ -425,11 +488,12 @@ void MainWindow::cancelSync()
     m_cancelAction->setEnabled(false);
 }
 
-void MainWindow::onSyncError(const QString &message)
+void MainWindow::onSyncError(ErrorCategory category, const QString &message)
 {
     m_runErrorShown = true;
-    m_bannerShowsProfileProblem = false;
-    m_banner->showError(tr("The sync stopped: %1").arg(message));
+    // A run stopped by the sign-in is fixed by signing in again (the message goes once that succeeded).
+    showBanner(category == ErrorCategory::Authentication ? BannerTopic::SignIn : BannerTopic::Sync,
+               MessageBanner::Type::Error, tr("The sync stopped: %1").arg(message));
 }
 
 void MainWindow::onSyncFinished(const SyncSummary &summary)
@@ -439,8 +503,26 @@ void MainWindow::onSyncFinished(const SyncSummary &summary)
     m_running = false;
     m_syncPanel->onFinished(summary);
     if (summary.fatal && !m_runErrorShown)
-        onSyncError(summary.fatal->message);
+        onSyncError(summary.fatal->category, summary.fatal->message);
     updateSyncEnabled();
+    if (m_closeWhenFinished) {
+        qCInfo(lcMainWindow) << "the cancelled sync has finished: closing the window";
+        close();
+    }
+}
+
+void MainWindow::showBanner(BannerTopic topic, MessageBanner::Type type, const QString &text)
+{
+    m_bannerTopic = topic;
+    m_banner->showMessage(text, type);
+}
+
+void MainWindow::hideBanner(BannerTopic topic)
+{
+    if (m_bannerTopic != topic)
+        return;
+    m_banner->hideMessage();
+    m_bannerTopic = BannerTopic::None;
 }
 
 void MainWindow::openMappingDialog()
@@ -477,15 +559,92 @@ void MainWindow::showAbout()
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     if (m_running) {
-        // Rows in flight finish; the controller's destructor (after this window) waits for its thread.
-        qCInfo(lcMainWindow) << "window closed during a sync: cancelling";
-        m_controller->cancel();
+        // Closing would cancel the run: ask first. Once confirmed the window closes when finished() arrives
+        // (the rows in flight have been answered and every row has its outcome).
+        event->ignore();
+        if (!m_closeWhenFinished)
+            confirmCloseDuringSync();
+        return;
     }
     m_settings->setMainWindowGeometry(saveGeometry());
     m_settings->setMainWindowState(saveState());
     m_settings->setSchemaBrowserState(m_schemaBrowser->saveState());
     m_settings->sync();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::confirmCloseDuringSync()
+{
+    if (m_closeConfirmBox) {
+        m_closeConfirmBox->raise();
+        m_closeConfirmBox->activateWindow();
+        return;
+    }
+    auto *box = new QMessageBox(this);
+    box->setObjectName(u"closeDuringSyncMessageBox"_s);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setIcon(QMessageBox::Warning);
+    box->setWindowTitle(tr("Sync in progress"));
+    box->setText(tr("A sync is running. Cancel it and close D365 Sync?"));
+    box->setInformativeText(tr("Rows already written stay written; the rows not yet sent are skipped and "
+                               "the next sync writes them."));
+    QPushButton *cancelAndClose = box->addButton(tr("Cancel sync and close"), QMessageBox::DestructiveRole);
+    cancelAndClose->setObjectName(u"cancelSyncAndCloseButton"_s);
+    QPushButton *keepSyncing = box->addButton(tr("Keep syncing"), QMessageBox::RejectRole);
+    keepSyncing->setObjectName(u"keepSyncingButton"_s);
+    box->setDefaultButton(keepSyncing);
+    box->setEscapeButton(keepSyncing);
+    connect(box, &QMessageBox::buttonClicked, this, [this, cancelAndClose](QAbstractButton *button) {
+        if (button != cancelAndClose)
+            return;
+        m_closeWhenFinished = true;
+        if (!m_running) {
+            close(); // the run ended while the question was open
+            return;
+        }
+        qCInfo(lcMainWindow) << "window closed during a sync: cancelling, closing once it has finished";
+        cancelSync();
+    });
+    m_closeConfirmBox = box;
+    box->open(); // window-modal, no nested event loop: the sync pane keeps updating behind it
+}
+
+void MainWindow::fitToScreen()
+{
+    // The first-start size fits the screen the window opens on (1,260 × 780 is taller than a 1,366 × 768
+    // laptop screen): at most MaxScreenShare of its free area, centred on it.
+    const QScreen *target = screen();
+    if (!target)
+        return;
+    const QRect available = target->availableGeometry();
+    const QSize fitted = size().boundedTo(
+        QSize(int(available.width() * MaxScreenShare), int(available.height() * MaxScreenShare)));
+    resize(fitted.expandedTo(minimumSizeHint()).boundedTo(available.size()));
+    move(available.center() - rect().center());
+}
+
+void MainWindow::widenSqueezedSchemaDock()
+{
+    // A window state saved before the schema dock had a readable first-start width keeps it at about 200 px,
+    // where table names are cut. Widen it, but never beyond a third of the window.
+    if (m_schemaDock->isHidden() || m_schemaDock->isFloating())
+        return;
+    const int wanted = std::min(ReadableSchemaDockWidth, width() / 3);
+    if (m_schemaDock->width() < wanted) {
+        qCInfo(lcMainWindow) << "schema dock restored at" << m_schemaDock->width() << "px; widening to"
+                             << wanted;
+        resizeDocks({m_schemaDock}, {wanted}, Qt::Horizontal);
+    }
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_shownOnce || event->spontaneous())
+        return;
+    m_shownOnce = true;
+    // Dock widths are known once the window is laid out, which happens when it is shown.
+    widenSqueezedSchemaDock();
 }
 
 } // namespace d365::ui

@@ -8,25 +8,34 @@
 //            → started / progress / rowOutcomes / error / finished update the Sync pane (bottom dock)
 //
 // Layout: connection strip and message banner on top, the mapping panel in the centre (the mapping editor
-// will replace it), the Sync pane docked at the bottom; the left dock area is kept for the schema browser.
+// will replace it), the Sync pane docked at the bottom; the schema browser docked on the left, full height.
 // Recoverable problems (mapping problems, missing profile, a failed run) go to the banner, never to a modal
-// box.
+// box; the banner remembers what it is about, so a problem that goes away (the profile is created, the
+// sign-in is renewed) takes its message with it. The only modal box asks before a close would cancel a
+// running sync: confirmed, the run is cancelled and the window closes once finished() has arrived.
+//
+// Sizes: the window starts at most 90 % of the screen it opens on, long texts in the connection strip and
+// the mapping panel are cut with "…" (whole in their tooltips) instead of widening the window, and the schema
+// dock is never restored narrower than its names need.
 
+#include "services/auth/connectionsession.h"
 #include "services/dataverse/connectionprofile.h"
 #include "services/dataverse/entitymetadata.h"
 #include "services/mapping/mapping.h"
+#include "ui/messagebanner.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <optional>
 
 class QAction;
 class QDockWidget;
 class QLabel;
+class QMessageBox;
 class QPushButton;
 
 namespace d365::services {
-class ConnectionSession;
 class MetadataLoader;
 class Settings;
 class SyncController;
@@ -37,7 +46,6 @@ struct SyncSummary;
 namespace d365::ui {
 
 class MappingPanel;
-class MessageBanner;
 class SchemaBrowser;
 class SyncPanel;
 
@@ -84,8 +92,17 @@ public Q_SLOTS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
+    // What the banner shows, so that the code that fixes a problem can hide exactly that message.
+    enum class BannerTopic { None, Mapping, Profile, SignIn, Sync, Schema };
+
+    void showBanner(BannerTopic topic, MessageBanner::Type type, const QString &text);
+    void hideBanner(BannerTopic topic);
+    void confirmCloseDuringSync();
+    void fitToScreen();
+    void widenSqueezedSchemaDock();
     void createActions();
     QWidget *createConnectionStrip();
     QString wantedProfileName() const;
@@ -93,7 +110,8 @@ private:
     void updateConnectionStrip();
     void updateSyncEnabled();
     void updateTitle();
-    void onSyncError(const QString &message);
+    void onSyncError(ErrorCategory category, const QString &message);
+    void onSessionStateChanged();
     void onSyncFinished(const services::SyncSummary &summary);
     void showAbout();
 
@@ -107,7 +125,9 @@ private:
     std::optional<services::ConnectionProfile> m_profile;
     bool m_running = false;
     bool m_runErrorShown = false;
-    bool m_bannerShowsProfileProblem = false;
+    bool m_closeWhenFinished = false; // the user confirmed closing during a run: close after finished()
+    bool m_shownOnce = false;
+    BannerTopic m_bannerTopic = BannerTopic::None;
 
     MessageBanner *m_banner = nullptr;
     MappingPanel *m_mappingPanel = nullptr;
@@ -119,12 +139,16 @@ private:
     QLabel *m_orgUrlLabel = nullptr;
     QLabel *m_sandboxBadgeLabel = nullptr;
     services::ConnectionSession *m_session = nullptr;
+    services::ConnectionSession::State m_sessionState = services::ConnectionSession::State::NotConnected;
+    bool m_reloadSchemaWhenConnected = false; // the org could not be read since the last sign-in
     QLabel *m_connectionStatusLabel = nullptr;
     QPushButton *m_connectButton = nullptr;
     QPushButton *m_disconnectButton = nullptr;
     QAction *m_openAction = nullptr;
     QAction *m_syncNowAction = nullptr;
     QAction *m_cancelAction = nullptr;
+    QAction *m_connectionProfilesAction = nullptr;
+    QPointer<QMessageBox> m_closeConfirmBox;
 };
 
 } // namespace d365::ui

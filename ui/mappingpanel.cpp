@@ -1,6 +1,7 @@
 #include "ui/mappingpanel.h"
 
 #include "models/fieldmappingmodel.h"
+#include "ui/elidinglabel.h"
 
 #include <QDir>
 #include <QFormLayout>
@@ -64,12 +65,16 @@ MappingPanel::MappingPanel(QWidget *parent)
     nameFont.setPointSizeF(nameFont.pointSizeF() * 1.3);
     nameFont.setBold(true);
     m_nameLabel->setFont(nameFont);
-    m_fileLabel = valueLabel(u"mappingFileLabel"_s, content);
+    m_nameLabel->setWordWrap(true);
+    // Paths can be longer than any screen is wide: cut in the middle (the file name stays), whole in the
+    // tooltip.
+    m_fileLabel = new ElidingLabel(content, Qt::ElideMiddle);
+    m_fileLabel->setObjectName(u"mappingFileLabel"_s);
 
     auto *sourceBox = new QGroupBox(tr("Source"), content);
     sourceBox->setObjectName(u"sourceGroupBox"_s);
-    m_sourcePathLabel = valueLabel(u"sourcePathLabel"_s, sourceBox);
-    m_sourcePathLabel->setWordWrap(true);
+    m_sourcePathLabel = new ElidingLabel(sourceBox, Qt::ElideMiddle);
+    m_sourcePathLabel->setObjectName(u"sourcePathLabel"_s);
     m_sourceQueryLabel = valueLabel(u"sourceQueryLabel"_s, sourceBox);
     m_sourceQueryLabel->setWordWrap(true);
     m_sourceKeyLabel = valueLabel(u"sourceKeyLabel"_s, sourceBox);
@@ -82,7 +87,10 @@ MappingPanel::MappingPanel(QWidget *parent)
     targetBox->setObjectName(u"targetGroupBox"_s);
     m_entitySetLabel = valueLabel(u"targetEntitySetLabel"_s, targetBox);
     m_matchKeyLabel = valueLabel(u"targetMatchKeyLabel"_s, targetBox);
+    m_matchKeyLabel->setWordWrap(true);
     m_modeLabel = valueLabel(u"targetModeLabel"_s, targetBox);
+    m_modeLabel->setWordWrap(
+        true); // "Upsert — create new rows, update existing ones" must not widen the window
     auto *targetForm = new QFormLayout(targetBox);
     targetForm->addRow(tr("Entity set:"), m_entitySetLabel);
     targetForm->addRow(tr("Match key:"), m_matchKeyLabel);
@@ -93,6 +101,7 @@ MappingPanel::MappingPanel(QWidget *parent)
     m_fieldView->setModel(m_model);
     m_fieldView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_fieldView->setAlternatingRowColors(true);
+    m_fieldView->setTabKeyNavigation(false); // Tab leaves the table, arrows move within it
     m_fieldView->verticalHeader()->hide();
     m_fieldView->verticalHeader()->setDefaultSectionSize(m_fieldView->fontMetrics().height() +
                                                          8); // compact rows
@@ -128,7 +137,8 @@ void MappingPanel::setMapping(const Mapping &mapping, const QString &filePath)
     m_fileLabel->setText(tr("Mapping file: %1").arg(QDir::toNativeSeparators(filePath)));
 
     m_sourcePathLabel->setText(QDir::toNativeSeparators(mapping.source.path));
-    m_sourcePathLabel->setToolTip(tr("%1 database").arg(mapping.source.type));
+    m_sourcePathLabel->setToolTip(
+        tr("%1 database %2").arg(mapping.source.type, QDir::toNativeSeparators(mapping.source.path)));
     // Queries can be long; the label shows one line and the tooltip the query as written.
     QString query = mapping.source.query.simplified();
     if (query.size() > QuerySummaryLength)

@@ -87,10 +87,12 @@ void MessageBanner::applyStyle()
     }
     const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
     m_iconLabel->setPixmap(style()->standardIcon(pixmap, nullptr, this).pixmap(iconSize, iconSize));
-    // A style sheet on this frame only (selector by object name) so child widgets keep the platform style;
-    // the text colour is fixed because the background is light whatever the desktop theme.
-    setStyleSheet(u"QFrame#messageBanner { background-color: %1; border: 1px solid %2; border-radius: 4px; }"
-                  u"QFrame#messageBanner QLabel { color: #1f1f1f; }"_s.arg(background.name(), border.name()));
+    // A style sheet on this frame only (selector by object name, which a dialog may change) so child widgets
+    // keep the platform style; the text colour is fixed because the background is light whatever the desktop
+    // theme.
+    setStyleSheet(
+        u"QFrame#%3 { background-color: %1; border: 1px solid %2; border-radius: 4px; }"
+        u"QFrame#%3 QLabel { color: #1f1f1f; }"_s.arg(background.name(), border.name(), objectName()));
 }
 
 } // namespace d365::ui

@@ -14,6 +14,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
+#include <QStyle>
 #include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -68,11 +69,17 @@ SyncPanel::SyncPanel(QWidget *parent)
     m_progressBar->setFormat(tr("No run yet")); // "0 / 1 rows" before any run would be a made-up number
     m_progressBar->setTextVisible(true);
 
+    m_statusIconLabel = new QLabel(this);
+    m_statusIconLabel->setObjectName(u"syncStatusIconLabel"_s);
+    m_statusIconLabel->setAlignment(Qt::AlignTop);
+    m_statusIconLabel->hide();
+
     m_statusLabel = new QLabel(tr("Ready."), this);
     m_statusLabel->setObjectName(u"syncStatusLabel"_s);
     m_statusLabel->setTextFormat(Qt::PlainText);
     m_statusLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_statusLabel->setWordWrap(true); // a long status must wrap, not widen the window
+    m_statusLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 
     m_failedRowsLabel = new QLabel(this);
     m_failedRowsLabel->setObjectName(u"failedRowsLabel"_s);
@@ -96,6 +103,7 @@ SyncPanel::SyncPanel(QWidget *parent)
     m_failedRowsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_failedRowsView->setAlternatingRowColors(true);
     m_failedRowsView->setWordWrap(false);
+    m_failedRowsView->setTabKeyNavigation(false); // Tab leaves the table, arrows move within it
     m_failedRowsView->verticalHeader()->hide();
     m_failedRowsView->verticalHeader()->setDefaultSectionSize(m_failedRowsView->fontMetrics().height() +
                                                               8); // compact rows
@@ -144,9 +152,13 @@ SyncPanel::SyncPanel(QWidget *parent)
     failedHeader->addWidget(m_filterEdit, 1);
     failedHeader->addWidget(copyButton);
 
+    auto *statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_statusIconLabel, 0, Qt::AlignTop);
+    statusRow->addWidget(m_statusLabel, 1);
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(controls);
-    layout->addWidget(m_statusLabel);
+    layout->addLayout(statusRow);
     layout->addLayout(failedHeader);
     layout->addWidget(m_failedRowsView, 1);
 
@@ -171,7 +183,24 @@ void SyncPanel::runStarting()
     m_cancelling = false;
     setProgressRange(-1);
     m_statusLabel->setText(tr("Starting…"));
+    showOutcome(Outcome::None);
     setRunning(true);
+}
+
+void SyncPanel::reset()
+{
+    if (m_running)
+        return; // a run keeps its rows until it has finished
+    m_model->clear();
+    m_filterEdit->clear();
+    m_done = 0;
+    m_total = -1;
+    m_stage.clear();
+    m_progressBar->setRange(0, 1);
+    m_progressBar->setValue(0);
+    m_progressBar->setFormat(tr("No run yet"));
+    m_statusLabel->setText(tr("Ready."));
+    showOutcome(Outcome::None);
 }
 
 void SyncPanel::onStarted(qint64 total)
@@ -179,6 +208,7 @@ void SyncPanel::onStarted(qint64 total)
     m_total = total;
     setProgressRange(total);
     m_progressBar->setValue(0);
+    setProgressText(0, total);
     updateRunningStatus();
 }
 
@@ -192,6 +222,7 @@ void SyncPanel::onProgress(qint64 done, qint64 total, const QString &stage)
     m_stage = stage;
     if (total >= 0)
         m_progressBar->setValue(int(std::min<qint64>(done, m_progressBar->maximum())));
+    setProgressText(done, total);
     updateRunningStatus();
 }
 
@@ -204,23 +235,64 @@ void SyncPanel::onCancelling()
 
 void SyncPanel::onFinished(const SyncSummary &summary)
 {
-    // The bar ends on what was actually processed: full for a complete run, partial for a cancelled one.
+    const Outcome outcome = outcomeOf(summary);
+    // The bar ends on the rows that were synced: full only when every row was; a cancelled run shows how far
+    // it got, a run whose rows failed shows what is missing.
     const qint64 total = std::max(summary.total, summary.done());
     if (total > 0) {
+        const qint64 synced = syncedRows(summary);
         setProgressRange(total);
-        m_progressBar->setValue(int(std::min<qint64>(summary.done(), INT_MAX)));
+        m_progressBar->setValue(int(std::min<qint64>(synced, INT_MAX)));
+        QString suffix;
+        switch (outcome) {
+        case Outcome::PartlyFailed:
+        case Outcome::Failed:
+            suffix = tr("%1 failed").arg(m_locale.toString(summary.failed));
+            break;
+        case Outcome::Cancelled:
+            suffix = tr("cancelled");
+            break;
+        case Outcome::Stopped:
+            suffix = tr("stopped");
+            break;
+        case Outcome::None:
+        case Outcome::Synced:
+            break;
+        }
+        QString text = tr("%1 / %2 rows synced").arg(m_locale.toString(synced), m_locale.toString(total));
+        if (!suffix.isEmpty())
+            text += u" — "_s + suffix;
+        m_progressBar->setFormat(text);
     } else {
         // Nothing was read: an empty bar, never a busy indicator that keeps spinning after the run.
         m_progressBar->setRange(0, 1);
-        const bool emptySource = !summary.fatal && !summary.cancelled;
+        const bool emptySource = outcome == Outcome::Synced;
         m_progressBar->setValue(emptySource ? 1 : 0);
         m_progressBar->setFormat(emptySource ? tr("0 rows") : tr("Stopped"));
     }
     m_statusLabel->setText(summaryText(summary, m_locale));
+    showOutcome(outcome);
     qCInfo(lcSyncPanel).noquote() << "run finished: done" << summary.done() << "of" << summary.total
                                   << "failed" << summary.failed << "cancelled" << summary.cancelled << "in"
                                   << summary.elapsedMs << "ms";
     setRunning(false);
+}
+
+qint64 SyncPanel::syncedRows(const SyncSummary &summary)
+{
+    // Rows whose record in the org now holds the row's values.
+    return summary.written();
+}
+
+SyncPanel::Outcome SyncPanel::outcomeOf(const SyncSummary &summary)
+{
+    if (summary.fatal)
+        return Outcome::Stopped;
+    if (summary.cancelled)
+        return Outcome::Cancelled;
+    if (summary.failed + summary.skipped > 0)
+        return syncedRows(summary) == 0 ? Outcome::Failed : Outcome::PartlyFailed;
+    return Outcome::Synced;
 }
 
 QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale)
@@ -228,6 +300,8 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
     const auto n = [&locale](qint64 value) { return locale.toString(value); };
     const QString seconds = locale.toString(summary.elapsedMs / 1000.0, 'f', 1);
     const QString rate = locale.toString(qRound64(summary.rowsPerSecond()));
+    const qint64 synced = syncedRows(summary);
+    const qint64 total = std::max(summary.total, summary.done());
 
     QString counts;
     if (summary.upserted > 0) // UpsertMultiple does not say which rows it created
@@ -238,20 +312,77 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
         counts += tr(", %1 unchanged").arg(n(summary.unchanged));
     if (summary.skipped > 0)
         counts += tr(", %1 skipped").arg(n(summary.skipped));
-    if (!summary.sourceComplete) {
+    if (!summary.sourceComplete && summary.rowsRead > 0) {
         // Rows never read have no outcome: say how many, or that the rest of the source was not read.
-        counts += summary.total >= 0 ? tr(", %1 of %2 source rows not read").arg(n(summary.notRead()), n(summary.total))
-                                     : tr(", the rest of the source not read");
+        counts += summary.total >= 0
+                      ? tr(", %1 of %2 source rows not read").arg(n(summary.notRead()), n(summary.total))
+                      : tr(", the rest of the source not read");
     }
+    const QString seeBelow = summary.failed > 0 ? tr(" The failed rows are listed below.") : QString();
 
-    if (summary.fatal) {
+    switch (outcomeOf(summary)) {
+    case Outcome::Stopped:
         // The reason itself is in the banner above; the status line stays short.
-        return tr("Stopped after %1 rows in %2 s — %3. See the message at the top of the window.")
-            .arg(n(summary.rowsRead), seconds, counts);
+        if (summary.rowsRead == 0)
+            return tr("Stopped before any row was read. See the message at the top of the window.");
+        return tr("Stopped: synced %1 of %2 rows in %3 s — %4. See the message at the top of the window.")
+            .arg(n(synced), n(total), seconds, counts);
+    case Outcome::Cancelled:
+        if (summary.rowsRead == 0)
+            return tr("Cancelled before any row was read: nothing was sent.");
+        return tr("Cancelled: synced %1 of %2 rows in %3 s — %4.").arg(n(synced), n(total), seconds, counts) +
+               seeBelow;
+    case Outcome::Failed:
+        return tr("Nothing was synced: %1 of %2 rows failed in %3 s — %4.")
+                   .arg(n(summary.failed + summary.skipped), n(total), seconds, counts) +
+               seeBelow;
+    case Outcome::PartlyFailed:
+        return tr("Synced %1 of %2 rows in %3 s — %4.").arg(n(synced), n(total), seconds, counts) + seeBelow;
+    case Outcome::None:
+    case Outcome::Synced:
+        break;
     }
-    if (summary.cancelled)
-        return tr("Cancelled after %1 rows in %2 s — %3").arg(n(summary.rowsRead), seconds, counts);
-    return tr("Synced %1 rows in %2 s — %3 (%4 rows/s)").arg(n(summary.done()), seconds, counts, rate);
+    return tr("Synced %1 rows in %2 s — %3 (%4 rows/s)").arg(n(synced), seconds, counts, rate);
+}
+
+void SyncPanel::showOutcome(Outcome outcome)
+{
+    m_outcome = outcome;
+    // Colours of the message banner: amber for "not everything synced", red for "nothing / stopped".
+    QColor text;
+    QColor bar;
+    QStyle::StandardPixmap icon = QStyle::SP_MessageBoxWarning;
+    switch (outcome) {
+    case Outcome::None:
+    case Outcome::Synced:
+        m_statusLabel->setPalette(QPalette());
+        m_progressBar->setPalette(QPalette());
+        m_statusIconLabel->hide();
+        return;
+    case Outcome::PartlyFailed:
+    case Outcome::Cancelled:
+        text = QColor(0x8a, 0x53, 0x00);
+        bar = QColor(0xd6, 0xa7, 0x1c);
+        break;
+    case Outcome::Failed:
+    case Outcome::Stopped:
+        text = QColor(0xb3, 0x26, 0x1e);
+        bar = QColor(0xc4, 0x31, 0x2b);
+        icon = QStyle::SP_MessageBoxCritical;
+        break;
+    }
+    QPalette labelPalette = m_statusLabel->palette();
+    labelPalette.setColor(QPalette::WindowText, text);
+    m_statusLabel->setPalette(labelPalette);
+    QPalette barPalette = m_progressBar->palette();
+    barPalette.setColor(QPalette::Highlight, bar);
+    barPalette.setColor(QPalette::HighlightedText, outcome == Outcome::Failed || outcome == Outcome::Stopped
+                                                       ? QColor(Qt::white)
+                                                       : QColor(0x1f, 0x1f, 0x1f));
+    m_progressBar->setPalette(barPalette);
+    const int size = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this);
+    m_statusIconLabel->setPixmap(style()->standardIcon(icon, nullptr, this).pixmap(size, size));
+    m_statusIconLabel->show();
 }
 
 void SyncPanel::setRunning(bool running)
@@ -305,11 +436,18 @@ void SyncPanel::setProgressRange(qint64 total)
 {
     // Unknown total (not counted yet): a busy indicator. QProgressBar counts in int; runs stay far below
     // INT_MAX rows.
-    m_progressBar->setFormat(tr("%v / %m rows"));
     if (total <= 0)
         m_progressBar->setRange(0, 0);
     else
         m_progressBar->setRange(0, int(std::min<qint64>(total, INT_MAX)));
+}
+
+void SyncPanel::setProgressText(qint64 done, qint64 total)
+{
+    // Our own digits, not "%v / %m": QProgressBar drops the group separators ("2300 / 10000") while the
+    // status line under it says "2,300 of 10,000".
+    m_progressBar->setFormat(total < 0 ? tr("%1 rows (counting…)").arg(m_locale.toString(done))
+                                       : tr("%1 / %2 rows").arg(m_locale.toString(done), m_locale.toString(total)));
 }
 
 void SyncPanel::copySelectedRows()

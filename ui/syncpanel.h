@@ -6,7 +6,12 @@
 // It only presents. MainWindow feeds it the controller's signals in order:
 //   runStarting() → onStarted(total) → onProgress(done, total, stage)* → onFinished(summary)
 // and the run's outcomes go straight into runResultsModel(). It asks for work through syncRequested() and
-// cancelRequested().
+// cancelRequested(); reset() forgets the last run (another mapping was opened).
+//
+// While a run goes on the bar counts the rows processed. Once it has finished the bar counts the rows synced
+// (created, updated or unchanged) out of the rows read, so a run whose rows failed or that was cancelled
+// never ends on a full bar; the status line says the same numbers in words, and any outcome but "all synced"
+// is drawn in a warning or error colour with its icon (outcome()).
 
 #include "services/sync/syncresult.h"
 
@@ -30,6 +35,7 @@ namespace d365::ui {
 class SyncPanel : public QWidget
 {
     Q_OBJECT
+    Q_PROPERTY(Outcome outcome READ outcome)
 public:
     explicit SyncPanel(QWidget *parent = nullptr);
 
@@ -44,9 +50,27 @@ public:
     void onProgress(qint64 done, qint64 total, const QString &stage);
     void onCancelling();
     void onFinished(const d365::services::SyncSummary &summary);
+    // Back to "no run yet": the failed rows, the bar and the status of the last run are cleared.
+    void reset();
 
-    // "Synced 10,000 rows in 12.3 s — 9,998 created, 0 updated, 2 failed (812 rows/s)"
+    // How the last run ended, as the panel shows it (colour and icon of the status line and the bar).
+    enum class Outcome {
+        None,         // no run yet, or one is going on
+        Synced,       // every row was synced (or the source was empty)
+        PartlyFailed, // some rows failed, the others were synced
+        Failed,       // rows were read but none was synced
+        Cancelled,    // the user cancelled; rows not yet sent were skipped
+        Stopped,      // a fatal error stopped the run (the banner says why)
+    };
+    Q_ENUM(Outcome)
+    Outcome outcome() const { return m_outcome; }
+    static Outcome outcomeOf(const services::SyncSummary &summary);
+
+    // The one place that words a run's result: "Synced 10,000 rows in 12.3 s — 9,998 created, 2 updated,
+    // 0 failed (812 rows/s)", "Nothing was synced: all 20 rows failed …", "Cancelled: synced 2,300 of
+    // 10,000 rows …". syncedRows() is the count the bar ends on.
     static QString summaryText(const services::SyncSummary &summary, const QLocale &locale);
+    static qint64 syncedRows(const services::SyncSummary &summary);
 
 Q_SIGNALS:
     void syncRequested();
@@ -58,6 +82,8 @@ private:
     void updateRunningStatus();
     void updateFailedRowsLabel();
     void setProgressRange(qint64 total);
+    void setProgressText(qint64 done, qint64 total);
+    void showOutcome(Outcome outcome);
     void copySelectedRows();
 
     models::RunResultsModel *m_model = nullptr;
@@ -65,6 +91,7 @@ private:
     QPushButton *m_syncNowButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QProgressBar *m_progressBar = nullptr;
+    QLabel *m_statusIconLabel = nullptr;
     QLabel *m_statusLabel = nullptr;
     QLabel *m_failedRowsLabel = nullptr;
     QLineEdit *m_filterEdit = nullptr;
@@ -74,6 +101,7 @@ private:
     bool m_canSync = false;
     bool m_running = false;
     bool m_cancelling = false;
+    Outcome m_outcome = Outcome::None;
     qint64 m_done = 0;
     qint64 m_total = -1;
     QString m_stage;

@@ -178,11 +178,16 @@ Result<QByteArray> ConnectionSession::accessToken(const ConnectionProfile &profi
     if (!token) {
         auto *oauth = dynamic_cast<OAuthTokenProvider *>(current.get());
         if (oauth && oauth->reconnectRequired()) {
-            // Called from a sync worker thread: report the state change on this object's thread.
+            // Called from a sync worker thread: report the state change on this object's thread. By the
+            // time it arrives a new sign-in may have started or finished (the metadata loader asks the old
+            // provider right when Reconnect… saves the profile): only the provider still in use, outside a
+            // sign-in, may turn the state into ReconnectRequired.
             const QString message = token.error().message;
-            QMetaObject::invokeMethod(this, [this, message] {
-                if (m_state != State::ReconnectRequired)
-                    setState(State::ReconnectRequired, message);
+            QMetaObject::invokeMethod(this, [this, message, current] {
+                if (m_state == State::ReconnectRequired || m_state == State::Connecting ||
+                    provider() != current)
+                    return;
+                setState(State::ReconnectRequired, message);
             });
         }
     }

@@ -109,7 +109,8 @@ QString successPage()
     QFile file(u":/d365/signin-complete.html"_s);
     if (file.open(QIODevice::ReadOnly))
         return QString::fromUtf8(file.readAll());
-    return u"<html><body>Signed in to D365 Sync. You can close this window.</body></html>"_s;
+    // A fragment: the 6.4 reply handler wraps it in <html><body> itself.
+    return u"<p>Signed in to D365 Sync. You can close this window.</p>"_s;
 }
 
 QString userFromIdToken(const QString &idToken)

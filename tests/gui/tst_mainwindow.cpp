@@ -4,6 +4,7 @@
 
 #include "common/sandboxprocess.h"
 #include "models/runresultsmodel.h"
+#include "services/auth/connectionsession.h"
 #include "services/auth/tokenprovider.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataloader.h"
@@ -13,11 +14,15 @@
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
 #include "ui/schemabrowser.h"
+#include "ui/syncpanel.h"
 
 #include <QAbstractItemModel>
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
+#include <QDialog>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
@@ -27,8 +32,10 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -72,8 +79,20 @@ private Q_SLOTS:
     void keyEscape_duringSync_cancelsRunAndReportsSkippedRows();
     void close_window_savesGeometryAndStateThroughSettings();
 
+    // Issue 10: the truth under faults and bad input.
+    void syncNow_insertRowsThatAlreadyExist_saysNothingWasSyncedInErrorColours();
+    void loadMapping_afterARun_clearsThePreviousRunsSummary();
+    void show_firstStart_windowFitsTheScreen();
+    void loadMapping_longProfileNameAndUrl_connectionStripDoesNotWidenTheWindow();
+    void restoreState_schemaDockSavedSqueezed_isWidenedToReadableWidth();
+    void keyTab_inFieldTable_movesFocusOutOfTheTable();
+    void close_duringSyncDeclined_keepsWindowAndRun();
+    void close_duringSyncConfirmed_cancelsRunAndClosesWhenFinished();
+    void connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt();
+
 private:
-    QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName);
+    QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName,
+                         const QString &mode = u"upsert"_s);
     QString writeText(const QString &fileName, const QByteArray &text);
     template<typename T> T *child(const char *objectName) const;
     void clickSyncNowAndWaitUntilFinished();
@@ -134,7 +153,8 @@ QString TestMainWindow::writeText(const QString &fileName, const QByteArray &tex
     return path;
 }
 
-QString TestMainWindow::writeMapping(const QString &fileName, const QString &query, const QString &profile)
+QString TestMainWindow::writeMapping(const QString &fileName, const QString &query, const QString &profile,
+                                     const QString &mode)
 {
     const QJsonObject mapping{
         {u"version"_s, 1},
@@ -146,7 +166,7 @@ QString TestMainWindow::writeMapping(const QString &fileName, const QString &que
         {u"target"_s, QJsonObject{{u"profile"_s, profile},
                                   {u"entitySet"_s, u"contacts"_s},
                                   {u"matchKey"_s, QJsonArray{u"emailaddress1"_s}}}},
-        {u"mode"_s, u"upsert"_s},
+        {u"mode"_s, mode},
         {u"fields"_s, QJsonArray{QJsonObject{{u"source"_s, u"email"_s}, {u"target"_s, u"emailaddress1"_s}},
                                  QJsonObject{{u"source"_s, u"first_name"_s}, {u"target"_s, u"firstname"_s}},
                                  QJsonObject{{u"source"_s, u"last_name"_s}, {u"target"_s, u"lastname"_s}}}},
@@ -192,7 +212,8 @@ void TestMainWindow::syncNow_validMapping_fillsProgressBarAndReportsNoFailedRows
     auto *progress = child<QProgressBar>("syncProgressBar");
     QCOMPARE(progress->maximum(), 500);
     QCOMPARE(progress->value(), progress->maximum());
-    QCOMPARE(progress->text(), u"500 / 500 rows"_s);
+    QCOMPARE(progress->text(), u"500 / 500 rows synced"_s);
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Synced"_s);
 
     const QString status = child<QLabel>("syncStatusLabel")->text();
     QVERIFY2(status.startsWith(u"Synced 500 rows in "_s), qPrintable(status));
@@ -215,8 +236,10 @@ void TestMainWindow::syncNow_rowWithTooLongLastName_listsThatRowWithItsReason()
     clickSyncNowAndWaitUntilFinished();
 
     const QString status = child<QLabel>("syncStatusLabel")->text();
-    QVERIFY2(status.startsWith(u"Synced 20 rows in "_s), qPrintable(status));
+    QVERIFY2(status.startsWith(u"Synced 19 of 20 rows in "_s), qPrintable(status));
     QVERIFY2(status.contains(u", 1 failed"_s), qPrintable(status));
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"PartlyFailed"_s);
+    QCOMPARE(child<QProgressBar>("syncProgressBar")->value(), 19);
 
     auto *view = child<QTableView>("failedRowsView");
     QAbstractItemModel *failed = view->model();
@@ -290,7 +313,9 @@ void TestMainWindow::loadMapping_unknownProfile_bannerNamesProfileAndCliCommandA
     QVERIFY(banner->isVisible());
     QCOMPARE(banner->messageType(), MessageBanner::Type::Warning);
     QVERIFY2(banner->text().contains(u"\"prod\""_s), qPrintable(banner->text()));
-    QVERIFY2(banner->text().contains(u"d365sync-cli profile add prod --url"_s), qPrintable(banner->text()));
+    // A GUI user is told the way in this window, not a command line.
+    QVERIFY2(!banner->text().contains(u"d365sync-cli"_s), qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(u"Connect…"_s), qPrintable(banner->text()));
     QVERIFY(!child<QPushButton>("syncNowButton")->isEnabled());
     QVERIFY(child<QLabel>("sandboxBadgeLabel")->isHidden());
 }
@@ -396,17 +421,25 @@ void TestMainWindow::keyEscape_duringSync_cancelsRunAndReportsSkippedRows()
     QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), SyncTimeoutMs);
 
     const QString status = child<QLabel>("syncStatusLabel")->text();
-    QVERIFY2(status.startsWith(u"Cancelled after "_s), qPrintable(status));
-    // What the cancel left undone is said: rows read but not sent, or source rows never read.
-    QVERIFY2(status.contains(u" skipped"_s) || status.contains(u" not read"_s), qPrintable(status));
+    // What the cancel left undone is said: rows read but not sent, source rows never read, or nothing read.
+    QVERIFY2(status == u"Cancelled before any row was read: nothing was sent."_s ||
+                 (status.startsWith(u"Cancelled: synced "_s) &&
+                  (status.contains(u" skipped"_s) || status.contains(u" not read"_s))),
+             qPrintable(status));
     QVERIFY(!cancel->isEnabled());
+    // The bar shows what was done, not 10,000 / 10,000.
+    auto *progress = child<QProgressBar>("syncProgressBar");
+    QVERIFY2(progress->value() < 10000, qPrintable(progress->text()));
+    QVERIFY2(!progress->text().startsWith(u"10,000 / 10,000"_s), qPrintable(progress->text()));
+    QVERIFY2(progress->text().endsWith(u"cancelled"_s), qPrintable(progress->text()));
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Cancelled"_s);
 }
 
 void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
 {
     QVERIFY(m_settings->mainWindowGeometry().isEmpty());
     QVERIFY(m_settings->schemaBrowserState().isEmpty());
-    m_window->resize(900, 650);
+    m_window->resize(700, 500);
     auto *search = m_window->schemaBrowser()->findChild<QLineEdit *>(u"schemaSearch"_s);
     QVERIFY(search);
     search->setText(u"loyal"_s);
@@ -417,8 +450,193 @@ void TestMainWindow::close_window_savesGeometryAndStateThroughSettings()
 
     // A new window comes back with the saved size and the schema browser's search text.
     MainWindow again(m_controller.get(), m_settings.get(), m_tokenProvider.get());
-    QCOMPARE(again.size(), QSize(900, 650));
+    QCOMPARE(again.size(), QSize(700, 500));
     QCOMPARE(again.schemaBrowser()->findChild<QLineEdit *>(u"schemaSearch"_s)->text(), u"loyal"_s);
+}
+
+void TestMainWindow::syncNow_insertRowsThatAlreadyExist_saysNothingWasSyncedInErrorColours()
+{
+    const QString query = u"SELECT customer_id, first_name, last_name, email FROM customers "
+                          u"ORDER BY customer_id LIMIT 20 OFFSET 7000"_s;
+    // The rows exist in the org after this upsert; inserting them again fails every row.
+    QVERIFY(m_window->loadMapping(writeMapping(u"upsert.json"_s, query)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY(m_window->loadMapping(writeMapping(u"insert.json"_s, query, ProfileName, u"insert"_s)));
+
+    const QColor neutralText = m_window->syncPanel()->palette().color(QPalette::WindowText);
+    clickSyncNowAndWaitUntilFinished();
+
+    auto *statusLabel = child<QLabel>("syncStatusLabel");
+    const QString status = statusLabel->text();
+    QVERIFY2(status.startsWith(u"Nothing was synced: 20 of 20 rows failed"_s), qPrintable(status));
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Failed"_s);
+    QVERIFY(statusLabel->palette().color(QPalette::WindowText) != neutralText);
+    QVERIFY(child<QLabel>("syncStatusIconLabel")->isVisible());
+    // Not a full bar: none of the 20 rows was synced.
+    auto *progress = child<QProgressBar>("syncProgressBar");
+    QCOMPARE(progress->maximum(), 20);
+    QCOMPARE(progress->value(), 0);
+    QCOMPARE(progress->text(), u"0 / 20 rows synced — 20 failed"_s);
+    QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 20);
+}
+
+void TestMainWindow::loadMapping_afterARun_clearsThePreviousRunsSummary()
+{
+    const QString query =
+        u"SELECT customer_id, first_name, CASE WHEN customer_id = 2 THEN "_s + TooLongLastName +
+        u" ELSE last_name END AS last_name, email FROM customers ORDER BY customer_id LIMIT 5"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"first.json"_s, query)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY(child<QLabel>("syncStatusLabel")->text().startsWith(u"Synced 4 of 5 rows"_s));
+    QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 1);
+
+    QVERIFY(m_window->loadMapping(writeMapping(u"second.json"_s, u"SELECT * FROM customers LIMIT 3"_s)));
+
+    // The other mapping has not run: no counts, failed rows or colours of the first one.
+    QCOMPARE(child<QLabel>("syncStatusLabel")->text(), u"Ready."_s);
+    QCOMPARE(child<QProgressBar>("syncProgressBar")->text(), u"No run yet"_s);
+    QCOMPARE(child<QProgressBar>("syncProgressBar")->value(), 0);
+    QCOMPARE(child<QTableView>("failedRowsView")->model()->rowCount(), 0);
+    QCOMPARE(child<QLabel>("failedRowsLabel")->text(), u"Failed rows: 0"_s);
+    QVERIFY(!child<QLabel>("syncStatusIconLabel")->isVisible());
+}
+
+void TestMainWindow::show_firstStart_windowFitsTheScreen()
+{
+    // No saved geometry (init() starts from empty settings): the first-start size must fit the screen the
+    // window is on, like a 1,366 × 768 laptop; the offscreen screen is smaller still.
+    const QRect available = m_window->screen()->availableGeometry();
+    QVERIFY2(available.contains(m_window->frameGeometry()),
+             qPrintable(u"window %1×%2 at %3,%4 on a screen of %5×%6"_s.arg(m_window->frameGeometry().width())
+                            .arg(m_window->frameGeometry().height())
+                            .arg(m_window->frameGeometry().x())
+                            .arg(m_window->frameGeometry().y())
+                            .arg(available.width())
+                            .arg(available.height())));
+}
+
+void TestMainWindow::loadMapping_longProfileNameAndUrl_connectionStripDoesNotWidenTheWindow()
+{
+    const QString longName = u"a-profile-name-that-is-as-long-as-a-profile-name-may-ever-get-64"_s;
+    QCOMPARE(longName.size(), 64);
+    ConnectionProfile profile;
+    profile.name = longName;
+    profile.orgUrl = QUrl(u"https://an-environment-with-a-very-long-name-that-a-company-gave-to-it."
+                          u"crm4.dynamics.com"_s);
+    QVERIFY(m_settings->saveProfile(profile).ok());
+    const int widthBefore = m_window->width();
+
+    QVERIFY(m_window->loadMapping(writeMapping(u"long.json"_s, u"SELECT * FROM customers"_s, longName)));
+
+    QCOMPARE(child<QLabel>("profileNameLabel")->text(), u"Profile: "_s + longName);
+    QVERIFY(child<QLabel>("orgUrlLabel")->text().startsWith(u"https://an-environment-with"_s));
+    // The labels' new texts ask for a new layout; apply it now, then the window must keep its width.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    QCOMPARE(m_window->width(), widthBefore);
+    QVERIFY(m_window->minimumSizeHint().width() <= m_window->screen()->availableGeometry().width());
+    QVERIFY(m_window->screen()->availableGeometry().contains(m_window->frameGeometry()));
+}
+
+void TestMainWindow::restoreState_schemaDockSavedSqueezed_isWidenedToReadableWidth()
+{
+    auto *dock = m_window->findChild<QDockWidget *>(u"schemaDockWidget"_s);
+    QVERIFY(dock);
+    m_window->resize(780, 560);
+    // As narrow as it goes (about 210 px), like a state saved before the first-start width was readable.
+    m_window->resizeDocks({dock}, {1}, Qt::Horizontal);
+    QTRY_VERIFY2(dock->width() < 230, qPrintable(QString::number(dock->width())));
+    QVERIFY(m_window->close());
+
+    MainWindow again(m_controller.get(), m_settings.get(), m_tokenProvider.get());
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    auto *restoredDock = again.findChild<QDockWidget *>(u"schemaDockWidget"_s);
+    QVERIFY(restoredDock);
+    QTRY_VERIFY2(restoredDock->width() >= 250, qPrintable(QString::number(restoredDock->width())));
+}
+
+void TestMainWindow::keyTab_inFieldTable_movesFocusOutOfTheTable()
+{
+    QVERIFY(m_window->loadMapping(writeMapping(u"tab.json"_s, u"SELECT * FROM customers"_s)));
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    auto *view = child<QTableView>("fieldMappingView");
+    view->setFocus(Qt::TabFocusReason);
+    view->setCurrentIndex(view->model()->index(0, 0));
+    QTRY_COMPARE(QApplication::focusWidget(), view);
+
+    QTest::keyClick(view, Qt::Key_Tab);
+
+    // Tab moves on to the next control; the arrow keys move within the table.
+    QTRY_VERIFY(QApplication::focusWidget() != view);
+}
+
+void TestMainWindow::close_duringSyncDeclined_keepsWindowAndRun()
+{
+    const QString query =
+        u"SELECT customer_id, first_name, last_name, email FROM customers ORDER BY customer_id"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"all.json"_s, query)));
+    auto *syncNow = child<QPushButton>("syncNowButton");
+    QTest::mouseClick(syncNow, Qt::LeftButton);
+    QVERIFY(!syncNow->isEnabled());
+
+    QVERIFY(!m_window->close()); // asks instead
+    auto *box = m_window->findChild<QMessageBox *>(u"closeDuringSyncMessageBox"_s);
+    QVERIFY(box);
+    QTRY_VERIFY(box->isVisible());
+    QTest::mouseClick(box->findChild<QPushButton *>(u"keepSyncingButton"_s), Qt::LeftButton);
+
+    QVERIFY(m_window->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(syncNow->isEnabled(), SyncTimeoutMs);
+    QVERIFY(m_window->isVisible());
+    QVERIFY2(child<QLabel>("syncStatusLabel")->text().startsWith(u"Synced 10,000 rows"_s),
+             qPrintable(child<QLabel>("syncStatusLabel")->text()));
+}
+
+void TestMainWindow::close_duringSyncConfirmed_cancelsRunAndClosesWhenFinished()
+{
+    const QString query =
+        u"SELECT customer_id, first_name, last_name, email FROM customers ORDER BY customer_id"_s;
+    QVERIFY(m_window->loadMapping(writeMapping(u"all.json"_s, query)));
+    QTest::mouseClick(child<QPushButton>("syncNowButton"), Qt::LeftButton);
+
+    QVERIFY(!m_window->close());
+    auto *box = m_window->findChild<QMessageBox *>(u"closeDuringSyncMessageBox"_s);
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QPushButton *>(u"cancelSyncAndCloseButton"_s), Qt::LeftButton);
+
+    // Cancelled at once, closed once the run has finished (every row has its outcome by then).
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), SyncTimeoutMs);
+    QVERIFY(!m_controller->isRunning());
+    const QString status = child<QLabel>("syncStatusLabel")->text();
+    QVERIFY2(status.startsWith(u"Cancelled: synced "_s), qPrintable(status));
+    QVERIFY(!m_settings->mainWindowGeometry().isEmpty()); // a normal close: the window state is saved
+}
+
+void TestMainWindow::connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt()
+{
+    // A session makes the strip's Connect… button appear; nothing signs in here (the profile does not exist).
+    d365::services::ConnectionSession session;
+    m_window->setConnectionSession(&session);
+    QVERIFY(m_window->loadMapping(writeMapping(u"prod.json"_s, u"SELECT * FROM customers"_s, u"prod"_s)));
+    QVERIFY(!child<QPushButton>("syncNowButton")->isEnabled());
+
+    QTest::mouseClick(child<QPushButton>("connectButton"), Qt::LeftButton);
+    auto *dialog = m_window->findChild<QDialog *>(u"connectionDialog"_s);
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    QCOMPARE(dialog->findChild<QLineEdit *>(u"nameEdit"_s)->text(), u"prod"_s);
+
+    dialog->findChild<QLineEdit *>(u"orgUrlEdit"_s)->setText(m_sandbox.baseUrl().toString());
+    dialog->findChild<QCheckBox *>(u"sandboxCheck"_s)->setChecked(true);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(u"saveButton"_s), Qt::LeftButton);
+
+    // Created: the banner about the missing profile goes, and the mapping can sync.
+    QVERIFY(m_settings->profile(u"prod"_s).has_value());
+    QTRY_VERIFY(m_window->messageBanner()->isHidden());
+    QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
+    dialog->close();
+    m_window.reset(); // before the session it points at
 }
 
 QTEST_MAIN(TestMainWindow)
