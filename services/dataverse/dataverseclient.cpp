@@ -204,7 +204,13 @@ void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
         m_dopHint = hint;
     }
     if (const QByteArray date = response.header("date"); !date.isEmpty()) {
-        const QDateTime parsed = QDateTime::fromString(QString::fromLatin1(date), Qt::RFC2822Date);
+        // IMF-fixdate ("Tue, 15 Nov 1994 08:12:31 GMT"); Qt's RFC 2822 parser wants a numeric zone.
+        QString text = QString::fromLatin1(date).trimmed();
+        if (text.endsWith(" GMT"_L1)) {
+            text.chop(3);
+            text += "+0000"_L1;
+        }
+        const QDateTime parsed = QDateTime::fromString(text, Qt::RFC2822Date);
         if (parsed.isValid()) {
             m_serverDate = parsed.toUTC();
             m_sinceServerDate.start();
