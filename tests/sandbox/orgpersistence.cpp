@@ -11,6 +11,7 @@
 #include <QLoggingCategory>
 #include <QMap>
 #include <QMetaObject>
+#include <QPointer>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -21,6 +22,7 @@
 #include <ctime>
 #include <limits>
 #include <optional>
+#include <utility>
 
 Q_LOGGING_CATEGORY(lcPersistence, "d365.sandbox.persistence")
 
@@ -146,18 +148,22 @@ public:
     using Key = std::pair<const TableDef *, QUuid>;
     using Pending = QHash<Key, std::optional<Row>>; // nullopt: the row was deleted
 
-    PersistenceWriter(OrgStore &store, const QString &connectionName)
+    PersistenceWriter(OrgStore &store, OrgPersistence *owner, const QString &connectionName)
         : m_store(store)
+        , m_owner(owner)
         , m_connectionName(connectionName)
     {}
 
     bool open(const QString &path, QString *error);
-    // Takes a flush from the main thread: newer states replace pending older ones of the same row.
-    void write(const QList<std::pair<Key, std::optional<Row>>> &rows, const OrgStore::Counters &counters)
+    // Takes a flush from the main thread (marks up to `upTo`): newer states replace pending older ones of
+    // the same row. Tells the owner once they are committed.
+    void write(const QList<std::pair<Key, std::optional<Row>>> &rows, const OrgStore::Counters &counters,
+               quint64 upTo)
     {
         for (const auto &[key, row] : rows)
             m_pending.insert(key, row);
         m_counters = counters;
+        m_pendingUpTo = upTo;
         commitPending();
     }
     // Writes what is pending and closes the file; false with *error when something stays unwritten.
@@ -178,9 +184,11 @@ private:
     bool commitPending(QString *error = nullptr);
 
     OrgStore &m_store;
+    OrgPersistence *m_owner; // on the main thread; outlives this writer (close() waits for it)
     QString m_connectionName;
     QString m_path;
     Pending m_pending;
+    quint64 m_pendingUpTo = 0; // the marks m_pending holds
     std::optional<OrgStore::Counters> m_counters;
     OrgStore::Counters m_savedCounters{};
     QTimer *m_retry = nullptr;
@@ -547,6 +555,12 @@ bool PersistenceWriter::commitPending(QString *error)
                                             .arg(threadCpuMs() - cpuStart, 0, 'f', 1);
     m_pending.clear();
     m_counters.reset();
+    if (m_pendingUpTo > 0) {
+        // The held responses may go now (queued: written() runs on the main thread).
+        OrgPersistence *owner = m_owner;
+        const quint64 upTo = std::exchange(m_pendingUpTo, 0);
+        QMetaObject::invokeMethod(owner, [owner, upTo] { owner->written(upTo); });
+    }
     return true;
 }
 
@@ -566,8 +580,10 @@ OrgPersistence::OrgPersistence(OrgStore &store, QObject *parent)
     : QObject(parent)
     , m_store(store)
 {
+    // Zero interval: the flush runs once the event loop is free, so the rows of one request (and of the
+    // pipelined requests read with it) go in one transaction.
     m_timer.setSingleShot(true);
-    m_timer.setInterval(FlushIntervalMs);
+    m_timer.setInterval(0);
     connect(&m_timer, &QTimer::timeout, this, [this] { flush(); });
 }
 
@@ -582,7 +598,7 @@ bool OrgPersistence::open(const QString &path, QString *error)
     m_thread = std::make_unique<QThread>();
     m_thread->setObjectName(u"d365.sandbox.persistence"_s);
     auto *writer =
-        new PersistenceWriter(m_store, u"d365.sandbox.persistence.%1"_s.arg(quintptr(this), 0, 16));
+        new PersistenceWriter(m_store, this, u"d365.sandbox.persistence.%1"_s.arg(quintptr(this), 0, 16));
     writer->moveToThread(m_thread.get());
     m_thread->start();
     bool ok = false;
@@ -604,17 +620,31 @@ bool OrgPersistence::open(const QString &path, QString *error)
 void OrgPersistence::markDirty(const TableDef &table, const QUuid &id)
 {
     m_dirty.insert({&table, id});
-    if (!m_timer.isActive())
+    ++m_marked;
+    if (!m_writing && !m_timer.isActive())
         m_timer.start();
+}
+
+HttpResponse::Hold OrgPersistence::barrier()
+{
+    if (!m_writer || m_marked == m_durable)
+        return {};
+    const quint64 upTo = m_marked;
+    return [self = QPointer<OrgPersistence>(this), upTo](std::function<void()> release) {
+        if (!self || self->m_durable >= upTo)
+            release();
+        else
+            self->m_waiters.push_back({upTo, std::move(release)});
+    };
 }
 
 void OrgPersistence::flush()
 {
-    if (!m_writer)
+    if (!m_writer || m_writing)
         return;
     const OrgStore::Counters c = m_store.counters();
     // Only committed writes are marked dirty, and a transaction begins and ends inside one request handler,
-    // so the timer never fires in the middle of one.
+    // so a flush never sees half of one.
     if (m_dirty.isEmpty() && c == m_flushedCounters)
         return;
     // Copies of the rows' current state: cheap (implicitly shared hashes), and the writer thread never
@@ -627,8 +657,24 @@ void OrgPersistence::flush()
     }
     m_dirty.clear();
     m_flushedCounters = c;
+    m_writing = true;
     PersistenceWriter *writer = m_writer;
-    QMetaObject::invokeMethod(writer, [writer, rows = std::move(rows), c] { writer->write(rows, c); });
+    QMetaObject::invokeMethod(
+        writer, [writer, rows = std::move(rows), c, upTo = m_marked] { writer->write(rows, c, upTo); });
+}
+
+void OrgPersistence::written(quint64 upTo)
+{
+    m_writing = false;
+    m_durable = qMax(m_durable, upTo);
+    while (!m_waiters.empty() && m_waiters.front().upTo <= m_durable) {
+        const std::function<void()> release = std::move(m_waiters.front().release);
+        m_waiters.pop_front();
+        release();
+    }
+    // Whatever was committed while that flush was being written goes now, in one transaction.
+    if (!m_dirty.isEmpty())
+        flush();
 }
 
 bool OrgPersistence::close(QString *error)
@@ -636,6 +682,9 @@ bool OrgPersistence::close(QString *error)
     if (!m_writer)
         return true;
     m_timer.stop();
+    // A flush still on the writer thread is written first (the writer runs its events in order); what
+    // accumulated since goes after it.
+    m_writing = false;
     flush();
     m_store.setCommitObserver({});
     bool ok = true;
