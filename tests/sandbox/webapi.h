@@ -10,6 +10,7 @@
 #include "metadataapi.h"
 #include "odataresponse.h"
 #include "orgstore.h"
+#include "privilegeapi.h"
 #include "recordapi.h"
 
 namespace d365::sandbox {
@@ -31,6 +32,7 @@ private:
     MetadataApi m_metadata;
     RecordApi m_records;
     ListApi m_lists;
+    PrivilegeApi m_privileges;
     BatchApi m_batch;
 };
 
