@@ -2,7 +2,8 @@
 
 // Routes a request under /api/data/v9.x/ to the handler for its first path segment: WhoAmI,
 // EntityDefinitions, GlobalOptionSetDefinitions, or an entity set of the org (names are case-sensitive, FACTS
-// §0). Anything else is "Resource not found for the segment" (FACTS §8).
+// §0) -- the marketing-list actions (listapi.h) and the systemuser privilege functions (privilegeapi.h)
+// before the rows (recordapi.h). Anything else is "Resource not found for the segment" (FACTS §8).
 
 #include "batchapi.h"
 #include "httprequest.h"
