@@ -1,19 +1,136 @@
 // Scenario tests of d365sync-sandbox beyond the vectors: authentication, paging, upsert by alternate key,
 // write validation, conditional writes, method rules, and the HTTP layer (keep-alive, pipelining, chunked and
-// 1 MB bodies). Everything goes over real HTTP to a sandbox process.
+// 1 MB bodies, a client that half-closes its socket, the Date header). Everything goes over real HTTP to a
+// sandbox process.
 
 #include "common/sandboxprocess.h"
 
+#include <QDateTime>
+#include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QLocale>
+#include <QRegularExpression>
 #include <QSet>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using d365::testsupport::Headers;
 using d365::testsupport::HttpResult;
 using d365::testsupport::SandboxProcess;
+
+namespace {
+
+// What a client that half-closes gets: everything the server sent, and whether the server then closed.
+struct HalfCloseResult
+{
+    QByteArray received;
+    bool serverClosed = false;
+    QString error;
+};
+
+// Plain POSIX on purpose (QTcpSocket cannot half-close): connect, send `bytes`, shutdown(SHUT_WR), read until
+// the server closes or the timeout passes.
+HalfCloseResult halfCloseExchange(quint16 port, const QByteArray &bytes, int timeoutMs = 15000)
+{
+    HalfCloseResult result;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0) {
+        result.error = u"cannot connect: %1"_s.arg(qt_error_string(errno));
+        if (fd >= 0)
+            ::close(fd);
+        return result;
+    }
+    for (qsizetype sent = 0; sent < bytes.size();) {
+        const ssize_t n = ::send(fd, bytes.constData() + sent, size_t(bytes.size() - sent), MSG_NOSIGNAL);
+        if (n <= 0) {
+            result.error = u"send failed: %1"_s.arg(qt_error_string(errno));
+            ::close(fd);
+            return result;
+        }
+        sent += n;
+    }
+    ::shutdown(fd, SHUT_WR);
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, int(qMax<qint64>(1, deadline.remainingTime()))) <= 0)
+            continue;
+        char buffer[16384];
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n > 0) {
+            result.received.append(buffer, n);
+            continue;
+        }
+        if (n == 0)
+            result.serverClosed = true;
+        else
+            result.error = u"recv failed: %1"_s.arg(qt_error_string(errno));
+        break;
+    }
+    ::close(fd);
+    return result;
+}
+
+// The status codes of the complete responses in `in` (by Content-Length; 204 has no body); -1 marks a cut
+// off one at the end.
+QList<int> responseStatuses(const QByteArray &in)
+{
+    QList<int> statuses;
+    qsizetype pos = 0;
+    while (pos < in.size()) {
+        const qsizetype end = in.indexOf("\r\n\r\n", pos);
+        if (end < 0 || !in.mid(pos, 9).startsWith("HTTP/1.1 ")) {
+            statuses.append(-1);
+            break;
+        }
+        const QByteArray head = in.mid(pos, end - pos).toLower();
+        const qsizetype cl = head.indexOf("content-length: ");
+        const qsizetype len = cl < 0 ? 0 : head.mid(cl + 16, head.indexOf("\r\n", cl) - cl - 16).toLongLong();
+        if (in.size() < end + 4 + len) {
+            statuses.append(-1);
+            break;
+        }
+        statuses.append(in.mid(pos + 9, 3).toInt());
+        pos = end + 4 + len;
+    }
+    return statuses;
+}
+
+// An RFC 9110 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") within a few seconds of now.
+bool isCurrentHttpDate(const QByteArray &value, QString *why)
+{
+    static const QRegularExpression format(u"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} "
+                                           u"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4} "
+                                           u"\\d{2}:\\d{2}:\\d{2} GMT$"_s);
+    const QString text = QString::fromLatin1(value);
+    if (!format.match(text).hasMatch()) {
+        *why = u"Date '%1' is not an IMF-fixdate"_s.arg(text);
+        return false;
+    }
+    QDateTime date = QLocale::c().toDateTime(text.chopped(4), u"ddd, dd MMM yyyy hh:mm:ss"_s);
+    date.setTimeSpec(Qt::UTC);
+    const qint64 skew = qAbs(date.secsTo(QDateTime::currentDateTimeUtc()));
+    if (!date.isValid() || skew > 5) {
+        *why = u"Date '%1' is %2 s away from now"_s.arg(text).arg(skew);
+        return false;
+    }
+    return true;
+}
+
+} // namespace
 
 class tst_SandboxApi : public QObject
 {
@@ -33,6 +150,10 @@ private Q_SLOTS:
     void dates_roundTripAsDateOnlyAndUtc();
     void connection_keepAliveAndPipelining_answerInOrder();
     void create_withChunkedBody_succeeds();
+    void halfClose_afterCompleteRequests_stillGetsEveryResponse_data();
+    void halfClose_afterCompleteRequests_stillGetsEveryResponse();
+    void everyResponse_carriesCurrentHttpDate_data();
+    void everyResponse_carriesCurrentHttpDate();
     void create_withOneMegabyteBody_storesItCompletely();
     void deepInsert_childViolatesKey_writesNothing();
     void list_withFilterOrderbyCount_returnsMatchingRowsInOrder_data();
@@ -279,6 +400,92 @@ void tst_SandboxApi::connection_keepAliveAndPipelining_answerInOrder()
     QCOMPARE(in.count("HTTP/1.1 200 OK"), 2);
     QVERIFY(in.indexOf("HTTP/1.1 404 Not Found") > in.lastIndexOf("HTTP/1.1 200 OK"));
     QVERIFY(in.contains("Connection: close"));
+}
+
+// Issue 10 item 14: a client that sends complete requests and then shuts down its write side
+// (shutdown(SHUT_WR)) gets every response, then the server closes; also when the response is sent late
+// (simulated execution time, or held until a --data write is in the file).
+void tst_SandboxApi::halfClose_afterCompleteRequests_stillGetsEveryResponse_data()
+{
+    QTest::addColumn<QStringList>("args"); // empty: the shared sandbox
+    QTest::addColumn<QByteArray>("requests");
+    QTest::addColumn<QList<int>>("statuses");
+    const QByteArray get = "GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n\r\n";
+    const auto post = [](const QByteArray &lastname) -> QByteArray {
+        const QByteArray body = R"({"lastname":")" + lastname + R"("})";
+        return "POST /api/data/v9.2/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"
+               "Content-Type: application/json\r\nContent-Length: " +
+               QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    };
+    QTest::newRow("GET") << QStringList() << get << QList<int>{200};
+    QTest::newRow("POST") << QStringList() << post("HalfClose") << QList<int>{204};
+    QTest::newRow("pipelined GET, POST, GET")
+        << QStringList() << get + post("HalfClosePipe") + get << QList<int>{200, 204, 200};
+    QTest::newRow("incomplete request after a complete one")
+        << QStringList() << get + "GET /api/data/v9.2/Who" << QList<int>{200};
+    QTest::newRow("delayed response (realistic profile)")
+        << QStringList{u"--profile"_s, u"realistic"_s, u"--time-scale"_s, u"0.5"_s} << post("HalfCloseSlow")
+        << QList<int>{204};
+    QTest::newRow("held write (--data)")
+        << QStringList{u"--data"_s, u"<temp>"_s} << post("HalfCloseData") + get << QList<int>{204, 200};
+}
+
+void tst_SandboxApi::halfClose_afterCompleteRequests_stillGetsEveryResponse()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, requests);
+    QFETCH(QList<int>, statuses);
+    QTemporaryDir dir;
+    SandboxProcess own;
+    SandboxProcess *sandbox = &m_sandbox;
+    if (!args.isEmpty()) {
+        args.replaceInStrings(u"<temp>"_s, dir.filePath(u"org.db"_s));
+        QVERIFY(own.start(args));
+        sandbox = &own;
+    }
+    const HalfCloseResult r = halfCloseExchange(quint16(sandbox->baseUrl().port()), requests);
+    QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+    QVERIFY2(r.serverClosed, r.received.constData()); // answered, then closed: no hanging connection
+    QCOMPARE(responseStatuses(r.received), statuses);
+    QVERIFY2(!r.received.contains("Connection: close"), r.received.constData()); // a normal keep-alive answer
+    QCOMPARE(r.received.count("\r\nDate: "), statuses.size());                   // late answers are dated too
+}
+
+void tst_SandboxApi::everyResponse_carriesCurrentHttpDate_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("authorized");
+    QTest::addColumn<int>("status");
+    QTest::newRow("200 WhoAmI") << QByteArray("GET") << u"WhoAmI"_s << QByteArray() << true << 200;
+    QTest::newRow("204 create") << QByteArray("POST") << u"contacts"_s
+                                << QByteArray(R"({"lastname":"Dated"})") << true << 204;
+    QTest::newRow("400 bad $filter") << QByteArray("GET") << u"contacts?$filter=lastname eq"_s << QByteArray()
+                                     << true << 400;
+    QTest::newRow("401 no token") << QByteArray("GET") << u"WhoAmI"_s << QByteArray() << false << 401;
+    QTest::newRow("404 unknown set") << QByteArray("GET") << u"nosuchset"_s << QByteArray() << true << 404;
+    QTest::newRow("405 PATCH collection")
+        << QByteArray("PATCH") << u"contacts"_s << QByteArray("{}") << true << 405;
+    QTest::newRow("200 metadata") << QByteArray("GET") << u"EntityDefinitions?$select=LogicalName"_s
+                                  << QByteArray() << true << 200;
+}
+
+// The client learns the server's clock from the Date header (RFC 9110 §6.6.1), as from Dataverse/IIS.
+void tst_SandboxApi::everyResponse_carriesCurrentHttpDate()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QString, path);
+    QFETCH(QByteArray, body);
+    QFETCH(bool, authorized);
+    QFETCH(int, status);
+    const HttpResult r =
+        authorized ? api(method, path, body)
+                   : d365::testsupport::request(
+                         method, QUrl::fromEncoded((m_sandbox.webApiUrl().toString() + path).toUtf8()));
+    QCOMPARE(r.status, status);
+    QString why;
+    QVERIFY2(isCurrentHttpDate(r.header("Date"), &why), qPrintable(why));
 }
 
 void tst_SandboxApi::create_withChunkedBody_succeeds()

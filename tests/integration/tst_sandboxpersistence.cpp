@@ -1,7 +1,10 @@
 // d365sync-sandbox --data FILE (Issue 3 item 5): rows, ETags, alternate keys and counters survive a restart;
-// rolled-back change sets and bulk messages never reach the file; a kill -9 keeps what was flushed; foreign,
-// corrupt, newer and locked files are refused with exit code 2 and a message naming the file.
+// rolled-back change sets and bulk messages never reach the file; a kill -9 keeps what was flushed, and
+// (Issue 10 item 14) every write the sandbox acknowledged with a 2xx, even when the kill comes right after
+// the response; foreign, corrupt, newer and locked files are refused with exit code 2 and a message naming
+// the file.
 
+#include "common/batchbody.h"
 #include "common/sandboxprocess.h"
 
 #include <QCryptographicHash>
@@ -16,6 +19,8 @@
 #include <QTest>
 #include <QUuid>
 
+#include <functional>
+
 using namespace Qt::StringLiterals;
 using d365::testsupport::Headers;
 using d365::testsupport::HttpResult;
@@ -25,7 +30,8 @@ namespace {
 
 const Headers Auth{{"Authorization", "Bearer test"}};
 
-// Longer than the sandbox's flush interval (50 ms) with room for a loaded machine.
+// Time for any flush a request could still cause, with room for a loaded machine. (An acknowledged write needs
+// no wait: it is in the file before its 2xx leaves the sandbox.)
 constexpr int AfterFlushMs = 1000;
 
 QByteArray json(const QJsonObject &o)
@@ -103,6 +109,7 @@ private Q_SLOTS:
     void rolledBackChangeSet_neverReachesFile();
     void failedBulkMessage_neverReachesFile();
     void killAfterFlush_keepsFlushedRows();
+    void killRightAfterAcknowledgedWrites_keepsEveryWrite();
     void newFile_storesSchemaVersion();
     void badFile_exits2WithMessage_data();
     void badFile_exits2WithMessage();
@@ -382,6 +389,127 @@ void tst_SandboxPersistence::killAfterFlush_keepsFlushedRows()
     for (const QString &id : std::as_const(ids))
         QCOMPARE(api(sandbox, "GET", u"contacts(%1)"_s.arg(id)).status, 200);
     QCOMPARE(QString::fromUtf8(api(sandbox, "GET", u"contacts(%1)"_s.arg(ids[2])).header("ETag")), etag);
+}
+
+// Issue 10 item 14: a write answered 2xx must survive a kill -9 that comes the moment the answer arrived.
+// Twenty rounds of single writes, a $batch (an independent part and a change set), an UpsertMultiple and a
+// CreateMultiple, each round ending with a different kind of write; after each kill the sandbox restarts on
+// the same file and every acknowledged write of the round must be there (and the deleted row gone).
+void tst_SandboxPersistence::killRightAfterAcknowledgedWrites_keepsEveryWrite()
+{
+    constexpr int Rounds = 20;
+    struct Expectation
+    {
+        QString path;
+        int status = 200;
+        QString column; // checked when status is 200
+        QJsonValue value;
+    };
+    SandboxProcess sandbox;
+    QVERIFY(start(sandbox));
+    for (int round = 0; round < Rounds; ++round) {
+        QList<Expectation> expected;
+        int writes = 0;
+        // Every write must be acknowledged with a 2xx; a failure stops the test at once.
+        const auto write = [&](const QByteArray &method, const QString &path, const QByteArray &body,
+                               Headers headers = Auth) {
+            const HttpResult r = api(sandbox, method, path, body, headers);
+            ++writes;
+            if (r.status < 200 || r.status > 299)
+                qWarning().noquote() << method << path << "->" << r.status << r.error << r.body.left(300);
+            return r.status >= 200 && r.status <= 299;
+        };
+        const QString tag = u"R%1"_s.arg(round);
+        const QString a = newId();
+        QVERIFY(write("POST", u"contacts"_s,
+                      json({{u"contactid"_s, a}, {u"lastname"_s, QString(tag + u"-A"_s)}})));
+        expected.append({u"contacts(%1)"_s.arg(a), 200, u"lastname"_s, QString(tag + u"-A"_s)});
+
+        // The other writes, rotated so that each kind of write is the last one before the kill in some round.
+        QList<std::function<bool()>> ops;
+        ops.append([&] { // update
+            expected.append({u"contacts(%1)"_s.arg(a), 200, u"jobtitle"_s, QString(tag + u"-job"_s)});
+            return write("PATCH", u"contacts(%1)"_s.arg(a),
+                         json({{u"jobtitle"_s, QString(tag + u"-job"_s)}}));
+        });
+        ops.append([&] { // upsert that creates
+            const QString b = newId();
+            expected.append({u"contacts(%1)"_s.arg(b), 200, u"lastname"_s, QString(tag + u"-B"_s)});
+            return write("PATCH", u"contacts(%1)"_s.arg(b), json({{u"lastname"_s, QString(tag + u"-B"_s)}}));
+        });
+        ops.append([&] { // single property
+            expected.append({u"contacts(%1)"_s.arg(a), 200, u"firstname"_s, QString(tag + u"-put"_s)});
+            return write("PUT", u"contacts(%1)/firstname"_s.arg(a),
+                         json({{u"value"_s, QString(tag + u"-put"_s)}}));
+        });
+        ops.append([&] { // create, then delete: the delete must stick
+            const QString c = newId();
+            expected.append({u"contacts(%1)"_s.arg(c), 404, {}, {}});
+            return write("POST", u"contacts"_s,
+                         json({{u"contactid"_s, c}, {u"lastname"_s, QString(tag + u"-C"_s)}})) &&
+                   write("DELETE", u"contacts(%1)"_s.arg(c), {});
+        });
+        ops.append([&] { // $batch: an independent part and a change set of two creates
+            const QString d = newId(), e1 = newId(), e2 = newId();
+            using d365::testsupport::batchChangeSet;
+            using d365::testsupport::batchMultipart;
+            const auto part = [](const QString &id, const QString &lastname) {
+                return d365::testsupport::batchPart("POST", "/api/data/v9.2/contacts",
+                                                    json({{u"contactid"_s, id}, {u"lastname"_s, lastname}}));
+            };
+            const QByteArray body = batchMultipart(
+                "batch_k", {part(d, QString(tag + u"-D"_s)),
+                            batchChangeSet("changeset_k", {part(e1, QString(tag + u"-E1"_s)),
+                                                           part(e2, QString(tag + u"-E2"_s))})});
+            expected.append({u"contacts(%1)"_s.arg(d), 200, u"lastname"_s, QString(tag + u"-D"_s)});
+            expected.append({u"contacts(%1)"_s.arg(e1), 200, u"lastname"_s, QString(tag + u"-E1"_s)});
+            expected.append({u"contacts(%1)"_s.arg(e2), 200, u"lastname"_s, QString(tag + u"-E2"_s)});
+            return write("POST", u"$batch"_s, body,
+                         Auth + Headers{{"Content-Type", "multipart/mixed; boundary=batch_k"}});
+        });
+        ops.append([&] { // UpsertMultiple by alternate key: 50 new rows
+            QJsonArray targets;
+            for (int i = 0; i < 50; ++i) {
+                const QString email = u"r%1x%2@example.com"_s.arg(round).arg(i);
+                targets.append(QJsonObject{{u"@odata.type"_s, u"Microsoft.Dynamics.CRM.contact"_s},
+                                           {u"@odata.id"_s, u"contacts(emailaddress1='%1')"_s.arg(email)},
+                                           {u"lastname"_s, QString(tag + u"-U"_s)}});
+                if (i % 10 == 0)
+                    expected.append({u"contacts(emailaddress1='%1')"_s.arg(email), 200, u"lastname"_s,
+                                     QString(tag + u"-U"_s)});
+            }
+            expected.append({u"contacts?$filter=lastname eq '%1-U'&$count=true&$select=contactid"_s.arg(tag),
+                             200, u"@odata.count"_s, 50});
+            return write("POST", u"contacts/Microsoft.Dynamics.CRM.UpsertMultiple"_s,
+                         json({{u"Targets"_s, targets}}));
+        });
+        ops.append([&] { // CreateMultiple
+            const QString f = newId();
+            const QJsonArray targets{QJsonObject{{u"@odata.type"_s, u"Microsoft.Dynamics.CRM.contact"_s},
+                                                 {u"contactid"_s, f},
+                                                 {u"lastname"_s, QString(tag + u"-F"_s)}}};
+            expected.append({u"contacts(%1)"_s.arg(f), 200, u"lastname"_s, QString(tag + u"-F"_s)});
+            return write("POST", u"contacts/Microsoft.Dynamics.CRM.CreateMultiple"_s,
+                         json({{u"Targets"_s, targets}}));
+        });
+        for (qsizetype i = 0; i < ops.size(); ++i)
+            QVERIFY2(ops[(i + round) % ops.size()](), qPrintable(u"round %1: a write failed"_s.arg(round)));
+        sandbox.kill(); // right after the last 2xx arrived: no waiting
+
+        QVERIFY(start(sandbox));
+        for (const Expectation &e : std::as_const(expected)) {
+            const HttpResult r = api(sandbox, "GET", e.path);
+            const QString where =
+                u"round %1 (%2 acknowledged writes): GET %3"_s.arg(round).arg(writes).arg(e.path);
+            QVERIFY2(r.status == e.status,
+                     qPrintable(where + u" answered %1, expected %2"_s.arg(r.status).arg(e.status)));
+            if (e.status == 200)
+                QVERIFY2(r.json()[e.column] == e.value,
+                         qPrintable(where + u": "_s + e.column + u" is "_s +
+                                    QString::fromUtf8(
+                                        QJsonDocument(r.json().object()).toJson(QJsonDocument::Compact))));
+        }
+    }
 }
 
 void tst_SandboxPersistence::newFile_storesSchemaVersion()

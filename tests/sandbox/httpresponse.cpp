@@ -68,7 +68,7 @@ QByteArray HttpResponse::reasonPhrase(int status)
     }
 }
 
-QByteArray HttpResponse::serialize(bool keepAlive, bool omitBody) const
+QByteArray HttpResponse::serialize(bool keepAlive, bool omitBody, QByteArrayView date) const
 {
     const bool bodyless = status < 200 || status == 204 || status == 304;
     QByteArray out;
@@ -82,6 +82,11 @@ QByteArray HttpResponse::serialize(bool keepAlive, bool omitBody) const
         out += h.first;
         out += ": ";
         out += h.second;
+        out += "\r\n";
+    }
+    if (!date.isEmpty() && header("Date").isNull()) {
+        out += "Date: ";
+        out += date;
         out += "\r\n";
     }
     if (!bodyless) {

@@ -1,11 +1,21 @@
 #include "httpserver.h"
 
 #include <QLoggingCategory>
+#include <QPointer>
+#include <QSocketNotifier>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTimer>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fcntl.h>
+#include <memory>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcHttp, "d365.sandbox.http")
 
@@ -14,45 +24,107 @@ namespace d365::sandbox {
 namespace {
 
 constexpr qsizetype MaxHeaderBytes = 64 * 1024;
+constexpr qsizetype ReadChunk = 64 * 1024;
+// After the server closed its side, how long it keeps reading (and discarding) what the client still sends,
+// so that closing the socket with unread data does not reset the connection before the client has read
+// the response.
+constexpr int LingerMs = 2000;
 
-// One client connection: owns its socket and its receive buffer, deletes itself when the socket goes away.
+QByteArray addressText(const sockaddr_storage &a, bool withPort)
+{
+    const QHostAddress host(reinterpret_cast<const sockaddr *>(&a));
+    QByteArray text = host.toString().toLatin1();
+    if (withPort) {
+        const quint16 port = a.ss_family == AF_INET6
+                                 ? ntohs(reinterpret_cast<const sockaddr_in6 *>(&a)->sin6_port)
+                                 : ntohs(reinterpret_cast<const sockaddr_in *>(&a)->sin_port);
+        text += ':' + QByteArray::number(port);
+    }
+    return text;
+}
+
+// One client connection on a non-blocking socket descriptor: owns it and its buffers, deletes itself when
+// the connection is over.
 class Connection : public QObject
 {
 public:
-    Connection(QTcpSocket *socket, HttpServer *server)
+    Connection(int fd, HttpServer *server)
         : QObject(server)
-        , m_socket(socket)
+        , m_fd(fd)
         , m_server(server)
+        , m_readNotifier(fd, QSocketNotifier::Read)
+        , m_writeNotifier(fd, QSocketNotifier::Write)
     {
-        socket->setParent(this);
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        m_localHost =
-            socket->localAddress().toString().toLatin1() + ':' + QByteArray::number(socket->localPort());
-        m_peerAddress = socket->peerAddress().toString().toLatin1();
-        connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
-        connect(socket, &QTcpSocket::disconnected, this, &QObject::deleteLater);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        sockaddr_storage address{};
+        socklen_t length = sizeof address;
+        if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0)
+            m_localHost = addressText(address, true);
+        length = sizeof address;
+        if (::getpeername(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0)
+            m_peerAddress = addressText(address, false);
+        qCDebug(lcHttp) << "connection from" << m_peerAddress;
+        m_writeNotifier.setEnabled(false);
+        connect(&m_readNotifier, &QSocketNotifier::activated, this, &Connection::onReadable);
+        connect(&m_writeNotifier, &QSocketNotifier::activated, this, &Connection::onWritable);
+    }
+
+    ~Connection() override
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
     }
 
 private:
     enum class Parse { NeedMore, Done, Fatal };
+    enum class State {
+        Open,      // reading and answering requests
+        Closing,   // no more requests: send what is queued, then shut down the write side
+        Lingering, // write side shut down: discard input until the client closes (or LingerMs)
+        Aborting,  // send what is queued, then close at once (dropped connection, fault injection)
+    };
 
-    void onReadyRead()
+    void onReadable()
     {
-        if (m_closing) {
-            m_socket->readAll();
+        char chunk[ReadChunk];
+        for (;;) {
+            const ssize_t n = ::recv(m_fd, chunk, sizeof chunk, 0);
+            if (n > 0) {
+                if (m_state == State::Open && !m_peerDone)
+                    m_buffer.append(chunk, n);
+                continue;
+            }
+            if (n == 0) { // the client shut down its write side (or closed): no more requests will come
+                m_peerDone = true;
+                m_readNotifier.setEnabled(false);
+                break;
+            }
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            qCDebug(lcHttp) << "connection from" << m_peerAddress << "failed:" << qt_error_string(errno);
+            destroy();
             return;
         }
-        m_buffer += m_socket->readAll();
-        // While a delayed response is pending, later pipelined requests wait in the buffer: responses must
+        if (m_state == State::Lingering) {
+            if (m_peerDone)
+                destroy();
+            return;
+        }
+        // While a deferred response is pending, later pipelined requests wait in the buffer: responses must
         // go out in request order.
-        if (!m_waiting)
+        if (m_state == State::Open && !m_waiting)
             processBuffer();
+        finishIfPeerDone();
     }
 
     void processBuffer()
     {
         qsizetype consumed = 0;
-        while (!m_closing && !m_waiting) {
+        while (m_state == State::Open && !m_waiting) {
             qsizetype used = 0;
             const Parse p = parseOne(consumed, &used);
             if (p != Parse::Done)
@@ -63,20 +135,103 @@ private:
             m_buffer.remove(0, consumed);
     }
 
+    // A client that half-closed gets the answers to every complete request it sent; then the server closes
+    // (an incomplete request at the end is dropped: the client can no longer finish it).
+    void finishIfPeerDone()
+    {
+        if (m_peerDone && m_state == State::Open && !m_waiting)
+            close();
+    }
+
     void fail(int status, const QByteArray &message)
     {
         HttpResponse r;
         r.status = status;
         r.setHeader("Content-Type", "text/plain; charset=utf-8");
         r.body = message;
-        m_socket->write(r.serialize(false, false));
+        queue(r.serialize(false, false, HttpServer::httpDate()));
         close();
     }
 
+    // Orderly close: what is queued still goes out.
     void close()
     {
-        m_closing = true;
-        m_socket->disconnectFromHost();
+        if (m_state != State::Open)
+            return;
+        m_state = State::Closing;
+        m_buffer.clear();
+        flushOutput();
+    }
+
+    // Fault injection: what is queued goes out, then the connection is cut without an orderly shutdown.
+    void abort()
+    {
+        m_state = State::Aborting;
+        m_buffer.clear();
+        flushOutput();
+    }
+
+    void destroy()
+    {
+        m_readNotifier.setEnabled(false);
+        m_writeNotifier.setEnabled(false);
+        if (m_fd >= 0) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
+        m_state = State::Aborting;
+        deleteLater();
+    }
+
+    void queue(const QByteArray &bytes)
+    {
+        if (m_fd < 0)
+            return;
+        m_output += bytes;
+        flushOutput();
+    }
+
+    void onWritable() { flushOutput(); }
+
+    // Sends as much as the socket takes now; the write notifier sends the rest. When everything is out, a
+    // closing connection shuts down its write side (FIN) and lingers, an aborting one is closed.
+    void flushOutput()
+    {
+        if (m_fd < 0)
+            return;
+        while (m_written < m_output.size()) {
+            const ssize_t n = ::send(m_fd, m_output.constData() + m_written,
+                                     size_t(m_output.size() - m_written), MSG_NOSIGNAL);
+            if (n > 0) {
+                m_written += n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                m_writeNotifier.setEnabled(true);
+                return;
+            }
+            // EPIPE, ECONNRESET: the client is gone; nothing more can be delivered.
+            qCDebug(lcHttp) << "connection from" << m_peerAddress << "lost while sending";
+            destroy();
+            return;
+        }
+        m_output.clear();
+        m_written = 0;
+        m_writeNotifier.setEnabled(false);
+        if (m_state == State::Aborting) {
+            destroy();
+        } else if (m_state == State::Closing) {
+            ::shutdown(m_fd, SHUT_WR);
+            if (m_peerDone) {
+                destroy();
+                return;
+            }
+            m_state = State::Lingering;
+            m_readNotifier.setEnabled(true);
+            QTimer::singleShot(LingerMs, this, [this] { destroy(); });
+        }
     }
 
     // Tries to cut one request starting at `from`. On Done, *used is the number of bytes it took.
@@ -195,9 +350,9 @@ private:
 
     void maybeSendContinue()
     {
-        if (m_expectContinue && !m_sentContinue) {
+        if (m_expectContinue && !m_sentContinue && !m_peerDone) {
             m_sentContinue = true;
-            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            queue("HTTP/1.1 100 Continue\r\n\r\n");
         }
     }
 
@@ -248,40 +403,74 @@ private:
     {
         HttpResponse response = m_server->dispatch(m_request);
         const bool head = m_request.method == "HEAD";
-        if (response.delayMs > 0) {
-            // Simulated execution time: answer later from the event loop, never by blocking it.
-            m_waiting = true;
-            const qint64 delay = response.delayMs;
-            QTimer::singleShot(std::chrono::milliseconds(delay), Qt::PreciseTimer, this,
-                               [this, response = std::move(response), head]() {
-                                   m_waiting = false;
-                                   send(response, head);
-                                   if (!m_closing)
-                                       processBuffer();
-                               });
+        if (response.delayMs <= 0 && !response.hold) {
+            send(response, head);
             return;
         }
+        // Answer later from the event loop, never by blocking it: after the simulated execution time
+        // (delayMs) and once the hold released the response (--data: the write's rows are in the file).
+        struct Deferred
+        {
+            HttpResponse response;
+            bool head = false;
+            int waits = 0;
+        };
+        auto deferred = std::make_shared<Deferred>();
+        HttpResponse::Hold hold = std::move(response.hold);
+        response.hold = nullptr;
+        const qint64 delay = response.delayMs;
+        deferred->response = std::move(response);
+        deferred->head = head;
+        deferred->waits = (delay > 0 ? 1 : 0) + (hold ? 1 : 0);
+        m_waiting = true;
+        const QPointer<Connection> self(this);
+        const auto release = [self, deferred] {
+            if (--deferred->waits > 0 || !self)
+                return;
+            if (self->m_dispatching) { // released from inside hold(): processBuffer is on the stack
+                QTimer::singleShot(0, self, [self, deferred] {
+                    if (self)
+                        self->sendDeferred(deferred->response, deferred->head);
+                });
+                return;
+            }
+            self->sendDeferred(deferred->response, deferred->head);
+        };
+        if (delay > 0)
+            QTimer::singleShot(std::chrono::milliseconds(delay), Qt::PreciseTimer, this, release);
+        if (hold) {
+            m_dispatching = true;
+            hold(release);
+            m_dispatching = false;
+        }
+    }
+
+    void sendDeferred(const HttpResponse &response, bool head)
+    {
+        m_waiting = false;
         send(response, head);
+        if (m_state == State::Open)
+            processBuffer();
+        finishIfPeerDone();
     }
 
     void send(const HttpResponse &response, bool head)
     {
+        if (m_state != State::Open)
+            return;
         switch (response.disposition) {
         case HttpResponse::Disposition::DropWithoutReply:
-            m_closing = true;
-            m_socket->abort();
+            abort();
             return;
         case HttpResponse::Disposition::DropMidResponse: {
-            const QByteArray bytes = response.serialize(true, head);
+            const QByteArray bytes = response.serialize(true, head, HttpServer::httpDate());
             const qsizetype headerLen = bytes.indexOf("\r\n\r\n") + 4;
             // Half the body; with no body, half the header section, so the client never sees a whole
             // response.
             const qsizetype cut =
                 bytes.size() > headerLen ? headerLen + (bytes.size() - headerLen) / 2 : headerLen / 2;
-            m_socket->write(bytes.left(cut));
-            m_socket->flush();
-            m_closing = true;
-            m_socket->abort();
+            m_output += bytes.left(cut);
+            abort();
             return;
         }
         case HttpResponse::Disposition::CloseAfterSend:
@@ -290,16 +479,22 @@ private:
         case HttpResponse::Disposition::KeepAlive:
             break;
         }
-        m_socket->write(response.serialize(m_keepAlive, head));
+        queue(response.serialize(m_keepAlive, head, HttpServer::httpDate()));
         if (!m_keepAlive)
             close();
     }
 
-    QTcpSocket *m_socket;
+    int m_fd;
     HttpServer *m_server;
+    QSocketNotifier m_readNotifier;
+    QSocketNotifier m_writeNotifier;
     QByteArray m_buffer;
+    QByteArray m_output;
+    qsizetype m_written = 0;
     QByteArray m_localHost;
+    QByteArray m_peerAddress;
     HttpRequest m_request;
+    State m_state = State::Open;
     bool m_headerParsed = false;
     qsizetype m_headerFrom = -1;
     bool m_chunked = false;
@@ -307,9 +502,28 @@ private:
     bool m_keepAlive = true;
     bool m_expectContinue = false;
     bool m_sentContinue = false;
-    bool m_closing = false;
-    bool m_waiting = false; // a delayed response has not been sent yet
-    QByteArray m_peerAddress;
+    bool m_waiting = false;     // a deferred response has not been sent yet
+    bool m_dispatching = false; // inside HttpResponse::hold
+    bool m_peerDone = false;    // the client shut down its write side
+};
+
+// Hands accepted sockets to Connection instead of wrapping them in QTcpSockets.
+class Listener : public QTcpServer
+{
+public:
+    explicit Listener(HttpServer *server)
+        : QTcpServer(server)
+        , m_server(server)
+    {}
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override
+    {
+        new Connection(int(socketDescriptor), m_server);
+    }
+
+private:
+    HttpServer *m_server;
 };
 
 } // namespace
@@ -317,10 +531,8 @@ private:
 HttpServer::HttpServer(Handler handler, QObject *parent)
     : QObject(parent)
     , m_handler(std::move(handler))
-    , m_server(new QTcpServer(this))
-{
-    connect(m_server, &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
-}
+    , m_server(new Listener(this))
+{}
 
 HttpServer::~HttpServer() = default;
 
@@ -354,12 +566,25 @@ HttpResponse HttpServer::dispatch(const HttpRequest &request) const
     return m_handler(request);
 }
 
-void HttpServer::onNewConnection()
+QByteArray HttpServer::httpDate()
 {
-    while (QTcpSocket *socket = m_server->nextPendingConnection()) {
-        qCDebug(lcHttp) << "connection from" << socket->peerAddress().toString() << socket->peerPort();
-        new Connection(socket, this);
+    // Formatted once per second; the names are fixed English (not the locale's), as HTTP requires.
+    static thread_local time_t cachedSecond = -1;
+    static thread_local QByteArray cached;
+    const time_t now = ::time(nullptr);
+    if (now != cachedSecond) {
+        static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        tm t{};
+        ::gmtime_r(&now, &t);
+        char text[32];
+        std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[t.tm_wday], t.tm_mday,
+                      months[t.tm_mon], t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
+        cached = QByteArray(text);
+        cachedSecond = now;
     }
+    return cached;
 }
 
 } // namespace d365::sandbox

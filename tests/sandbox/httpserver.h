@@ -5,9 +5,15 @@
 //
 // Flow per connection: bytes arrive -> the parser cuts complete requests out of the buffer (Content-Length or
 // chunked bodies; "Expect: 100-continue" is answered) -> the handler runs synchronously -> the response is
-// written in request order (so pipelined requests are answered in order) -> the connection stays open
-// (HTTP/1.1 keep-alive) unless the client or the response asked to close. Everything runs on the thread that
-// owns the server; one event loop is plenty for a local test server.
+// written in request order (so pipelined requests are answered in order), at once or, when the handler asked
+// for it, later (HttpResponse::delayMs, HttpResponse::hold) -> the connection stays open (HTTP/1.1
+// keep-alive) unless the client or the response asked to close. Everything runs on the thread that owns the
+// server; one event loop is plenty for a local test server.
+//
+// Connections are plain non-blocking sockets watched by QSocketNotifiers, not QTcpSockets: QTcpSocket closes
+// the whole connection when the peer half-closes (shutdown(SHUT_WR) after its request), which threw away
+// the response (Issue 10 item 14). Here a half-close only means "no more requests": the requests already
+// received are answered, then the server closes. Every response carries a Date header (RFC 9110 §6.6.1).
 
 #include "httprequest.h"
 #include "httpresponse.h"
@@ -44,9 +50,10 @@ public:
     // For the parser: runs the handler and guards against an empty handler.
     HttpResponse dispatch(const HttpRequest &request) const;
 
-private:
-    void onNewConnection();
+    // "Sun, 06 Nov 1994 08:49:37 GMT": the current time as an HTTP date (IMF-fixdate, RFC 9110 §5.6.7).
+    static QByteArray httpDate();
 
+private:
     Handler m_handler;
     QTcpServer *m_server = nullptr;
     qint64 m_maxBodySize = 256LL * 1024 * 1024;

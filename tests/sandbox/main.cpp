@@ -106,8 +106,8 @@ int main(int argc, char **argv)
         u"sign-in-user"_s, u"Test user the authorize endpoint signs in without login_hint."_s, u"UPN"_s);
     const QCommandLineOption dataOption(
         u"data"_s,
-        u"Keep the org's rows in this SQLite file across restarts (created when missing; written at most "
-        u"50 ms after each change). Default: in memory only."_s,
+        u"Keep the org's rows in this SQLite file across restarts (created when missing; a write is "
+        u"answered once its rows are in the file). Default: in memory only."_s,
         u"FILE"_s);
     const QCommandLineOption securityOption(
         u"security"_s,
@@ -186,9 +186,13 @@ int main(int argc, char **argv)
         return 2;
     }
     d365::sandbox::OrgPersistence persistence(server.store());
-    if (parser.isSet(dataOption) && !persistence.open(parser.value(dataOption), &error)) {
-        std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
-        return 2;
+    if (parser.isSet(dataOption)) {
+        if (!persistence.open(parser.value(dataOption), &error)) {
+            std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
+            return 2;
+        }
+        // A write is acknowledged only once its rows are in the file (Issue 10 item 14).
+        server.setWriteBarrier([&persistence] { return persistence.barrier(); });
     }
     if (!server.listen(host, quint16(port), &error)) {
         std::fprintf(stderr, "d365sync-sandbox: cannot listen on %s:%u: %s\n", qPrintable(host.toString()),
@@ -218,7 +222,7 @@ int main(int argc, char **argv)
     qCInfo(lcMain) << "serving org" << definition->organization().uniqueName << "at"
                    << base.toString() + u"/api/data/v9.2/"_s;
     const int exitCode = app.exec();
-    // Clean shutdown (SIGTERM/SIGINT): write what the last flush interval has not written yet.
+    // Clean shutdown (SIGTERM/SIGINT): write what has not been written yet.
     if (!persistence.close(&error)) {
         std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
         return 1;

@@ -126,6 +126,8 @@ void OrgStore::commit(qsizetype savepoint)
 {
     Q_UNUSED(savepoint);
     if (--m_transactionDepth == 0) {
+        if (!m_journal.isEmpty())
+            ++m_commits;
         if (m_commitObserver) {
             for (const UndoEntry &e : std::as_const(m_journal))
                 m_commitObserver(*e.table, e.id);

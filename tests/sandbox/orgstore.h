@@ -133,6 +133,9 @@ public:
     // the outermost commit() runs; never a rolled-back one. Persistence (--data) journals through it.
     using CommitObserver = std::function<void(const TableDef &table, const QUuid &id)>;
     void setCommitObserver(CommitObserver observer) { m_commitObserver = std::move(observer); }
+    // How many commits (a single write, or a transaction's outermost commit with writes) the store has seen:
+    // a request that changed it changed the org (the server holds such a response until it is durable).
+    quint64 commitCount() const { return m_commits; }
     // Forgets every row (persistence replaces seed rows with the data file's rows).
     void clearRows();
 
@@ -194,7 +197,10 @@ private:
     void journal(const TableDef &table, const QUuid &id);
     void committed(const TableDef &table, const QUuid &id)
     {
-        if (m_commitObserver && m_transactionDepth == 0 && !m_undoing)
+        if (m_transactionDepth != 0 || m_undoing)
+            return;
+        ++m_commits;
+        if (m_commitObserver)
             m_commitObserver(table, id);
     }
 
@@ -204,6 +210,7 @@ private:
     int m_transactionDepth = 0;
     bool m_undoing = false;
     CommitObserver m_commitObserver;
+    quint64 m_commits = 0;
     qint64 m_version = 1000000;
     quint64 m_sequence = 0;
     int m_autoNumber = 1000;

@@ -169,6 +169,7 @@ private:
 
     OrgStore &m_store;
     friend class ListApi; // the list actions reuse the row-level steps (resolveKey, createRow, list, …)
+    friend class PrivilegeApi; // the privilege functions find their systemuser with resolveKey/notFound
 };
 
 QString etagFor(const Row &row);

@@ -114,7 +114,10 @@ HttpResponse SandboxServer::handle(const HttpRequest &request)
     ServiceContext context;
     QElapsedTimer timer;
     timer.start();
+    const quint64 commitsBefore = m_store.commitCount();
     HttpResponse r = route(request, context);
+    if (m_writeBarrier && m_store.commitCount() != commitsBefore)
+        r.hold = m_writeBarrier();
     if (m_observer)
         m_observer(request, context, r, timer.nsecsElapsed() / 1000);
     return r;

@@ -5,7 +5,8 @@
 //   HttpServer -> SandboxServer::handle -> [stage 1 -> stage 2 -> ...] -> WebApi -> RecordApi / MetadataApi
 //                                          (bearer token, fault injection,
 //                                           service protection: sandboxoptions.h)
-//   ... then finish() of the same stages in reverse order (headers, response delay, dropped connection).
+//   ... then finish() of the same stages in reverse order (headers, response delay, dropped connection)
+//   ... then, if the request committed writes, the write barrier's hold (--data: answer once durable).
 //
 // A stage may answer the request itself (a 401, a 429, a dropped connection) or let it pass. Paths added with
 // addRoute (/_sandbox/...) bypass the pipeline. The org
@@ -94,6 +95,11 @@ public:
     // Security roles and privileges (security.h): without a model every caller may do everything. Also serves
     // /_sandbox/security.
     void setSecurity(std::shared_ptr<SecurityModel> model);
+    // Called for the response of every request that committed writes to the store; returns a hold that
+    // keeps the response back until those writes are durable (--data: OrgPersistence::barrier), or an
+    // empty one. Responses of requests that wrote nothing (reads, rejected writes) are never held.
+    using WriteBarrier = std::function<HttpResponse::Hold()>;
+    void setWriteBarrier(WriteBarrier barrier) { m_writeBarrier = std::move(barrier); }
 
 private:
     HttpResponse handle(const HttpRequest &request);
@@ -107,6 +113,7 @@ private:
     HttpServer *m_http = nullptr;
     QList<QPair<QString, Route>> m_routes;
     Observer m_observer;
+    WriteBarrier m_writeBarrier;
 };
 
 } // namespace d365::sandbox

@@ -233,19 +233,24 @@ std::shared_ptr<const UserRights> SecurityModel::rightsOf(const QUuid &user)
         return *it;
     auto rights = std::make_shared<UserRights>();
     rights->userId = user;
-    rights->granted.assign(m_privileges.size(), false);
-    const QList<int> roles = m_assignments.value(user, m_defaultRoles);
-    rights->roleCount = int(roles.size());
-    for (int r : roles) {
-        const Role &role = m_roles[size_t(r)];
-        for (size_t p = 0; p < role.privileges.size(); ++p) {
-            if (role.privileges[p])
-                rights->granted[p] = true;
-        }
-    }
+    rights->granted = privilegesOf(user);
+    rights->roleCount = int(m_assignments.value(user, m_defaultRoles).size());
     rights->privilegeCount = int(std::count(rights->granted.begin(), rights->granted.end(), true));
     m_rights.insert(user, rights);
     return rights;
+}
+
+std::vector<bool> SecurityModel::privilegesOf(const QUuid &user) const
+{
+    std::vector<bool> granted(m_privileges.size(), false);
+    for (int r : m_assignments.value(user, m_defaultRoles)) {
+        const Role &role = m_roles[size_t(r)];
+        for (size_t p = 0; p < role.privileges.size(); ++p) {
+            if (role.privileges[p])
+                granted[p] = true;
+        }
+    }
+    return granted;
 }
 
 std::shared_ptr<const AccessRights> SecurityModel::accessFor(const QUuid &caller, const QUuid &impersonated)

@@ -15,6 +15,8 @@
 //             stampUsers(context, table, row, created)    -> createdby/modifiedby/...onbehalfby, owner
 //   admin:    POST /_sandbox/security/assign {"user":"<upn or systemuserid>","roles":[...]}, GET
 //             /_sandbox/security (loopback only)
+//   asking:   systemusers(<id>)/Microsoft.Dynamics.CRM.RetrieveUserPrivileges() and friends (privilegeapi.h)
+//             -> privilegesOf(user)
 //
 // A user's rights are a bit per privilege, computed once per user (and once per impersonation pair) and
 // replaced when an assignment changes, so a check is an index into a vector.
@@ -100,6 +102,9 @@ public:
 
     // The rights of one user (users without an assignment get DefaultRoles); computed once, then cached.
     std::shared_ptr<const UserRights> rightsOf(const QUuid &user);
+    // The same rights, computed afresh: by privilege index, true where one of the user's roles grants it
+    // (the privilege functions of privilegeapi.h).
+    std::vector<bool> privilegesOf(const QUuid &user) const;
     // Effective rights of a request: the user's own, or the impersonation pair's.
     std::shared_ptr<const AccessRights> accessFor(const QUuid &caller, const QUuid &impersonated);
 

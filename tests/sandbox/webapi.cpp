@@ -16,6 +16,7 @@ WebApi::WebApi(OrgStore &store)
     , m_metadata(store.definition())
     , m_records(store)
     , m_lists(store, m_records)
+    , m_privileges(store, m_records)
     , m_batch(store, [this](const HttpRequest &request, const ServiceContext &context, QStringView path) {
         return handle(request, context, path);
     })
@@ -104,6 +105,8 @@ HttpResponse WebApi::handle(const HttpRequest &request, const ServiceContext &co
     if (const TableDef *table = m_store.definition().tableByEntitySet(first.name)) {
         if (m_lists.handles(*table, *segments, request.method)) // marketing lists (listapi.h)
             return m_lists.handle(request, context, *table, *segments);
+        if (m_privileges.handles(*table, *segments)) // systemuser privilege functions (privilegeapi.h)
+            return m_privileges.handle(request, context, *table, *segments);
         return m_records.handle(request, context, *table, *segments);
     }
     if (first.name.isEmpty())

@@ -2,7 +2,8 @@
 
 // Routes a request under /api/data/v9.x/ to the handler for its first path segment: WhoAmI,
 // EntityDefinitions, GlobalOptionSetDefinitions, or an entity set of the org (names are case-sensitive, FACTS
-// §0). Anything else is "Resource not found for the segment" (FACTS §8).
+// §0) -- the marketing-list actions (listapi.h) and the systemuser privilege functions (privilegeapi.h)
+// before the rows (recordapi.h). Anything else is "Resource not found for the segment" (FACTS §8).
 
 #include "batchapi.h"
 #include "httprequest.h"
@@ -10,6 +11,7 @@
 #include "metadataapi.h"
 #include "odataresponse.h"
 #include "orgstore.h"
+#include "privilegeapi.h"
 #include "recordapi.h"
 
 namespace d365::sandbox {
@@ -31,6 +33,7 @@ private:
     MetadataApi m_metadata;
     RecordApi m_records;
     ListApi m_lists;
+    PrivilegeApi m_privileges;
     BatchApi m_batch;
 };
 
