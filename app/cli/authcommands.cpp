@@ -2,6 +2,7 @@
 
 #include "clicommands.h"
 #include "clioutput.h"
+#include "runtocompletion.h"
 #include "services/auth/credentialstore.h"
 #include "services/auth/oauthsignin.h"
 #include "services/auth/oauthtokenprovider.h"
@@ -12,7 +13,6 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QEventLoop>
 #include <QJsonObject>
 #include <QTextStream>
 
@@ -55,87 +55,83 @@ int login(const ConnectionProfile &profile, const QString &redirectHost, int tim
     OAuthSignIn signIn;
     signIn.setRedirectHost(redirectHost);
     signIn.setTimeout(timeoutSeconds);
-    int exitCode = ServiceError;
     QObject::connect(&signIn, &OAuthSignIn::loginUrlReady, &signIn, [](const QUrl &url) {
         // stdout, so scripts (and the tests) can pick it up; the URL holds no secret (PKCE challenge only).
         out() << tr("Open this URL in a browser on this machine to sign in:") << "\n"
               << url.toString(QUrl::FullyEncoded) << "\n";
         out().flush();
     });
-    QObject::connect(&signIn, &OAuthSignIn::finished, &signIn, [&] {
-        const auto &result = signIn.result();
-        if (!result) {
-            exitCode = fail(result.error());
-        } else {
+    return runToCompletion([&](const Finish &finish) {
+        QObject::connect(&signIn, &OAuthSignIn::finished, &signIn, [&, finish] {
+            const auto &result = signIn.result();
+            if (!result) {
+                finish(fail(result.error()));
+                return;
+            }
             out() << tr("Signed in to %1 as %2. The sign-in is kept in the keychain.")
                          .arg(profile.orgUrl.host(),
                               result->userName.isEmpty() ? tr("(unknown user)") : result->userName)
                   << "\n";
-            exitCode = Success;
-        }
-        QCoreApplication::exit(exitCode);
+            finish(Success);
+        });
+        signIn.start(profile); // a failure to start emits finished() at once
     });
-    if (!signIn.start(profile))
-        return exitCodeFor(signIn.result().error().category);
-    QCoreApplication::exec();
-    return exitCode;
 }
 
 int status(const ConnectionProfile &profile)
 {
-    int exitCode = ServiceError;
     std::shared_ptr<TokenProvider> provider;
     std::unique_ptr<DataverseClient> client;
     QObject context;
-    TokenProviderFactory::create(profile, &context, [&](Result<TokenSource> source) {
-        if (!source) {
-            exitCode = fail(source.error());
-            QCoreApplication::exit(exitCode);
-            return;
-        }
-        provider = source->provider;
-        const QString how = source->description;
-        client = std::make_unique<DataverseClient>(profile, provider.get());
-        client->send(DataverseRequest::get(u"WhoAmI"_s), &context, [&, how](const DataverseResponse &who) {
-            if (!who.ok()) {
-                exitCode = fail(toUserError(*who.error, client->errorContext()));
-                QCoreApplication::exit(exitCode);
+    return runToCompletion([&](const Finish &finish) {
+        TokenProviderFactory::create(profile, &context, [&, finish](Result<TokenSource> source) {
+            if (!source) {
+                finish(fail(source.error()));
                 return;
             }
-            const QString userId = who.json().value(u"UserId"_s).toString();
-            // The user's name when the org lets us read it; the id otherwise.
-            client->send(DataverseRequest::get(u"systemusers(%1)?$select=fullname,domainname"_s.arg(userId)),
-                         &context, [&, how, userId](const DataverseResponse &user) {
-                             QString name =
-                                 user.ok() ? user.json().value(u"domainname"_s).toString() : QString();
-                             if (name.isEmpty() && user.ok())
-                                 name = user.json().value(u"fullname"_s).toString();
-                             if (name.isEmpty())
-                                 name = tr("user %1").arg(userId);
-                             out() << tr("Connected to %1 as %2 (profile %3, via %4).")
-                                          .arg(profile.orgUrl.host(), name, profile.name, how)
-                                   << "\n";
-                             exitCode = Success;
-                             QCoreApplication::exit(exitCode);
-                         });
+            provider = source->provider;
+            const QString how = source->description;
+            client = std::make_unique<DataverseClient>(profile, provider.get());
+            client->send(
+                DataverseRequest::get(u"WhoAmI"_s), &context, [&, finish, how](const DataverseResponse &who) {
+                    if (!who.ok()) {
+                        finish(fail(toUserError(*who.error, client->errorContext())));
+                        return;
+                    }
+                    const QString userId = who.json().value(u"UserId"_s).toString();
+                    // The user's name when the org lets us read it; the id otherwise.
+                    client->send(
+                        DataverseRequest::get(u"systemusers(%1)?$select=fullname,domainname"_s.arg(userId)),
+                        &context, [finish, profile, how, userId](const DataverseResponse &user) {
+                            QString name =
+                                user.ok() ? user.json().value(u"domainname"_s).toString() : QString();
+                            if (name.isEmpty() && user.ok())
+                                name = user.json().value(u"fullname"_s).toString();
+                            if (name.isEmpty())
+                                name = tr("user %1").arg(userId);
+                            out() << tr("Connected to %1 as %2 (profile %3, via %4).")
+                                         .arg(profile.orgUrl.host(), name, profile.name, how)
+                                  << "\n";
+                            finish(Success);
+                        });
+                });
         });
     });
-    QCoreApplication::exec();
-    return exitCode;
 }
 
 int removeEntry(const ConnectionProfile &profile, CredentialStore::Kind kind, const QString &done)
 {
-    int exitCode = ServiceError;
     QObject context;
-    CredentialStore::remove(profile.name, kind, &context, [&](Result<void> r) {
-        exitCode = r ? Success : fail(r.error());
-        if (r)
+    return runToCompletion([&](const Finish &finish) {
+        CredentialStore::remove(profile.name, kind, &context, [&, finish](Result<void> r) {
+            if (!r) {
+                finish(fail(r.error()));
+                return;
+            }
             out() << done << "\n";
-        QCoreApplication::exit(exitCode);
+            finish(Success);
+        });
     });
-    QCoreApplication::exec();
-    return exitCode;
 }
 
 int setSecret(const ConnectionProfile &profile)
@@ -149,41 +145,42 @@ int setSecret(const ConnectionProfile &profile)
                                 tr("No client secret on stdin. Pipe it in, e.g. `printf %s \"$SECRET\" | "
                                    "d365sync-cli auth set-secret --profile %1`.")
                                     .arg(profile.name)));
-    int exitCode = ServiceError;
     QObject context;
-    CredentialStore::write(
-        profile.name, CredentialStore::ClientSecret, secret, &context, [&](Result<void> r) {
-            exitCode = r ? Success : fail(r.error());
-            if (r)
-                out()
-                    << tr("Stored the client secret of profile %1 in the keychain; `run` now signs in as the "
-                          "application user.")
-                           .arg(profile.name)
-                    << "\n";
-            QCoreApplication::exit(exitCode);
-        });
-    QCoreApplication::exec();
-    return exitCode;
+    return runToCompletion([&](const Finish &finish) {
+        CredentialStore::write(
+            profile.name, CredentialStore::ClientSecret, secret, &context, [&, finish](Result<void> r) {
+                if (!r) {
+                    finish(fail(r.error()));
+                    return;
+                }
+                out() << tr("Stored the client secret of profile %1 in the keychain; `run` "
+                            "now signs in as the application user.")
+                             .arg(profile.name)
+                      << "\n";
+                finish(Success);
+            });
+    });
 }
 
 } // namespace
 
 std::optional<TokenSource> resolveTokenSource(const ConnectionProfile &profile, int *exitCode)
 {
-    std::optional<Result<TokenSource>> source;
+    std::optional<TokenSource> source;
     QObject context;
-    QEventLoop loop;
-    TokenProviderFactory::create(profile, &context, [&](Result<TokenSource> s) {
-        source = std::move(s);
-        loop.quit();
+    const int code = runToCompletion([&](const Finish &finish) {
+        TokenProviderFactory::create(profile, &context, [&, finish](Result<TokenSource> created) {
+            if (!created) {
+                finish(fail(created.error()));
+                return;
+            }
+            source = created.value();
+            finish(Success);
+        });
     });
     if (!source)
-        loop.exec();
-    if (!source->ok()) {
-        *exitCode = fail(source->error());
-        return std::nullopt;
-    }
-    return source->value();
+        *exitCode = code;
+    return source;
 }
 
 int commandAuth(const QStringList &arguments, Settings &settings)

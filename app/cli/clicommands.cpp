@@ -2,6 +2,7 @@
 
 #include "authcommands.h"
 #include "clioutput.h"
+#include "runtocompletion.h"
 #include "services/auth/tokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
 #include "services/dataverse/dataverseclient.h"
@@ -234,8 +235,9 @@ public:
         });
     }
 
-    void start()
+    void start(const Finish &finish)
     {
+        m_finish = finish;
         m_signalPoll.start(100);
         m_clock.start();
         TokenProviderFactory::create(m_run.profile, this, [this](Result<TokenSource> source) {
@@ -243,7 +245,7 @@ public:
                 err() << tr("Error: %1").arg(source.error().message) << "\n";
                 err().flush();
                 m_exitCode = exitCodeFor(source.error().category);
-                QCoreApplication::exit(m_exitCode);
+                m_finish(m_exitCode);
                 return;
             }
             m_tokenProvider = source->provider;
@@ -314,7 +316,7 @@ private:
         if (!m_reportPath.isEmpty() && !writeReport(summary)) {
             err() << tr("Could not write the report to %1.").arg(m_reportPath) << "\n";
         }
-        QCoreApplication::exit(m_exitCode);
+        m_finish(m_exitCode);
     }
 
     bool writeReport(const SyncSummary &summary) const
@@ -360,6 +362,7 @@ private:
     QString m_reportPath;
     bool m_interactive = false;
     SyncController m_controller;
+    Finish m_finish;
     std::shared_ptr<TokenProvider> m_tokenProvider;
     QList<RowOutcome> m_failed;
     std::optional<ErrorCategory> m_fatalCategory;
@@ -416,9 +419,7 @@ int commandRun(const QStringList &arguments, Settings &settings)
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     RunCommand command(*run, options, parser.value(reportOption));
-    QTimer::singleShot(0, &command, [&command] { command.start(); });
-    QCoreApplication::exec();
-    return command.exitCode();
+    return runToCompletion([&command](const Finish &finish) { command.start(finish); });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -447,51 +448,54 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     MetadataClient metadata(&client);
     LookupResolver lookups(&metadata);
     int exitCode = ServiceError;
-    metadata.fetchEntity(run->mapping.target.entitySet, [&](const Result<EntityMetadata> &entity) {
-        if (!entity.ok()) {
-            err() << tr("Error: %1").arg(entity.error().message) << "\n";
-            exitCode = exitCodeFor(entity.error().category);
-            QCoreApplication::exit(exitCode);
-            return;
-        }
-        // Every problem at once: the mapping against the table, then its lookups against their targets.
-        // The query's column names and declared types, when the warehouse opens (a failure to open is the
-        // run's problem to report).
-        SourceColumns sourceColumns;
-        if (auto source = WarehouseSource::create(run->mapping.source);
-            source.ok() && source.value()->open().ok()) {
-            sourceColumns.names = source.value()->columns();
-            sourceColumns.types = source.value()->columnTypes();
-        }
-        QList<MappingProblem> found = MappingValidator::validate(run->mapping, entity.value(), sourceColumns);
-        lookups.resolve(
-            run->mapping, entity.value(), [&, found, entity](const ResolvedLookups &resolved) mutable {
-                found += resolved.problems;
-                if (resolved.error) {
-                    found.append({u"$.fields"_s, resolved.error->message});
+    return runToCompletion([&](const Finish &finish) {
+        metadata.fetchEntity(
+            run->mapping.target.entitySet, [&, finish](const Result<EntityMetadata> &entity) {
+                if (!entity.ok()) {
+                    err() << tr("Error: %1").arg(entity.error().message) << "\n";
+                    exitCode = exitCodeFor(entity.error().category);
+                    finish(exitCode);
+                    return;
                 }
-                const QStringList problems = MappingValidator::lines(found);
-                if (problems.isEmpty()) {
-                    out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5].")
-                                 .arg(mappingPath)
-                                 .arg(run->mapping.fields.size())
-                                 .arg(entity->logicalName, run->profile.orgUrl.toString(),
-                                      run->mapping.target.matchKey.join(", "_L1))
-                          << "\n";
-                    exitCode = Success;
-                } else {
-                    err() << tr("%1 does not fit the table %2:").arg(mappingPath, entity->logicalName)
-                          << "\n";
-                    for (const auto &problem : problems) {
-                        err() << "  " << problem << "\n";
-                    }
-                    exitCode = ConfigurationError;
+                // Every problem at once: the mapping against the table, then its lookups against their
+                // targets. The query's column names and declared types, when the warehouse opens (a failure
+                // to open is the run's problem to report).
+                SourceColumns sourceColumns;
+                if (auto source = WarehouseSource::create(run->mapping.source);
+                    source.ok() && source.value()->open().ok()) {
+                    sourceColumns.names = source.value()->columns();
+                    sourceColumns.types = source.value()->columnTypes();
                 }
-                QCoreApplication::exit(exitCode);
+                QList<MappingProblem> found =
+                    MappingValidator::validate(run->mapping, entity.value(), sourceColumns);
+                lookups.resolve(
+                    run->mapping, entity.value(),
+                    [&, finish, found, entity](const ResolvedLookups &resolved) mutable {
+                        found += resolved.problems;
+                        if (resolved.error) {
+                            found.append({u"$.fields"_s, resolved.error->message});
+                        }
+                        const QStringList problems = MappingValidator::lines(found);
+                        if (problems.isEmpty()) {
+                            out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5].")
+                                         .arg(mappingPath)
+                                         .arg(run->mapping.fields.size())
+                                         .arg(entity->logicalName, run->profile.orgUrl.toString(),
+                                              run->mapping.target.matchKey.join(", "_L1))
+                                  << "\n";
+                            exitCode = Success;
+                        } else {
+                            err() << tr("%1 does not fit the table %2:").arg(mappingPath, entity->logicalName)
+                                  << "\n";
+                            for (const auto &problem : problems) {
+                                err() << "  " << problem << "\n";
+                            }
+                            exitCode = ConfigurationError;
+                        }
+                        finish(exitCode);
+                    });
             });
     });
-    QCoreApplication::exec();
-    return exitCode;
 }
 
 // ---------------------------------------------------------------------------------------------------------

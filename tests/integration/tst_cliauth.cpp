@@ -45,10 +45,15 @@ private Q_SLOTS:
     void setSecret_fromStdin_thenRunSignsInAsApplicationUser();
     void run_wrongClientSecret_exitThreeNamesTheFix();
     void logout_removesSignIn_statusFailsAgain();
+    void noToken_validateAndStatus_exitInsteadOfWaiting_data();
+    void noToken_validateAndStatus_exitInsteadOfWaiting();
 
 private:
     CliResult cli(const QStringList &arguments, const QByteArray &stdinData = {},
-                  const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
+                  const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(),
+                  int timeoutMs = 120000);
+    // A sandbox profile whose org (and so its sign-in service) is a loopback port where nothing listens.
+    void addUnreachableProfile();
     QString writeMapping();
     // Everything the runs wrote: stdout/stderr collected so far plus every file in the temp dir.
     QString everything() const;
@@ -76,7 +81,7 @@ void tst_CliAuth::initTestCase()
 }
 
 CliResult tst_CliAuth::cli(const QStringList &arguments, const QByteArray &stdinData,
-                           const QProcessEnvironment &env)
+                           const QProcessEnvironment &env, int timeoutMs)
 {
     QProcess process;
     QProcessEnvironment e = env;
@@ -88,7 +93,7 @@ CliResult tst_CliAuth::cli(const QStringList &arguments, const QByteArray &stdin
     process.write(stdinData);
     process.closeWriteChannel();
     CliResult result;
-    if (!process.waitForFinished(120000)) {
+    if (!process.waitForFinished(timeoutMs)) {
         process.kill();
         process.waitForFinished();
         return result;
@@ -98,6 +103,13 @@ CliResult tst_CliAuth::cli(const QStringList &arguments, const QByteArray &stdin
     result.err = QString::fromUtf8(process.readAllStandardError());
     m_outputs += result.out + result.err;
     return result;
+}
+
+void tst_CliAuth::addUnreachableProfile()
+{
+    const CliResult added =
+        cli({u"profile"_s, u"add"_s, u"unreachable"_s, u"--url"_s, u"http://127.0.0.1:9"_s, u"--sandbox"_s});
+    QCOMPARE(added.exitCode, 0);
 }
 
 QString tst_CliAuth::writeMapping()
@@ -253,6 +265,32 @@ void tst_CliAuth::logout_removesSignIn_statusFailsAgain()
     const CliResult out = cli({u"auth"_s, u"logout"_s, u"--profile"_s, u"sbx"_s, u"--secret"_s});
     QCOMPARE(out.exitCode, 0);
     QCOMPARE(cli({u"auth"_s, u"status"_s, u"--profile"_s, u"sbx"_s}).exitCode, 3);
+}
+
+void tst_CliAuth::noToken_validateAndStatus_exitInsteadOfWaiting_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::newRow("auth status, wrong client secret")
+        << QStringList{u"auth"_s, u"status"_s, u"--profile"_s, u"sbx"_s};
+    QTest::newRow("validate, wrong client secret") << QStringList{u"validate"_s, u"MAPPING"_s};
+    QTest::newRow("auth status, sign-in service unreachable")
+        << QStringList{u"auth"_s, u"status"_s, u"--profile"_s, u"unreachable"_s};
+    QTest::newRow("validate, sign-in service unreachable")
+        << QStringList{u"validate"_s, u"MAPPING"_s, u"--profile"_s, u"unreachable"_s};
+}
+
+void tst_CliAuth::noToken_validateAndStatus_exitInsteadOfWaiting()
+{
+    // The token request fails before the command's event loop runs; the exit it asked for used to be lost
+    // and the process waited forever with its error message still buffered.
+    QFETCH(QStringList, arguments);
+    addUnreachableProfile();
+    arguments.replaceInStrings(u"MAPPING"_s, m_mapping);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"D365SYNC_CLIENT_SECRET"_s, u"wrong-secret"_s);
+    const CliResult r = cli(arguments, {}, env, 30000);
+    QVERIFY2(r.exitCode > 0, "the command did not exit within 30 s");
+    QVERIFY2(r.err.contains(u"Error: "_s), qPrintable(r.err));
 }
 
 QTEST_GUILESS_MAIN(tst_CliAuth)
