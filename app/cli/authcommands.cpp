@@ -78,45 +78,80 @@ int login(const ConnectionProfile &profile, const QString &redirectHost, int tim
     });
 }
 
-int status(const ConnectionProfile &profile)
+// `auth status`: which sign-in the profile uses, a first token, then who the org says we are.
+//   TokenProviderFactory -> token (OAuth: fetched on the provider's thread) -> WhoAmI -> systemusers(id)
+// A failure before the org is asked is the provider's own message (secret refused, sign-in service
+// unreachable, not signed in); a refusal by the org is explained by the provider when it knows why.
+class StatusCommand
 {
-    std::shared_ptr<TokenProvider> provider;
-    std::unique_ptr<DataverseClient> client;
-    QObject context;
-    return runToCompletion([&](const Finish &finish) {
-        TokenProviderFactory::create(profile, &context, [&, finish](Result<TokenSource> source) {
+public:
+    explicit StatusCommand(const ConnectionProfile &profile)
+        : m_profile(profile)
+    {}
+
+    void start(const Finish &finish)
+    {
+        m_finish = finish;
+        TokenProviderFactory::create(m_profile, &m_context, [this](Result<TokenSource> source) {
             if (!source) {
-                finish(fail(source.error()));
+                m_finish(fail(source.error()));
                 return;
             }
-            provider = source->provider;
-            const QString how = source->description;
-            client = std::make_unique<DataverseClient>(profile, provider.get());
-            client->send(
-                DataverseRequest::get(u"WhoAmI"_s), &context, [&, finish, how](const DataverseResponse &who) {
-                    if (!who.ok()) {
-                        finish(fail(toUserError(*who.error, client->errorContext())));
-                        return;
-                    }
-                    const QString userId = who.json().value(u"UserId"_s).toString();
-                    // The user's name when the org lets us read it; the id otherwise.
-                    client->send(
-                        DataverseRequest::get(u"systemusers(%1)?$select=fullname,domainname"_s.arg(userId)),
-                        &context, [finish, profile, how, userId](const DataverseResponse &user) {
-                            QString name =
-                                user.ok() ? user.json().value(u"domainname"_s).toString() : QString();
-                            if (name.isEmpty() && user.ok())
-                                name = user.json().value(u"fullname"_s).toString();
-                            if (name.isEmpty())
-                                name = tr("user %1").arg(userId);
-                            out() << tr("Connected to %1 as %2 (profile %3, via %4).")
-                                         .arg(profile.orgUrl.host(), name, profile.name, how)
-                                  << "\n";
-                            finish(Success);
-                        });
+            m_provider = source->provider;
+            m_how = source->description;
+            if (auto *oauth = dynamic_cast<OAuthTokenProvider *>(m_provider.get()))
+                oauth->prefetch(&m_context, [this] { askOrg(); });
+            else
+                askOrg();
+        });
+    }
+
+private:
+    void askOrg()
+    {
+        if (const auto error = m_provider->lastError()) {
+            m_finish(fail(*error));
+            return;
+        }
+        m_client = std::make_unique<DataverseClient>(m_profile, m_provider.get());
+        m_client->send(DataverseRequest::get(u"WhoAmI"_s), &m_context, [this](const DataverseResponse &who) {
+            if (!who.ok()) {
+                Error error = toUserError(*who.error, m_client->errorContext());
+                if (error.category == ErrorCategory::Authentication && m_provider->lastError())
+                    error = *m_provider->lastError();
+                m_finish(fail(error));
+                return;
+            }
+            const QString userId = who.json().value(u"UserId"_s).toString();
+            // The user's name when the org lets us read it; the id otherwise.
+            m_client->send(
+                DataverseRequest::get(u"systemusers(%1)?$select=fullname,domainname"_s.arg(userId)),
+                &m_context, [this, userId](const DataverseResponse &user) {
+                    QString name = user.ok() ? user.json().value(u"domainname"_s).toString() : QString();
+                    if (name.isEmpty() && user.ok())
+                        name = user.json().value(u"fullname"_s).toString();
+                    if (name.isEmpty())
+                        name = tr("user %1").arg(userId);
+                    out() << tr("Connected to %1 as %2 (profile %3, via %4).")
+                                 .arg(m_profile.orgUrl.host(), name, m_profile.name, m_how)
+                          << "\n";
+                    m_finish(Success);
                 });
         });
-    });
+    }
+
+    const ConnectionProfile m_profile;
+    Finish m_finish;
+    QObject m_context; // callbacks end with this command
+    std::shared_ptr<TokenProvider> m_provider;
+    QString m_how;
+    std::unique_ptr<DataverseClient> m_client;
+};
+
+int status(const ConnectionProfile &profile)
+{
+    StatusCommand command(profile);
+    return runToCompletion([&command](const Finish &finish) { command.start(finish); });
 }
 
 int removeEntry(const ConnectionProfile &profile, CredentialStore::Kind kind, const QString &done)

@@ -63,7 +63,8 @@ class TokenWatchingNetworkAccessManager : public QNetworkAccessManager
 public:
     using QNetworkAccessManager::QNetworkAccessManager;
     QUrl tokenUrl;
-    std::function<void(int, QByteArray, QString)> onTokenReply;
+    // status, body, and when no HTTP answer arrived (status 0) the QNetworkReply::NetworkError and its text.
+    std::function<void(int, QByteArray, int, QString)> onTokenReply;
 
 protected:
     QNetworkReply *createRequest(Operation op, const QNetworkRequest &request, QIODevice *data) override
@@ -74,7 +75,8 @@ protected:
                 const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
                 const QByteArray body = reply->peek(reply->bytesAvailable());
                 if (onTokenReply)
-                    onTokenReply(status, body, status == 0 ? reply->errorString() : QString());
+                    onTokenReply(status, body, status == 0 ? int(reply->error()) : 0,
+                                 status == 0 ? reply->errorString() : QString());
             });
         }
         return reply;
@@ -220,11 +222,13 @@ bool OAuthSignIn::start(const ConnectionProfile &profile)
                 handler->close();
             });
     flow->setReplyHandler(handler);
-    network->onTokenReply = [this](int status, const QByteArray &body, const QString &transportError) {
+    network->onTokenReply = [this](int status, const QByteArray &body, int networkError,
+                                   const QString &transportError) {
         const QJsonObject o = QJsonDocument::fromJson(body).object();
         if (status == 200 && !o.value(u"access_token"_s).toString().isEmpty())
             return; // the flow emits granted()
-        fail(SignInConfig::tokenEndpointError(m_profile, status, body, transportError));
+        fail(status == 0 ? SignInConfig::unreachableError(m_profile, networkError, transportError)
+                         : SignInConfig::tokenEndpointError(m_profile, status, body, transportError));
     };
     connect(flow, &QAbstractOAuth2::error, m_session,
             [this, stateOk](const QString &error, const QString &description, const QUrl &) {

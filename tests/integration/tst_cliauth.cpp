@@ -22,6 +22,7 @@ using namespace Qt::StringLiterals;
 namespace {
 
 const QString AppSecret = u"cli+app/secret=value"_s;
+const QString WrongSecret = u"wrong+secret/value=42"_s;
 
 struct CliResult
 {
@@ -47,6 +48,8 @@ private Q_SLOTS:
     void logout_removesSignIn_statusFailsAgain();
     void noToken_validateAndStatus_exitInsteadOfWaiting_data();
     void noToken_validateAndStatus_exitInsteadOfWaiting();
+    void status_signInFails_printsTheProvidersMessage_data();
+    void status_signInFails_printsTheProvidersMessage();
 
 private:
     CliResult cli(const QStringList &arguments, const QByteArray &stdinData = {},
@@ -57,6 +60,8 @@ private:
     QString writeMapping();
     // Everything the runs wrote: stdout/stderr collected so far plus every file in the temp dir.
     QString everything() const;
+    // The line the CLI printed for the user ("Error: …"), not the log lines around it.
+    static QString errorLine(const QString &err);
     void assertNoSecrets(const QString &text, const QStringList &secrets);
 
     d365::testsupport::SandboxProcess m_sandbox;
@@ -85,7 +90,8 @@ CliResult tst_CliAuth::cli(const QStringList &arguments, const QByteArray &stdin
 {
     QProcess process;
     QProcessEnvironment e = env;
-    e.remove(u"D365SYNC_ACCESS_TOKEN"_s);
+    if (!env.contains(u"D365SYNC_ACCESS_TOKEN"_s))
+        e.remove(u"D365SYNC_ACCESS_TOKEN"_s);
     if (!env.contains(u"D365SYNC_CLIENT_SECRET"_s))
         e.remove(u"D365SYNC_CLIENT_SECRET"_s);
     process.setProcessEnvironment(e);
@@ -145,6 +151,15 @@ QString tst_CliAuth::everything() const
     return all;
 }
 
+QString tst_CliAuth::errorLine(const QString &err)
+{
+    for (const QString &line : err.split(u'\n')) {
+        if (line.startsWith(u"Error: "_s))
+            return line;
+    }
+    return {};
+}
+
 void tst_CliAuth::assertNoSecrets(const QString &text, const QStringList &secrets)
 {
     // The sandbox's token formats: access tokens "sbx.<base64url>", refresh tokens and codes
@@ -161,7 +176,8 @@ void tst_CliAuth::status_beforeLogin_exitThreeSaysHowToSignIn()
     // Nothing stored: a sandbox profile falls back to the development token, which this sandbox refuses.
     const CliResult r = cli({u"auth"_s, u"status"_s, u"--profile"_s, u"sbx"_s});
     QCOMPARE(r.exitCode, 3);
-    QVERIFY2(r.err.contains(u"token"_s), qPrintable(r.err));
+    QVERIFY2(errorLine(r.err).startsWith(u"Error: Not signed in to profile 'sbx'"_s), qPrintable(r.err));
+    QVERIFY2(errorLine(r.err).contains(u"auth login --profile sbx"_s), qPrintable(r.err));
 }
 
 void tst_CliAuth::login_browserRoundTrip_thenStatusNamesUser()
@@ -264,7 +280,10 @@ void tst_CliAuth::logout_removesSignIn_statusFailsAgain()
     // Removes the browser sign-in and, with --secret, the client secret stored by the test before.
     const CliResult out = cli({u"auth"_s, u"logout"_s, u"--profile"_s, u"sbx"_s, u"--secret"_s});
     QCOMPARE(out.exitCode, 0);
-    QCOMPARE(cli({u"auth"_s, u"status"_s, u"--profile"_s, u"sbx"_s}).exitCode, 3);
+    const CliResult after = cli({u"auth"_s, u"status"_s, u"--profile"_s, u"sbx"_s});
+    QCOMPARE(after.exitCode, 3);
+    QVERIFY2(errorLine(after.err).startsWith(u"Error: Not signed in to profile 'sbx'"_s),
+             qPrintable(after.err));
 }
 
 void tst_CliAuth::noToken_validateAndStatus_exitInsteadOfWaiting_data()
@@ -291,6 +310,63 @@ void tst_CliAuth::noToken_validateAndStatus_exitInsteadOfWaiting()
     const CliResult r = cli(arguments, {}, env, 30000);
     QVERIFY2(r.exitCode > 0, "the command did not exit within 30 s");
     QVERIFY2(r.err.contains(u"Error: "_s), qPrintable(r.err));
+}
+
+namespace {
+// The sign-in failures of item 4 (issue 10), as the environment of a CLI run, and what the user must read
+// (tst_signinmessages runs the same through `run` and `validate`).
+void addSignInFailureRows()
+{
+    QTest::addColumn<QString>("profile");
+    QTest::addColumn<QString>("variable");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QStringList>("mentions");
+    QTest::newRow("wrong client secret")
+        << u"sbx"_s << u"D365SYNC_CLIENT_SECRET"_s << WrongSecret << 3
+        << QStringList{u"Error: The client secret for profile 'sbx' was refused"_s, u"(not its Secret ID)"_s,
+                       u"auth set-secret --profile sbx"_s, u"AADSTS7000215"_s};
+    QTest::newRow("sign-in service unreachable")
+        << u"unreachable"_s << u"D365SYNC_CLIENT_SECRET"_s << WrongSecret << 4
+        << QStringList{u"Error: Cannot reach the sign-in service 127.0.0.1:9 for profile 'unreachable': the "
+                       "connection was refused"_s,
+                       u"d365sync-sandbox is running"_s};
+    QTest::newRow("refused access token in the environment")
+        << u"sbx"_s << u"D365SYNC_ACCESS_TOKEN"_s << u"not-a-token-of-this-org"_s << 3
+        << QStringList{u"Error: The access token in D365SYNC_ACCESS_TOKEN was refused"_s,
+                       u"set D365SYNC_ACCESS_TOKEN again"_s};
+    QTest::newRow("never signed in (the sandbox refuses the development token)")
+        << u"sbx"_s << QString() << QString() << 3
+        << QStringList{u"Error: Not signed in to profile 'sbx'"_s,
+                       u"accepts only tokens from its own sign-in"_s, u"auth login --profile sbx"_s};
+}
+} // namespace
+
+void tst_CliAuth::status_signInFails_printsTheProvidersMessage_data()
+{
+    addSignInFailureRows();
+}
+
+void tst_CliAuth::status_signInFails_printsTheProvidersMessage()
+{
+    // Each used to end as "Authentication failed: the token expired or is invalid. Reconnect…"; the real
+    // reason was only in a log line.
+    QFETCH(QString, profile);
+    QFETCH(QString, variable);
+    QFETCH(QString, value);
+    QFETCH(int, exitCode);
+    QFETCH(QStringList, mentions);
+    addUnreachableProfile();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (!variable.isEmpty())
+        env.insert(variable, value);
+    const CliResult r = cli({u"auth"_s, u"status"_s, u"--profile"_s, profile}, {}, env, 30000);
+    QCOMPARE(r.exitCode, exitCode);
+    const QString line = errorLine(r.err);
+    for (const QString &mention : mentions)
+        QVERIFY2(line.contains(mention), qPrintable(r.err));
+    QVERIFY2(!r.err.contains(u"expired or is invalid"_s), qPrintable(r.err));
+    assertNoSecrets(r.out + r.err, {WrongSecret, QString::fromLatin1(QUrl::toPercentEncoding(WrongSecret))});
 }
 
 QTEST_GUILESS_MAIN(tst_CliAuth)
