@@ -5,6 +5,7 @@
 #include "runtocompletion.h"
 #include "services/auth/tokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
+#include "services/common/outputfile.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataclient.h"
 #include "services/mapping/mappingfile.h"
@@ -408,6 +409,19 @@ int commandRun(const QStringList &arguments, Settings &settings)
               << "\n";
         return ConfigurationError;
     }
+    // Checked before anything is synced: a report that cannot be written must not turn up missing after the
+    // run (with exit code 0).
+    const QString reportPath = parser.value(reportOption);
+    if (parser.isSet(reportOption)) {
+        if (const QString why = whyNotWritable(reportPath); !why.isEmpty()) {
+            err()
+                << tr("Error: --report %1 cannot be written: %2. Choose a file in a folder you may write to; "
+                      "nothing was synced.")
+                       .arg(reportPath, why)
+                << "\n";
+            return ConfigurationError;
+        }
+    }
     const auto run = loadRun(parser.positionalArguments().at(1), parser.value(profileOption), settings);
     if (!run) {
         return ConfigurationError;
@@ -418,7 +432,7 @@ int commandRun(const QStringList &arguments, Settings &settings)
 
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    RunCommand command(*run, options, parser.value(reportOption));
+    RunCommand command(*run, options, reportPath);
     return runToCompletion([&command](const Finish &finish) { command.start(finish); });
 }
 
@@ -501,6 +515,14 @@ int commandValidate(const QStringList &arguments, Settings &settings)
 // ---------------------------------------------------------------------------------------------------------
 // profile
 
+int settingsNotSaved(const Error &error)
+{
+    err() << tr("Error: %1 The settings file is chosen with --settings FILE or D365SYNC_SETTINGS.")
+                 .arg(error.message)
+          << "\n";
+    return ConfigurationError;
+}
+
 void printProfile(const ConnectionProfile &profile)
 {
     out() << profile.name << "\t" << profile.orgUrl.toString() << "\t" << profile.apiVersion << "\t"
@@ -540,7 +562,8 @@ int commandProfile(const QStringList &arguments, Settings &settings)
             printProfile(*profile);
         } else {
             settings.removeProfile(name);
-            settings.sync();
+            if (const auto saved = settings.sync(); !saved.ok())
+                return settingsNotSaved(saved.error());
             err() << tr("Removed profile '%1'.").arg(name) << "\n";
         }
         return Success;
@@ -589,7 +612,8 @@ int commandProfile(const QStringList &arguments, Settings &settings)
             err() << saved.error().message << "\n";
             return ConfigurationError;
         }
-        settings.sync();
+        if (const auto saved = settings.sync(); !saved.ok())
+            return settingsNotSaved(saved.error());
         err() << tr("Saved profile '%1' (%2).").arg(profile.name, profile.orgUrl.toString()) << "\n";
         return Success;
     }

@@ -16,6 +16,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+#include <sys/resource.h>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -54,6 +57,10 @@ private Q_SLOTS:
     void run_sandboxNotRunning_exitFourSaysConnectionRefused();
     void validate_sampleMapping_succeeds();
     void validateAndRun_numberColumnOntoDateColumn_exitTwoNamesTypesBeforeAnyRow();
+    void run_unwritableReport_exitTwoBeforeAnyRowIsSent_data();
+    void run_unwritableReport_exitTwoBeforeAnyRowIsSent();
+    void profileAdd_settingsCannotBeWritten_exitTwoNamesFileAndReason();
+    void profileRemove_settingsCannotBeWritten_exitTwoAndProfileStays();
 
 private:
     CliResult cli(const QStringList &arguments, int timeoutMs = 300000);
@@ -442,6 +449,81 @@ void TestCliSync::validateAndRun_numberColumnOntoDateColumn_exitTwoNamesTypesBef
     QVERIFY2(run.err.contains(expected), qPrintable(run.err));
     QVERIFY2(run.err.contains("CAST"_L1), qPrintable(run.err)); // the fix
     QCOMPARE(int(readAllContacts().size()), before);
+}
+
+void TestCliSync::run_unwritableReport_exitTwoBeforeAnyRowIsSent_data()
+{
+    QTest::addColumn<QString>("report");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("missing folder") << u"/proc/nope/r.json"_s << u"the folder /proc/nope does not exist"_s;
+    QTest::newRow("a folder") << QString() << u"it is a folder"_s; // the test's temp dir
+}
+
+void TestCliSync::run_unwritableReport_exitTwoBeforeAnyRowIsSent()
+{
+    QFETCH(QString, report);
+    QFETCH(QString, reason);
+    if (report.isEmpty())
+        report = m_dir.path();
+    // A mapping whose rows would all be created: any row sent would show in the org.
+    const QString mapping = writeMapping(u"reportcheck.json"_s, [](QJsonObject &m) {
+        QJsonObject source = m.value("source"_L1).toObject();
+        source.insert(u"query"_s, QString(source.value("query"_L1).toString() + u" LIMIT 5"_s));
+        m.insert(u"source"_s, source);
+        m.insert(u"mode"_s, u"insert"_s);
+    });
+    const int before = int(readAllContacts().size());
+    const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(u"Error: --report %1 cannot be written: %2."_s.arg(report, reason)),
+             qPrintable(run.err));
+    QVERIFY2(run.err.contains(u"nothing was synced"_s), qPrintable(run.err));
+    QVERIFY(run.out.isEmpty()); // no summary: the run never started
+    QCOMPARE(int(readAllContacts().size()), before);
+}
+
+void TestCliSync::profileAdd_settingsCannotBeWritten_exitTwoNamesFileAndReason()
+{
+    QProcess process;
+    process.start(QStringLiteral(D365_CLI_EXE),
+                  {u"--settings"_s, u"/proc/nope/s.ini"_s, u"profile"_s, u"add"_s, u"prod"_s, u"--url"_s,
+                   u"https://contoso.crm.dynamics.com"_s});
+    QVERIFY(process.waitForFinished(30000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY2(
+        err.contains(u"Error: Could not save the settings to /proc/nope/s.ini: the folder /proc/nope does "
+                     "not exist."_s),
+        qPrintable(err));
+    QVERIFY2(err.contains(u"--settings FILE"_s), qPrintable(err));
+    QVERIFY2(!err.contains(u"Saved profile"_s), qPrintable(err));
+}
+
+void TestCliSync::profileRemove_settingsCannotBeWritten_exitTwoAndProfileStays()
+{
+    // A settings file that can be read but not written: the CLI runs with a file size limit of 0 bytes (what
+    // a full disk looks like to the writer), which even root cannot get around.
+    const QString settings = m_dir.filePath(u"full-disk.ini"_s);
+    QVERIFY(QFile::copy(m_settings, settings));
+    QProcess process;
+    process.setChildProcessModifier([] {
+        const rlimit none{0, 0};
+        setrlimit(RLIMIT_FSIZE, &none);
+        std::signal(SIGXFSZ, SIG_IGN); // a failed write instead of a killed process
+    });
+    process.start(QStringLiteral(D365_CLI_EXE),
+                  {u"--settings"_s, settings, u"profile"_s, u"remove"_s, u"sandbox"_s});
+    QVERIFY(process.waitForFinished(30000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY2(err.contains(u"Error: Could not save the settings to %1:"_s.arg(settings)), qPrintable(err));
+    QVERIFY2(!err.contains(u"Removed profile"_s), qPrintable(err));
+    QProcess list;
+    list.start(QStringLiteral(D365_CLI_EXE), {u"--settings"_s, settings, u"profile"_s, u"list"_s});
+    QVERIFY(list.waitForFinished(30000));
+    const QString profiles = QString::fromUtf8(list.readAllStandardOutput());
+    QVERIFY2(profiles.startsWith(u"sandbox\t"_s) || profiles.contains(u"\nsandbox\t"_s),
+             qPrintable(profiles));
 }
 
 QTEST_GUILESS_MAIN(TestCliSync)
