@@ -2,6 +2,7 @@
 
 #include "services/auth/credentialstore.h"
 #include "services/auth/signinconfig.h"
+#include "services/common/durationtext.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -267,9 +268,10 @@ bool OAuthSignIn::start(const ConnectionProfile &profile)
     connect(timer, &QTimer::timeout, this, [this] {
         fail(Error::make(
             ErrorCategory::Authentication,
-            tr("Sign-in did not complete within %1 minutes. Start \"Connect with OAuth\" again and "
-               "finish signing in in the browser.")
-                .arg(qMax(1, m_timeoutSeconds / 60))));
+            tr("Sign-in did not complete within %1. Start it again (\"Connect with OAuth\" in the "
+               "app, or `d365sync-cli auth login`) and finish signing in in the browser within "
+               "that time.")
+                .arg(durationText(m_timeoutSeconds))));
     });
     timer->start(m_timeoutSeconds * 1000);
     m_running = true;
@@ -289,7 +291,8 @@ void OAuthSignIn::fail(const Error &error)
 {
     if (m_result)
         return;
-    qCWarning(lcSignIn) << "sign-in failed:" << error.message << error.detail;
+    // Debug only: the caller shows error.message (the app's status, the CLI's "Error:" line).
+    qCDebug(lcSignIn) << "sign-in failed:" << error.message << error.detail;
     m_result = error;
     teardown();
     Q_EMIT finished();

@@ -260,8 +260,9 @@ void OAuthTokenProvider::apply(const Reply &reply)
                 ? SignInConfig::unreachableError(m_profile, reply.networkError, reply.transportError)
                 : SignInConfig::tokenEndpointError(m_profile, reply.status, reply.body, reply.transportError,
                                                    &reconnect);
-        qCWarning(lcOAuthProvider) << "token request for profile" << m_profile.name
-                                   << "failed:" << error.detail;
+        // Debug only: accessToken() returns the error, and whoever asked shows its message.
+        qCDebug(lcOAuthProvider) << "token request for profile" << m_profile.name
+                                 << "failed:" << error.detail;
         if (reconnect && m_grant == Grant::RefreshToken) {
             m_accessToken.clear();
             m_reconnect = error;

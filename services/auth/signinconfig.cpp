@@ -240,9 +240,21 @@ Error SignInConfig::tokenEndpointError(const ConnectionProfile &profile, int htt
             ErrorCategory::Server,
             tr("The sign-in service is temporarily unavailable (HTTP %1). Try again in a few minutes.")
                 .arg(httpStatus));
-    return make(ErrorCategory::Authentication,
-                tr("Sign-in failed for profile '%1': %2. Reconnect with \"Connect with OAuth\".")
-                    .arg(profile.name, error.isEmpty() ? u"HTTP %1"_s.arg(httpStatus) : error));
+    // A code this table does not know: the service's own first sentence is the best description there is.
+    static const QRegularExpression aadPrefix(u"^AADSTS\\d+:\\s*"_s); // the code is appended below
+    const QString said = o.value(u"error_description"_s)
+                             .toString()
+                             .section(u"\r\n"_s, 0, 0)
+                             .section(u'\n', 0, 0)
+                             .remove(aadPrefix)
+                             .trimmed();
+    return make(
+        ErrorCategory::Authentication,
+        tr("Sign-in failed for profile '%1': %2. Sign in again (\"Connect with OAuth\" or `d365sync-cli "
+           "auth login --profile %1`); for an application user, check its client secret and app "
+           "registration.")
+            .arg(profile.name,
+                 said.isEmpty() ? (error.isEmpty() ? u"HTTP %1"_s.arg(httpStatus) : error) : said));
 }
 
 } // namespace d365::services

@@ -68,7 +68,7 @@ void TokenProviderFactory::create(const ConnectionProfile &profile, QObject *con
             }
             if (!secret) {
                 // No keychain: only the environment or the sandbox's development token can still work.
-                qCInfo(lcProviderFactory)
+                qCDebug(lcProviderFactory)
                     << "keychain unavailable for profile" << profile.name << secret.error().detail;
                 done(fallback(profile, secret.error()));
                 return;

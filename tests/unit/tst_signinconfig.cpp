@@ -53,6 +53,7 @@ private Q_SLOTS:
     void tokenEndpointError_mapsAadstsCodes_data();
     void tokenEndpointError_mapsAadstsCodes();
     void tokenEndpointError_noResponse_isNetworkError();
+    void tokenEndpointError_unknownCode_quotesTheServiceOnce();
     void unreachableError_namesSignInHostCauseAndFix_data();
     void unreachableError_namesSignInHostCauseAndFix();
     void notSignedInMessage_namesEveryWayToSignIn();
@@ -158,6 +159,18 @@ void TestSignInConfig::tokenEndpointError_noResponse_isNetworkError()
     const d365::Error e = SignInConfig::tokenEndpointError(prod(), 0, {}, u"Connection refused"_s);
     QCOMPARE(e.category, ErrorCategory::Network);
     QVERIFY(e.message.contains(u"Connection refused"_s));
+}
+
+void TestSignInConfig::tokenEndpointError_unknownCode_quotesTheServiceOnce()
+{
+    const d365::Error e =
+        SignInConfig::tokenEndpointError(prod(), 400, errorBody(u"invalid_request"_s, 9999999), {});
+    QCOMPARE(e.category, ErrorCategory::Authentication);
+    QVERIFY2(e.message.startsWith(u"Sign-in failed for profile 'prod': text. Sign in again"_s),
+             qPrintable(e.message));
+    QVERIFY2(e.message.endsWith(u"(AADSTS9999999)"_s), qPrintable(e.message));
+    QCOMPARE(e.message.count(u"AADSTS"_s), 1);
+    QVERIFY(!e.message.contains(u"Trace ID"_s));
 }
 
 void TestSignInConfig::unreachableError_namesSignInHostCauseAndFix_data()
