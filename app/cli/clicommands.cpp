@@ -2,6 +2,7 @@
 
 #include "authcommands.h"
 #include "clioutput.h"
+#include "commandline.h"
 #include "runtocompletion.h"
 #include "services/auth/tokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
@@ -33,7 +34,6 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
-#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace d365::services;
@@ -51,7 +51,7 @@ extern "C" void onSignal(int signal)
 
 const char *const Usage = R"(Usage: d365sync-cli [--settings FILE] [--verbose] <command> [options]
 
-Commands:
+Commands (each prints its own help: d365sync-cli <command> --help, d365sync-cli profile add --help):
   run <mapping.json> [--profile NAME] [--concurrency N] [--batch-size N] [--report FILE]
         Sync the warehouse rows of a mapping file into Dataverse.
   validate <mapping.json> [--profile NAME]
@@ -130,23 +130,6 @@ int exitCodeFor(ErrorCategory category)
     }
 }
 
-// Parses "<command> <positional> [options]" with the given options; prints the problem and returns false.
-bool parse(QCommandLineParser &parser, const QStringList &arguments, int positionals, const QString &synopsis)
-{
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    QStringList withProgram = arguments;
-    withProgram.prepend(u"d365sync-cli"_s);
-    if (!parser.parse(withProgram)) {
-        err() << parser.errorText() << "\n" << tr("Usage: d365sync-cli %1").arg(synopsis) << "\n";
-        return false;
-    }
-    if (parser.positionalArguments().size() != positionals) {
-        err() << tr("Usage: d365sync-cli %1").arg(synopsis) << "\n";
-        return false;
-    }
-    return true;
-}
-
 struct LoadedRun
 {
     Mapping mapping;
@@ -201,7 +184,7 @@ public:
         : m_run(run)
         , m_options(options)
         , m_reportPath(reportPath)
-        , m_interactive(isatty(STDERR_FILENO))
+        , m_interactive(Console::instance().isInteractive())
     {
         connect(&m_controller, &SyncController::started, this, [this](qint64 total) {
             err() << tr("Syncing %1 rows from %2 into %3 (%4)…")
@@ -221,7 +204,7 @@ public:
         connect(&m_controller, &SyncController::error, this,
                 [this](ErrorCategory category, const QString &message) {
                     m_fatalCategory = category;
-                    err() << (m_interactive ? "\n" : "") << tr("Error: %1").arg(message) << "\n";
+                    err() << tr("Error: %1").arg(message) << "\n";
                     err().flush();
                 });
         connect(&m_controller, &SyncController::finished, this, &RunCommand::onFinished);
@@ -229,8 +212,7 @@ public:
         connect(&m_signalPoll, &QTimer::timeout, this, [this] {
             if (s_signal.load() != 0 && !m_cancelRequested) {
                 m_cancelRequested = true;
-                err() << "\n"
-                      << tr("Interrupted: finishing the requests in flight, sending nothing more…") << "\n";
+                err() << tr("Interrupted: finishing the requests in flight, sending nothing more…") << "\n";
                 m_controller.cancel();
             }
         });
@@ -272,15 +254,17 @@ private:
                                  .arg(done * 100 / total)
                                  .arg(formatCount(m_failed.size()))
                                  .arg(QString::number(done * 1000.0 / elapsed, 'f', 0));
-        err() << (m_interactive ? "\r\x1b[2K" : "") << line << (m_interactive ? "" : "\n");
-        err().flush();
+        if (m_interactive) {
+            Console::instance().setProgressLine(line);
+        } else {
+            err() << line << "\n";
+            err().flush();
+        }
     }
 
     void onFinished(const SyncSummary &summary)
     {
-        if (m_interactive) {
-            err() << "\n";
-        }
+        Console::instance().endProgressLine();
         const int shown = std::min<int>(20, int(m_failed.size()));
         for (int i = 0; i < shown; ++i) {
             const RowOutcome &row = m_failed.at(i);
@@ -386,11 +370,17 @@ int commandRun(const QStringList &arguments, Settings &settings)
     const QCommandLineOption batchSizeOption(
         u"batch-size"_s, tr("Rows per $batch request (1-1000, default 100; 1 sends one request per row)."),
         u"n"_s, u"100"_s);
-    parser.addOptions({profileOption, concurrencyOption, batchSizeOption, reportOption});
-    const QString synopsis =
-        u"run <mapping.json> [--profile NAME] [--concurrency N] [--batch-size N] [--report FILE]"_s;
-    if (!parse(parser, arguments, 2, synopsis)) {
-        return ConfigurationError;
+    const CommandHelp help{
+        u"run <mapping.json> [--profile NAME] [--concurrency N] [--batch-size N] [--report FILE]"_s,
+        tr("Sync the warehouse rows of a mapping file into Dataverse: the source query is read, every row\n"
+           "converted by the table's metadata and written by its match key (upsert, insert or update, as "
+           "the\n"
+           "mapping says). Progress goes to stderr, the summary to stdout; the exit code says how it ended\n"
+           "(0 all rows written, 1 some failed, 2 configuration, 3 sign-in, 4 service or network, 130\n"
+           "interrupted)."),
+        {profileOption, concurrencyOption, batchSizeOption, reportOption}};
+    if (const auto stop = parseCommandLine(parser, arguments, 2, help)) {
+        return *stop;
     }
     bool ok = false;
     const int concurrency = parser.value(concurrencyOption).toInt(&ok);
@@ -444,9 +434,14 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     QCommandLineParser parser;
     const QCommandLineOption profileOption(u"profile"_s, tr("Connection profile (overrides the mapping's)."),
                                            u"name"_s);
-    parser.addOption(profileOption);
-    if (!parse(parser, arguments, 2, u"validate <mapping.json> [--profile NAME]"_s)) {
-        return ConfigurationError;
+    const CommandHelp help{
+        u"validate <mapping.json> [--profile NAME]"_s,
+        tr("Check a mapping file, then check it against the target table in the org (columns,\n"
+           "types, lookups, match key) without writing anything. Exit 0 when it fits, 2 with\n"
+           "every problem (its JSON path and the fix) when it does not."),
+        {profileOption}};
+    if (const auto stop = parseCommandLine(parser, arguments, 2, help)) {
+        return *stop;
     }
     const QString mappingPath = parser.positionalArguments().at(1);
     const auto run = loadRun(mappingPath, parser.value(profileOption), settings);
@@ -529,11 +524,38 @@ void printProfile(const ConnectionProfile &profile)
           << ConnectionProfile::kindName(profile.kind) << "\n";
 }
 
+const char *const ProfileUsage = R"(Usage: d365sync-cli profile add|list|show|remove ...
+
+Connection profiles: which Dataverse environment (Organization URL) a mapping writes to, and how it signs in.
+Profiles hold no secrets; sign in with `d365sync-cli auth login` or store a client secret with `auth set-secret`.
+
+Commands:
+  profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID]
+              [--authority-host URL]     create or replace a profile
+  profile list                           every profile: name, URL, API version, kind
+  profile show <name>                    one profile
+  profile remove <name>                  delete a profile from the settings
+
+Each prints its own help, e.g. d365sync-cli profile add --help
+)";
+
 int commandProfile(const QStringList &arguments, Settings &settings)
 {
     const QString sub = arguments.value(1);
     const QStringList rest = arguments.mid(1);
+    if (sub.isEmpty() || sub == "--help"_L1 || sub == "-h"_L1 || sub == "help"_L1) {
+        (sub.isEmpty() ? err() : out()) << QString::fromUtf8(ProfileUsage);
+        return sub.isEmpty() ? ConfigurationError : Success;
+    }
     if (sub == "list"_L1) {
+        QCommandLineParser parser;
+        const CommandHelp help{u"profile list"_s,
+                               tr("List every connection profile, one per line: name, Organization URL, API "
+                                  "version, kind\n(dynamics or sandbox), separated by tabs."),
+                               {}};
+        if (const auto stop = parseCommandLine(parser, rest, 1, help)) {
+            return *stop;
+        }
         const QStringList names = settings.profileNames();
         if (names.isEmpty()) {
             err()
@@ -549,13 +571,23 @@ int commandProfile(const QStringList &arguments, Settings &settings)
     }
     if (sub == "show"_L1 || sub == "remove"_L1) {
         QCommandLineParser parser;
-        if (!parse(parser, rest, 2, u"profile %1 <name>"_s.arg(sub))) {
-            return ConfigurationError;
+        const CommandHelp help{
+            u"profile %1 <name>"_s.arg(sub),
+            sub == "show"_L1
+                ? tr("Show one connection profile: name, Organization URL, API version, kind.")
+                : tr("Delete a connection profile from the settings. Its sign-in and client secret stay in "
+                     "the\n"
+                     "keychain: remove them first with `d365sync-cli auth logout --profile NAME --secret`."),
+            {}};
+        if (const auto stop = parseCommandLine(parser, rest, 2, help)) {
+            return *stop;
         }
         const QString name = parser.positionalArguments().at(1);
         const auto profile = settings.profile(name);
         if (!profile) {
-            err() << tr("No connection profile named '%1'.").arg(name) << "\n";
+            err() << tr("No connection profile named '%1'. List them with `d365sync-cli profile list`.")
+                         .arg(name)
+                  << "\n";
             return ConfigurationError;
         }
         if (sub == "show"_L1) {
@@ -570,24 +602,28 @@ int commandProfile(const QStringList &arguments, Settings &settings)
     }
     if (sub == "add"_L1) {
         QCommandLineParser parser;
-        const QCommandLineOption urlOption(u"url"_s, tr("Organization URL."), u"url"_s);
+        const QCommandLineOption urlOption(
+            u"url"_s, tr("Organization URL, e.g. https://contoso.crm.dynamics.com (required)."), u"url"_s);
         const QCommandLineOption sandboxOption(u"sandbox"_s,
-                                               tr("A local d365sync-sandbox org (allows http://)."));
-        const QCommandLineOption versionOption(u"api-version"_s, tr("Web API version."), u"version"_s,
-                                               u"v9.2"_s);
-        const QCommandLineOption tenantOption(u"tenant"_s, tr("Entra tenant."), u"tenant"_s,
-                                              u"organizations"_s);
-        const QCommandLineOption clientOption(u"client-id"_s, tr("Entra app registration client ID."),
-                                              u"id"_s);
+                                               tr("A local d365sync-sandbox org (allows http://127.0.0.1)."));
+        const QCommandLineOption versionOption(u"api-version"_s, tr("Web API version (default v9.2)."),
+                                               u"version"_s, u"v9.2"_s);
+        const QCommandLineOption tenantOption(u"tenant"_s,
+                                              tr("Entra tenant ID or domain (default organizations)."),
+                                              u"tenant"_s, u"organizations"_s);
+        const QCommandLineOption clientOption(
+            u"client-id"_s, tr("Application (client) ID of the Entra app registration."), u"id"_s);
         const QCommandLineOption authorityOption(u"authority-host"_s,
                                                  tr("Sign-in authority (sandbox profiles only)."), u"url"_s);
-        parser.addOptions(
-            {urlOption, sandboxOption, versionOption, tenantOption, clientOption, authorityOption});
-        const QString synopsis =
-            u"profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] "
-            "[--client-id ID] [--authority-host URL]"_s;
-        if (!parse(parser, rest, 2, synopsis)) {
-            return ConfigurationError;
+        const CommandHelp help{
+            u"profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID] "
+            "[--authority-host URL]"_s,
+            tr("Create a connection profile, or replace the one with that name. Find the Organization URL "
+               "in\n"
+               "the Power Platform admin center under Environments → your environment → Environment URL."),
+            {urlOption, sandboxOption, versionOption, tenantOption, clientOption, authorityOption}};
+        if (const auto stop = parseCommandLine(parser, rest, 2, help)) {
+            return *stop;
         }
         if (!parser.isSet(urlOption)) {
             err() << tr("profile add needs --url, e.g. --url https://myorg.crm.dynamics.com") << "\n";
@@ -617,7 +653,7 @@ int commandProfile(const QStringList &arguments, Settings &settings)
         err() << tr("Saved profile '%1' (%2).").arg(profile.name, profile.orgUrl.toString()) << "\n";
         return Success;
     }
-    err() << tr("Unknown profile command '%1'. Use: profile add | list | show | remove").arg(sub) << "\n";
+    err() << tr("Unknown profile command '%1'.").arg(sub) << "\n\n" << QString::fromUtf8(ProfileUsage);
     return ConfigurationError;
 }
 
@@ -628,7 +664,13 @@ int runCommand(const QStringList &arguments)
     const GlobalOptions options = splitGlobalOptions(arguments);
     // Debug output of our categories only with --verbose (QT_LOGGING_RULES still overrides this).
     QLoggingCategory::setFilterRules(options.verbose ? u"d365.*.debug=true"_s : u"d365.*.debug=false"_s);
-    const QString command = options.rest.value(0);
+    QStringList rest = options.rest;
+    // `help run`, `help profile add`: the command's own help.
+    if (rest.value(0) == "help"_L1 && rest.size() > 1) {
+        rest.removeFirst();
+        rest.append(u"--help"_s);
+    }
+    const QString command = rest.value(0);
     if (command.isEmpty() || command == "-h"_L1 || command == "--help"_L1 || command == "help"_L1) {
         (command.isEmpty() ? err() : out()) << QString::fromUtf8(Usage);
         return command.isEmpty() ? ConfigurationError : Success;
@@ -639,16 +681,16 @@ int runCommand(const QStringList &arguments)
     }
     auto settings = openSettings(options);
     if (command == "run"_L1) {
-        return commandRun(options.rest, *settings);
+        return commandRun(rest, *settings);
     }
     if (command == "validate"_L1) {
-        return commandValidate(options.rest, *settings);
+        return commandValidate(rest, *settings);
     }
     if (command == "profile"_L1) {
-        return commandProfile(options.rest, *settings);
+        return commandProfile(rest, *settings);
     }
     if (command == "auth"_L1) {
-        return commandAuth(options.rest, *settings);
+        return commandAuth(rest, *settings);
     }
     err() << tr("Unknown command '%1'.").arg(command) << "\n\n" << QString::fromUtf8(Usage);
     return ConfigurationError;

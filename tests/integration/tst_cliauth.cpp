@@ -48,6 +48,7 @@ private Q_SLOTS:
     void logout_removesSignIn_statusFailsAgain();
     void noToken_validateAndStatus_exitInsteadOfWaiting_data();
     void noToken_validateAndStatus_exitInsteadOfWaiting();
+    void login_shortTimeout_saysSecondsNotMinutes();
     void status_signInFails_printsTheProvidersMessage_data();
     void status_signInFails_printsTheProvidersMessage();
 
@@ -310,6 +311,19 @@ void tst_CliAuth::noToken_validateAndStatus_exitInsteadOfWaiting()
     const CliResult r = cli(arguments, {}, env, 30000);
     QVERIFY2(r.exitCode > 0, "the command did not exit within 30 s");
     QVERIFY2(r.err.contains(u"Error: "_s), qPrintable(r.err));
+}
+
+void tst_CliAuth::login_shortTimeout_saysSecondsNotMinutes()
+{
+    // Nobody opens the URL: the sign-in times out after one second ("within 1 minutes" before).
+    const CliResult r = cli({u"auth"_s, u"login"_s, u"--profile"_s, u"sbx"_s, u"--timeout"_s, u"1"_s}, {},
+                            QProcessEnvironment::systemEnvironment(), 30000);
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(u"Waiting up to 1 second for the sign-in in the browser"_s), qPrintable(r.err));
+    QVERIFY2(errorLine(r.err).startsWith(u"Error: Sign-in did not complete within 1 second. "_s),
+             qPrintable(r.err));
+    QVERIFY2(errorLine(r.err).contains(u"d365sync-cli auth login"_s), qPrintable(r.err));
+    QVERIFY(!r.err.contains(u"minutes"_s));
 }
 
 namespace {
