@@ -2,17 +2,19 @@
 
 #include "clicommands.h"
 #include "clioutput.h"
+#include "commandline.h"
+#include "runtocompletion.h"
 #include "services/auth/credentialstore.h"
 #include "services/auth/oauthsignin.h"
 #include "services/auth/oauthtokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
+#include "services/common/durationtext.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/dataverseerror.h"
 #include "services/settings/settings.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QEventLoop>
 #include <QJsonObject>
 #include <QTextStream>
 
@@ -48,94 +50,143 @@ int fail(const Error &error)
     return exitCodeFor(error.category);
 }
 
-const QString Synopsis = u"auth login|status|logout|set-secret --profile NAME"_s;
+const char *const AuthUsage = R"(Usage: d365sync-cli auth login|status|logout|set-secret --profile NAME
+
+Sign-in of a connection profile, for headless use. Secrets come from stdin or the OS keychain, never from
+arguments.
+
+Commands:
+  auth login --profile NAME [--redirect-host localhost|127.0.0.1] [--timeout SECONDS]
+                                   browser sign-in: prints the URL to open on this machine
+  auth status --profile NAME       which sign-in the profile uses and who the org says you are
+  auth logout --profile NAME [--secret]
+                                   forget the browser sign-in (and the client secret)
+  auth set-secret --profile NAME   store an application user's client secret, read from stdin
+
+Each prints its own help, e.g. d365sync-cli auth login --help
+)";
 
 int login(const ConnectionProfile &profile, const QString &redirectHost, int timeoutSeconds)
 {
     OAuthSignIn signIn;
     signIn.setRedirectHost(redirectHost);
     signIn.setTimeout(timeoutSeconds);
-    int exitCode = ServiceError;
-    QObject::connect(&signIn, &OAuthSignIn::loginUrlReady, &signIn, [](const QUrl &url) {
+    QObject::connect(&signIn, &OAuthSignIn::loginUrlReady, &signIn, [timeoutSeconds](const QUrl &url) {
         // stdout, so scripts (and the tests) can pick it up; the URL holds no secret (PKCE challenge only).
         out() << tr("Open this URL in a browser on this machine to sign in:") << "\n"
               << url.toString(QUrl::FullyEncoded) << "\n";
         out().flush();
+        err() << tr("Waiting up to %1 for the sign-in in the browser (--timeout changes this).")
+                     .arg(durationText(timeoutSeconds))
+              << "\n";
+        err().flush();
     });
-    QObject::connect(&signIn, &OAuthSignIn::finished, &signIn, [&] {
-        const auto &result = signIn.result();
-        if (!result) {
-            exitCode = fail(result.error());
-        } else {
+    return runToCompletion([&](const Finish &finish) {
+        QObject::connect(&signIn, &OAuthSignIn::finished, &signIn, [&, finish] {
+            const auto &result = signIn.result();
+            if (!result) {
+                finish(fail(result.error()));
+                return;
+            }
             out() << tr("Signed in to %1 as %2. The sign-in is kept in the keychain.")
                          .arg(profile.orgUrl.host(),
                               result->userName.isEmpty() ? tr("(unknown user)") : result->userName)
                   << "\n";
-            exitCode = Success;
-        }
-        QCoreApplication::exit(exitCode);
+            finish(Success);
+        });
+        signIn.start(profile); // a failure to start emits finished() at once
     });
-    if (!signIn.start(profile))
-        return exitCodeFor(signIn.result().error().category);
-    QCoreApplication::exec();
-    return exitCode;
 }
 
-int status(const ConnectionProfile &profile)
+// `auth status`: which sign-in the profile uses, a first token, then who the org says we are.
+//   TokenProviderFactory -> token (OAuth: fetched on the provider's thread) -> WhoAmI -> systemusers(id)
+// A failure before the org is asked is the provider's own message (secret refused, sign-in service
+// unreachable, not signed in); a refusal by the org is explained by the provider when it knows why.
+class StatusCommand
 {
-    int exitCode = ServiceError;
-    std::shared_ptr<TokenProvider> provider;
-    std::unique_ptr<DataverseClient> client;
-    QObject context;
-    TokenProviderFactory::create(profile, &context, [&](Result<TokenSource> source) {
-        if (!source) {
-            exitCode = fail(source.error());
-            QCoreApplication::exit(exitCode);
+public:
+    explicit StatusCommand(const ConnectionProfile &profile)
+        : m_profile(profile)
+    {}
+
+    void start(const Finish &finish)
+    {
+        m_finish = finish;
+        TokenProviderFactory::create(m_profile, &m_context, [this](Result<TokenSource> source) {
+            if (!source) {
+                m_finish(fail(source.error()));
+                return;
+            }
+            m_provider = source->provider;
+            m_how = source->description;
+            if (auto *oauth = dynamic_cast<OAuthTokenProvider *>(m_provider.get()))
+                oauth->prefetch(&m_context, [this] { askOrg(); });
+            else
+                askOrg();
+        });
+    }
+
+private:
+    void askOrg()
+    {
+        if (const auto error = m_provider->lastError()) {
+            m_finish(fail(*error));
             return;
         }
-        provider = source->provider;
-        const QString how = source->description;
-        client = std::make_unique<DataverseClient>(profile, provider.get());
-        client->send(DataverseRequest::get(u"WhoAmI"_s), &context, [&, how](const DataverseResponse &who) {
+        m_client = std::make_unique<DataverseClient>(m_profile, m_provider.get());
+        m_client->send(DataverseRequest::get(u"WhoAmI"_s), &m_context, [this](const DataverseResponse &who) {
             if (!who.ok()) {
-                exitCode = fail(toUserError(*who.error, client->errorContext()));
-                QCoreApplication::exit(exitCode);
+                Error error = toUserError(*who.error, m_client->errorContext());
+                if (error.category == ErrorCategory::Authentication && m_provider->lastError())
+                    error = *m_provider->lastError();
+                m_finish(fail(error));
                 return;
             }
             const QString userId = who.json().value(u"UserId"_s).toString();
             // The user's name when the org lets us read it; the id otherwise.
-            client->send(DataverseRequest::get(u"systemusers(%1)?$select=fullname,domainname"_s.arg(userId)),
-                         &context, [&, how, userId](const DataverseResponse &user) {
-                             QString name =
-                                 user.ok() ? user.json().value(u"domainname"_s).toString() : QString();
-                             if (name.isEmpty() && user.ok())
-                                 name = user.json().value(u"fullname"_s).toString();
-                             if (name.isEmpty())
-                                 name = tr("user %1").arg(userId);
-                             out() << tr("Connected to %1 as %2 (profile %3, via %4).")
-                                          .arg(profile.orgUrl.host(), name, profile.name, how)
-                                   << "\n";
-                             exitCode = Success;
-                             QCoreApplication::exit(exitCode);
-                         });
+            m_client->send(
+                DataverseRequest::get(u"systemusers(%1)?$select=fullname,domainname"_s.arg(userId)),
+                &m_context, [this, userId](const DataverseResponse &user) {
+                    QString name = user.ok() ? user.json().value(u"domainname"_s).toString() : QString();
+                    if (name.isEmpty() && user.ok())
+                        name = user.json().value(u"fullname"_s).toString();
+                    if (name.isEmpty())
+                        name = tr("user %1").arg(userId);
+                    out() << tr("Connected to %1 as %2 (profile %3, via %4).")
+                                 .arg(m_profile.orgUrl.host(), name, m_profile.name, m_how)
+                          << "\n";
+                    m_finish(Success);
+                });
         });
-    });
-    QCoreApplication::exec();
-    return exitCode;
+    }
+
+    const ConnectionProfile m_profile;
+    Finish m_finish;
+    QObject m_context; // callbacks end with this command
+    std::shared_ptr<TokenProvider> m_provider;
+    QString m_how;
+    std::unique_ptr<DataverseClient> m_client;
+};
+
+int status(const ConnectionProfile &profile)
+{
+    StatusCommand command(profile);
+    return runToCompletion([&command](const Finish &finish) { command.start(finish); });
 }
 
 int removeEntry(const ConnectionProfile &profile, CredentialStore::Kind kind, const QString &done)
 {
-    int exitCode = ServiceError;
     QObject context;
-    CredentialStore::remove(profile.name, kind, &context, [&](Result<void> r) {
-        exitCode = r ? Success : fail(r.error());
-        if (r)
+    return runToCompletion([&](const Finish &finish) {
+        CredentialStore::remove(profile.name, kind, &context, [&, finish](Result<void> r) {
+            if (!r) {
+                finish(fail(r.error()));
+                return;
+            }
             out() << done << "\n";
-        QCoreApplication::exit(exitCode);
+            finish(Success);
+        });
     });
-    QCoreApplication::exec();
-    return exitCode;
 }
 
 int setSecret(const ConnectionProfile &profile)
@@ -149,62 +200,112 @@ int setSecret(const ConnectionProfile &profile)
                                 tr("No client secret on stdin. Pipe it in, e.g. `printf %s \"$SECRET\" | "
                                    "d365sync-cli auth set-secret --profile %1`.")
                                     .arg(profile.name)));
-    int exitCode = ServiceError;
     QObject context;
-    CredentialStore::write(
-        profile.name, CredentialStore::ClientSecret, secret, &context, [&](Result<void> r) {
-            exitCode = r ? Success : fail(r.error());
-            if (r)
-                out()
-                    << tr("Stored the client secret of profile %1 in the keychain; `run` now signs in as the "
-                          "application user.")
-                           .arg(profile.name)
-                    << "\n";
-            QCoreApplication::exit(exitCode);
-        });
-    QCoreApplication::exec();
-    return exitCode;
+    return runToCompletion([&](const Finish &finish) {
+        CredentialStore::write(
+            profile.name, CredentialStore::ClientSecret, secret, &context, [&, finish](Result<void> r) {
+                if (!r) {
+                    finish(fail(r.error()));
+                    return;
+                }
+                out() << tr("Stored the client secret of profile %1 in the keychain; `run` "
+                            "now signs in as the application user.")
+                             .arg(profile.name)
+                      << "\n";
+                finish(Success);
+            });
+    });
 }
 
 } // namespace
 
 std::optional<TokenSource> resolveTokenSource(const ConnectionProfile &profile, int *exitCode)
 {
-    std::optional<Result<TokenSource>> source;
+    std::optional<TokenSource> source;
     QObject context;
-    QEventLoop loop;
-    TokenProviderFactory::create(profile, &context, [&](Result<TokenSource> s) {
-        source = std::move(s);
-        loop.quit();
+    const int code = runToCompletion([&](const Finish &finish) {
+        TokenProviderFactory::create(profile, &context, [&, finish](Result<TokenSource> created) {
+            if (!created) {
+                finish(fail(created.error()));
+                return;
+            }
+            source = created.value();
+            finish(Success);
+        });
     });
     if (!source)
-        loop.exec();
-    if (!source->ok()) {
-        *exitCode = fail(source->error());
-        return std::nullopt;
-    }
-    return source->value();
+        *exitCode = code;
+    return source;
 }
 
 int commandAuth(const QStringList &arguments, Settings &settings)
 {
-    QCommandLineParser parser;
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption profileOption(u"profile"_s, tr("Connection profile."), u"name"_s);
+    const QCommandLineOption profileOption(u"profile"_s, tr("Connection profile (required)."), u"name"_s);
     const QCommandLineOption hostOption(u"redirect-host"_s,
                                         tr("Host of the redirect URI: localhost (default) or 127.0.0.1."),
                                         u"host"_s, u"localhost"_s);
-    const QCommandLineOption timeoutOption(u"timeout"_s, tr("Seconds to wait for the browser (default 300)."),
-                                           u"seconds"_s, u"300"_s);
-    const QCommandLineOption secretOption(u"secret"_s, tr("logout: also remove the stored client secret."));
-    parser.addOptions({profileOption, hostOption, timeoutOption, secretOption});
-    QStringList withProgram = arguments;
-    withProgram.prepend(u"d365sync-cli"_s);
-    if (!parser.parse(withProgram) || parser.positionalArguments().size() != 2 ||
-        !parser.isSet(profileOption)) {
-        if (!parser.errorText().isEmpty())
-            err() << parser.errorText() << "\n";
-        err() << tr("Usage: d365sync-cli %1").arg(Synopsis) << "\n";
+    const QCommandLineOption timeoutOption(
+        u"timeout"_s, tr("Seconds to wait for the sign-in in the browser (default 300)."), u"seconds"_s,
+        u"300"_s);
+    const QCommandLineOption secretOption(u"secret"_s, tr("Also remove the stored client secret."));
+
+    // The sub-command: the first word after "auth" that is neither an option nor an option's value
+    // (`auth --profile prod status` works as well as `auth status --profile prod`).
+    QString sub;
+    for (qsizetype i = 1; i < arguments.size() && sub.isEmpty(); ++i) {
+        const QString &word = arguments.at(i);
+        if (word == "--profile"_L1 || word == "--redirect-host"_L1 || word == "--timeout"_L1)
+            ++i;
+        else if (!word.startsWith(u'-'))
+            sub = word;
+    }
+    CommandHelp help;
+    if (sub == "login"_L1) {
+        help = {
+            u"auth login --profile NAME [--redirect-host localhost|127.0.0.1] [--timeout SECONDS]"_s,
+            tr("Sign in to the profile's org in a browser (authorization code flow with PKCE). Prints the "
+               "URL\nto open in a browser on this machine, waits for the sign-in and keeps it in the OS "
+               "keychain;\n`run`, `validate` and the app then use it without a browser."),
+            {profileOption, hostOption, timeoutOption}};
+    } else if (sub == "status"_L1) {
+        help = {u"auth status --profile NAME"_s,
+                tr("Show which sign-in the profile uses (client secret, browser sign-in, access token) and "
+                   "who\nthe org says you are. Exit 0 when signed in, 3 when the sign-in is missing or "
+                   "refused, 4 when\nthe sign-in service or the org cannot be reached."),
+                {profileOption}};
+    } else if (sub == "logout"_L1) {
+        help = {
+            u"auth logout --profile NAME [--secret]"_s,
+            tr("Forget the profile's browser sign-in: remove its refresh token from the OS keychain. With\n"
+               "--secret, also remove the application user's client secret."),
+            {profileOption, secretOption}};
+    } else if (sub == "set-secret"_L1) {
+        help = {
+            u"auth set-secret --profile NAME"_s,
+            tr("Store an application user's client secret in the OS keychain; `run` then signs in as that\n"
+               "application user. The secret is read from stdin, never from the arguments:\n"
+               "  printf %s \"$SECRET\" | d365sync-cli auth set-secret --profile NAME"),
+            {profileOption}};
+    } else {
+        const bool wantsHelp = sub == "help"_L1 || (sub.isEmpty() && asksForHelp(arguments));
+        if (!wantsHelp) {
+            if (!sub.isEmpty())
+                err() << tr("Unknown auth command '%1'.").arg(sub) << "\n\n";
+            err() << QString::fromUtf8(AuthUsage);
+            return ConfigurationError;
+        }
+        out() << QString::fromUtf8(AuthUsage);
+        return Success;
+    }
+
+    QCommandLineParser parser;
+    if (const auto stop = parseCommandLine(parser, arguments, 2, help))
+        return *stop;
+    if (!parser.isSet(profileOption)) {
+        err()
+            << tr("Error: auth %1 needs --profile NAME (list the profiles with `d365sync-cli profile list`).")
+                   .arg(sub)
+            << "\n";
         return ConfigurationError;
     }
     const QString name = parser.value(profileOption);
@@ -215,13 +316,20 @@ int commandAuth(const QStringList &arguments, Settings &settings)
               << "\n";
         return ConfigurationError;
     }
-    const QString sub = parser.positionalArguments().at(1);
     if (sub == "login"_L1) {
         const QString host = parser.value(hostOption);
+        if (host != "localhost"_L1 && host != "127.0.0.1"_L1) {
+            err() << tr("Error: --redirect-host must be localhost or 127.0.0.1 (the host of the redirect URI "
+                        "registered for the app), not '%1'.")
+                         .arg(host)
+                  << "\n";
+            return ConfigurationError;
+        }
         bool ok = false;
         const int timeout = parser.value(timeoutOption).toInt(&ok);
-        if ((host != "localhost"_L1 && host != "127.0.0.1"_L1) || !ok || timeout < 1) {
-            err() << tr("--redirect-host must be localhost or 127.0.0.1 and --timeout a positive number.")
+        if (!ok || timeout < 1) {
+            err() << tr("Error: --timeout must be a whole number of seconds, at least 1, not '%1'.")
+                         .arg(parser.value(timeoutOption))
                   << "\n";
             return ConfigurationError;
         }
@@ -238,10 +346,7 @@ int commandAuth(const QStringList &arguments, Settings &settings)
         return removeEntry(*profile, CredentialStore::ClientSecret,
                            tr("Removed the client secret of profile %1.").arg(name));
     }
-    if (sub == "set-secret"_L1)
-        return setSecret(*profile);
-    err() << tr("Unknown auth command '%1'. Use: %2").arg(sub, Synopsis) << "\n";
-    return ConfigurationError;
+    return setSecret(*profile);
 }
 
 } // namespace d365::cli

@@ -19,8 +19,8 @@ namespace d365::cli {
 // arguments: "auth", <sub-command>, options. Returns the process exit code.
 int commandAuth(const QStringList &arguments, services::Settings &settings);
 
-// The token source for a command that talks to the org (TokenProviderFactory; waits on a local event loop,
-// which is fine in the CLI). On failure prints the error and sets *exitCode.
+// The token source for a command that talks to the org (TokenProviderFactory, run to completion;
+// call it before the command's own runToCompletion). On failure prints the error and sets *exitCode.
 std::optional<services::TokenSource> resolveTokenSource(const services::ConnectionProfile &profile,
                                                         int *exitCode);
 

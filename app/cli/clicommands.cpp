@@ -2,8 +2,11 @@
 
 #include "authcommands.h"
 #include "clioutput.h"
+#include "commandline.h"
+#include "runtocompletion.h"
 #include "services/auth/tokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
+#include "services/common/outputfile.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/mapping/mappingfile.h"
 #include "services/mapping/mappingvalidator.h"
@@ -29,7 +32,6 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
-#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace d365::services;
@@ -47,7 +49,7 @@ extern "C" void onSignal(int signal)
 
 const char *const Usage = R"(Usage: d365sync-cli [--settings FILE] [--verbose] <command> [options]
 
-Commands:
+Commands (each prints its own help: d365sync-cli <command> --help, d365sync-cli profile add --help):
   run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N]
       [--timeout SECONDS] [--report FILE]
         Sync the warehouse rows of a mapping file into Dataverse.
@@ -128,23 +130,6 @@ int exitCodeFor(ErrorCategory category)
     }
 }
 
-// Parses "<command> <positional> [options]" with the given options; prints the problem and returns false.
-bool parse(QCommandLineParser &parser, const QStringList &arguments, int positionals, const QString &synopsis)
-{
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    QStringList withProgram = arguments;
-    withProgram.prepend(u"d365sync-cli"_s);
-    if (!parser.parse(withProgram)) {
-        err() << parser.errorText() << "\n" << tr("Usage: d365sync-cli %1").arg(synopsis) << "\n";
-        return false;
-    }
-    if (parser.positionalArguments().size() != positionals) {
-        err() << tr("Usage: d365sync-cli %1").arg(synopsis) << "\n";
-        return false;
-    }
-    return true;
-}
-
 struct LoadedRun
 {
     Mapping mapping;
@@ -199,7 +184,7 @@ public:
         : m_run(run)
         , m_options(options)
         , m_reportPath(reportPath)
-        , m_interactive(isatty(STDERR_FILENO))
+        , m_interactive(Console::instance().isInteractive())
     {
         connect(&m_controller, &SyncController::started, this, [this](qint64 total) {
             err() << tr("Syncing %1 from %2 into %3 (%4)…")
@@ -213,8 +198,7 @@ public:
         connect(&m_controller, &SyncController::error, this,
                 [this](ErrorCategory category, const QString &message) {
                     m_fatalCategory = category;
-                    err() << (m_interactive && m_lineShown ? "\n" : "") << tr("Error: %1").arg(message) << "\n";
-                    m_lineShown = false;
+                    err() << tr("Error: %1").arg(message) << "\n";
                     err().flush();
                 });
         connect(&m_controller, &SyncController::finished, this, &RunCommand::onFinished);
@@ -222,15 +206,15 @@ public:
         connect(&m_signalPoll, &QTimer::timeout, this, [this] {
             if (s_signal.load() != 0 && !m_cancelRequested) {
                 m_cancelRequested = true;
-                err() << "\n"
-                      << tr("Interrupted: finishing the requests in flight, sending nothing more…") << "\n";
+                err() << tr("Interrupted: finishing the requests in flight, sending nothing more…") << "\n";
                 m_controller.cancel();
             }
         });
     }
 
-    void start()
+    void start(const Finish &finish)
     {
+        m_finish = finish;
         m_signalPoll.start(100);
         m_clock.start();
         TokenProviderFactory::create(m_run.profile, this, [this](Result<TokenSource> source) {
@@ -238,7 +222,7 @@ public:
                 err() << tr("Error: %1").arg(source.error().message) << "\n";
                 err().flush();
                 m_exitCode = exitCodeFor(source.error().category);
-                QCoreApplication::exit(m_exitCode);
+                m_finish(m_exitCode);
                 return;
             }
             m_tokenProvider = source->provider;
@@ -264,16 +248,17 @@ private:
         const QString line = tr("%1: %2, %3 failed, %4 rows/s")
                                  .arg(stage, rows, formatCount(failed))
                                  .arg(QString::number(done * 1000.0 / elapsed, 'f', 0));
-        err() << (m_interactive ? "\r\x1b[2K" : "") << line << (m_interactive ? "" : "\n");
-        m_lineShown = m_interactive;
-        err().flush();
+        if (m_interactive) {
+            Console::instance().setProgressLine(line);
+        } else {
+            err() << line << "\n";
+            err().flush();
+        }
     }
 
     void onFinished(const SyncSummary &summary)
     {
-        if (m_lineShown) {
-            err() << "\n";
-        }
+        Console::instance().endProgressLine();
         const RunLedger &ledger = m_controller.ledger();
         const QList<RowOutcome> &kept = ledger.keptFailures();
         const int shown = std::min<int>(20, int(kept.size()));
@@ -310,7 +295,7 @@ private:
                 }
             }
         }
-        QCoreApplication::exit(m_exitCode);
+        m_finish(m_exitCode);
     }
 
     QString summaryLine(const SyncSummary &summary) const
@@ -436,8 +421,8 @@ private:
     SyncOptions m_options;
     QString m_reportPath;
     bool m_interactive = false;
-    bool m_lineShown = false;
     SyncController m_controller;
+    Finish m_finish;
     std::shared_ptr<TokenProvider> m_tokenProvider;
     std::optional<ErrorCategory> m_fatalCategory;
     QTimer m_signalPoll;
@@ -469,12 +454,19 @@ int commandRun(const QStringList &arguments, Settings &settings)
     const QCommandLineOption timeoutOption(
         u"timeout"_s, tr("Seconds without an answer before a request counts as timed out (default 120)."),
         u"seconds"_s, u"120"_s);
-    parser.addOptions(
-        {profileOption, concurrencyOption, batchSizeOption, writerOption, timeoutOption, reportOption});
-    const QString synopsis = u"run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] "
-                             "[--concurrency N] [--timeout SECONDS] [--report FILE]"_s;
-    if (!parse(parser, arguments, 2, synopsis)) {
-        return ConfigurationError;
+    const CommandHelp help{
+        u"run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N] "
+        "[--timeout SECONDS] [--report FILE]"_s,
+        tr("Sync the warehouse rows of a mapping file into Dataverse: the source query is read, every row\n"
+           "converted by the table's metadata and written by its match key (upsert, insert or update, as "
+           "the\n"
+           "mapping says), through bulk messages where the table has them, else $batch. Progress goes to\n"
+           "stderr, the summary to stdout; the exit code says how it ended (0 all rows written, 1 some\n"
+           "failed or were not read, 2 configuration or privileges, 3 sign-in, 4 service or network, 130\n"
+           "interrupted)."),
+        {profileOption, writerOption, batchSizeOption, concurrencyOption, timeoutOption, reportOption}};
+    if (const auto stop = parseCommandLine(parser, arguments, 2, help)) {
+        return *stop;
     }
     SyncOptions options;
     bool ok = false;
@@ -516,6 +508,19 @@ int commandRun(const QStringList &arguments, Settings &settings)
         return ConfigurationError;
     }
     options.requestTimeoutMs = timeout * 1000;
+    // Checked before anything is synced: a report that cannot be written must not turn up missing after the
+    // run (with exit code 0).
+    const QString reportPath = parser.value(reportOption);
+    if (parser.isSet(reportOption)) {
+        if (const QString why = whyNotWritable(reportPath); !why.isEmpty()) {
+            err()
+                << tr("Error: --report %1 cannot be written: %2. Choose a file in a folder you may write to; "
+                      "nothing was synced.")
+                       .arg(reportPath, why)
+                << "\n";
+            return ConfigurationError;
+        }
+    }
     const auto run = loadRun(parser.positionalArguments().at(1), parser.value(profileOption), settings);
     if (!run) {
         return ConfigurationError;
@@ -529,10 +534,8 @@ int commandRun(const QStringList &arguments, Settings &settings)
 
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    RunCommand command(*run, options, parser.value(reportOption));
-    QTimer::singleShot(0, &command, [&command] { command.start(); });
-    QCoreApplication::exec();
-    return command.exitCode();
+    RunCommand command(*run, options, reportPath);
+    return runToCompletion([&command](const Finish &finish) { command.start(finish); });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -544,9 +547,15 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     const QCommandLineOption profileOption(u"profile"_s, tr("Connection profile (overrides the mapping's)."),
                                            u"name"_s);
     const QCommandLineOption writerOption(u"writer"_s, tr("auto, bulk or batch (as for run)."), u"kind"_s);
-    parser.addOptions({profileOption, writerOption});
-    if (!parse(parser, arguments, 2, u"validate <mapping.json> [--profile NAME] [--writer auto|bulk|batch]"_s)) {
-        return ConfigurationError;
+    const CommandHelp help{
+        u"validate <mapping.json> [--profile NAME] [--writer auto|bulk|batch]"_s,
+        tr("Check a mapping file, then everything run checks before it writes: the target table in the\n"
+           "org (columns, types, lookups, match key), the warehouse query, the writer and the signed-in\n"
+           "user's privileges for the mode. Nothing is written. Exit 0 when it fits, 2 with every problem\n"
+           "(its JSON path and the fix) when it does not, 3 or 4 when the org cannot be asked."),
+        {profileOption, writerOption}};
+    if (const auto stop = parseCommandLine(parser, arguments, 2, help)) {
+        return *stop;
     }
     const QString mappingPath = parser.positionalArguments().at(1);
     const auto run = loadRun(mappingPath, parser.value(profileOption), settings);
@@ -571,10 +580,9 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     Preflight preflight(&client);
     int exitCode = ServiceError;
     const SourceSpec spec = run->mapping.source;
-    // Started from the event loop, so that an answer that comes at once (no token) still ends it.
-    QTimer::singleShot(0, &preflight, [&] {
+    return runToCompletion([&](const Finish &finish) {
         preflight.run(run->mapping, writer, [spec] { return WarehouseSource::create(spec); },
-                      [&](std::shared_ptr<PreflightReport> report) {
+                      [&, finish](std::shared_ptr<PreflightReport> report) {
                           if (report->ok()) {
                               out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5], written "
                                           "with %6%7.")
@@ -604,15 +612,21 @@ int commandValidate(const QStringList &arguments, Settings &settings)
                               err() << tr("Error: %1").arg(report->error->message) << "\n";
                               exitCode = exitCodeFor(report->error->category);
                           }
-                          QCoreApplication::exit(exitCode);
+                          finish(exitCode);
                       });
     });
-    QCoreApplication::exec();
-    return exitCode;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // profile
+
+int settingsNotSaved(const Error &error)
+{
+    err() << tr("Error: %1 The settings file is chosen with --settings FILE or D365SYNC_SETTINGS.")
+                 .arg(error.message)
+          << "\n";
+    return ConfigurationError;
+}
 
 void printProfile(const ConnectionProfile &profile)
 {
@@ -620,11 +634,38 @@ void printProfile(const ConnectionProfile &profile)
           << ConnectionProfile::kindName(profile.kind) << "\n";
 }
 
+const char *const ProfileUsage = R"(Usage: d365sync-cli profile add|list|show|remove ...
+
+Connection profiles: which Dataverse environment (Organization URL) a mapping writes to, and how it signs in.
+Profiles hold no secrets; sign in with `d365sync-cli auth login` or store a client secret with `auth set-secret`.
+
+Commands:
+  profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID]
+              [--authority-host URL]     create or replace a profile
+  profile list                           every profile: name, URL, API version, kind
+  profile show <name>                    one profile
+  profile remove <name>                  delete a profile from the settings
+
+Each prints its own help, e.g. d365sync-cli profile add --help
+)";
+
 int commandProfile(const QStringList &arguments, Settings &settings)
 {
     const QString sub = arguments.value(1);
     const QStringList rest = arguments.mid(1);
+    if (sub.isEmpty() || sub == "--help"_L1 || sub == "-h"_L1 || sub == "help"_L1) {
+        (sub.isEmpty() ? err() : out()) << QString::fromUtf8(ProfileUsage);
+        return sub.isEmpty() ? ConfigurationError : Success;
+    }
     if (sub == "list"_L1) {
+        QCommandLineParser parser;
+        const CommandHelp help{u"profile list"_s,
+                               tr("List every connection profile, one per line: name, Organization URL, API "
+                                  "version, kind\n(dynamics or sandbox), separated by tabs."),
+                               {}};
+        if (const auto stop = parseCommandLine(parser, rest, 1, help)) {
+            return *stop;
+        }
         const QStringList names = settings.profileNames();
         if (names.isEmpty()) {
             err()
@@ -640,44 +681,59 @@ int commandProfile(const QStringList &arguments, Settings &settings)
     }
     if (sub == "show"_L1 || sub == "remove"_L1) {
         QCommandLineParser parser;
-        if (!parse(parser, rest, 2, u"profile %1 <name>"_s.arg(sub))) {
-            return ConfigurationError;
+        const CommandHelp help{
+            u"profile %1 <name>"_s.arg(sub),
+            sub == "show"_L1
+                ? tr("Show one connection profile: name, Organization URL, API version, kind.")
+                : tr("Delete a connection profile from the settings. Its sign-in and client secret stay in "
+                     "the\n"
+                     "keychain: remove them first with `d365sync-cli auth logout --profile NAME --secret`."),
+            {}};
+        if (const auto stop = parseCommandLine(parser, rest, 2, help)) {
+            return *stop;
         }
         const QString name = parser.positionalArguments().at(1);
         const auto profile = settings.profile(name);
         if (!profile) {
-            err() << tr("No connection profile named '%1'.").arg(name) << "\n";
+            err() << tr("No connection profile named '%1'. List them with `d365sync-cli profile list`.")
+                         .arg(name)
+                  << "\n";
             return ConfigurationError;
         }
         if (sub == "show"_L1) {
             printProfile(*profile);
         } else {
             settings.removeProfile(name);
-            settings.sync();
+            if (const auto saved = settings.sync(); !saved.ok())
+                return settingsNotSaved(saved.error());
             err() << tr("Removed profile '%1'.").arg(name) << "\n";
         }
         return Success;
     }
     if (sub == "add"_L1) {
         QCommandLineParser parser;
-        const QCommandLineOption urlOption(u"url"_s, tr("Organization URL."), u"url"_s);
+        const QCommandLineOption urlOption(
+            u"url"_s, tr("Organization URL, e.g. https://contoso.crm.dynamics.com (required)."), u"url"_s);
         const QCommandLineOption sandboxOption(u"sandbox"_s,
-                                               tr("A local d365sync-sandbox org (allows http://)."));
-        const QCommandLineOption versionOption(u"api-version"_s, tr("Web API version."), u"version"_s,
-                                               u"v9.2"_s);
-        const QCommandLineOption tenantOption(u"tenant"_s, tr("Entra tenant."), u"tenant"_s,
-                                              u"organizations"_s);
-        const QCommandLineOption clientOption(u"client-id"_s, tr("Entra app registration client ID."),
-                                              u"id"_s);
+                                               tr("A local d365sync-sandbox org (allows http://127.0.0.1)."));
+        const QCommandLineOption versionOption(u"api-version"_s, tr("Web API version (default v9.2)."),
+                                               u"version"_s, u"v9.2"_s);
+        const QCommandLineOption tenantOption(u"tenant"_s,
+                                              tr("Entra tenant ID or domain (default organizations)."),
+                                              u"tenant"_s, u"organizations"_s);
+        const QCommandLineOption clientOption(
+            u"client-id"_s, tr("Application (client) ID of the Entra app registration."), u"id"_s);
         const QCommandLineOption authorityOption(u"authority-host"_s,
                                                  tr("Sign-in authority (sandbox profiles only)."), u"url"_s);
-        parser.addOptions(
-            {urlOption, sandboxOption, versionOption, tenantOption, clientOption, authorityOption});
-        const QString synopsis =
-            u"profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] "
-            "[--client-id ID] [--authority-host URL]"_s;
-        if (!parse(parser, rest, 2, synopsis)) {
-            return ConfigurationError;
+        const CommandHelp help{
+            u"profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID] "
+            "[--authority-host URL]"_s,
+            tr("Create a connection profile, or replace the one with that name. Find the Organization URL "
+               "in\n"
+               "the Power Platform admin center under Environments → your environment → Environment URL."),
+            {urlOption, sandboxOption, versionOption, tenantOption, clientOption, authorityOption}};
+        if (const auto stop = parseCommandLine(parser, rest, 2, help)) {
+            return *stop;
         }
         if (!parser.isSet(urlOption)) {
             err() << tr("profile add needs --url, e.g. --url https://myorg.crm.dynamics.com") << "\n";
@@ -702,11 +758,12 @@ int commandProfile(const QStringList &arguments, Settings &settings)
             err() << saved.error().message << "\n";
             return ConfigurationError;
         }
-        settings.sync();
+        if (const auto saved = settings.sync(); !saved.ok())
+            return settingsNotSaved(saved.error());
         err() << tr("Saved profile '%1' (%2).").arg(profile.name, profile.orgUrl.toString()) << "\n";
         return Success;
     }
-    err() << tr("Unknown profile command '%1'. Use: profile add | list | show | remove").arg(sub) << "\n";
+    err() << tr("Unknown profile command '%1'.").arg(sub) << "\n\n" << QString::fromUtf8(ProfileUsage);
     return ConfigurationError;
 }
 
@@ -717,7 +774,13 @@ int runCommand(const QStringList &arguments)
     const GlobalOptions options = splitGlobalOptions(arguments);
     // Debug output of our categories only with --verbose (QT_LOGGING_RULES still overrides this).
     QLoggingCategory::setFilterRules(options.verbose ? u"d365.*.debug=true"_s : u"d365.*.debug=false"_s);
-    const QString command = options.rest.value(0);
+    QStringList rest = options.rest;
+    // `help run`, `help profile add`: the command's own help.
+    if (rest.value(0) == "help"_L1 && rest.size() > 1) {
+        rest.removeFirst();
+        rest.append(u"--help"_s);
+    }
+    const QString command = rest.value(0);
     if (command.isEmpty() || command == "-h"_L1 || command == "--help"_L1 || command == "help"_L1) {
         (command.isEmpty() ? err() : out()) << QString::fromUtf8(Usage);
         return command.isEmpty() ? ConfigurationError : Success;
@@ -728,16 +791,16 @@ int runCommand(const QStringList &arguments)
     }
     auto settings = openSettings(options);
     if (command == "run"_L1) {
-        return commandRun(options.rest, *settings);
+        return commandRun(rest, *settings);
     }
     if (command == "validate"_L1) {
-        return commandValidate(options.rest, *settings);
+        return commandValidate(rest, *settings);
     }
     if (command == "profile"_L1) {
-        return commandProfile(options.rest, *settings);
+        return commandProfile(rest, *settings);
     }
     if (command == "auth"_L1) {
-        return commandAuth(options.rest, *settings);
+        return commandAuth(rest, *settings);
     }
     err() << tr("Unknown command '%1'.").arg(command) << "\n\n" << QString::fromUtf8(Usage);
     return ConfigurationError;

@@ -2,9 +2,9 @@
 // Everything it does lives in d365core; this file only starts the event loop.
 
 #include "clicommands.h"
+#include "clioutput.h"
 
 #include <QCoreApplication>
-#include <QTimer>
 
 int main(int argc, char **argv)
 {
@@ -12,5 +12,7 @@ int main(int argc, char **argv)
     QCoreApplication::setOrganizationName(QStringLiteral("D365Sync"));
     QCoreApplication::setApplicationName(QStringLiteral("d365sync"));
     QCoreApplication::setApplicationVersion(QStringLiteral(D365SYNC_VERSION));
+    // Log lines share stderr with the live progress line: the console keeps them apart.
+    d365::cli::Console::installMessageHandler();
     return d365::cli::runCommand(QCoreApplication::arguments());
 }

@@ -2,6 +2,7 @@
 
 #include "services/auth/credentialstore.h"
 #include "services/auth/oauthtokenprovider.h"
+#include "services/auth/signinconfig.h"
 #include "services/auth/tokenproviderfactory.h"
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/dataverseerror.h"
@@ -74,20 +75,38 @@ void ConnectionSession::restore(const ConnectionProfile &profile)
         if (generation != m_generation)
             return;
         if (!source) {
+            {
+                // Not the previous profile's provider: a sync now fails with this profile's reason.
+                QMutexLocker lock(&m_mutex);
+                m_provider.reset();
+                m_noProviderError = source.error();
+            }
             setState(State::NotConnected, source.error().message);
             return;
         }
         {
             QMutexLocker lock(&m_mutex);
             m_provider = source->provider;
+            m_noProviderError.reset();
             m_resolving = false;
             m_resolved.wakeAll();
         }
-        // Fetch the first token on the provider's thread, so this (GUI) thread never waits for it.
+        // Fetch the first token on the provider's thread, so this (GUI) thread never waits for it. A failure
+        // is shown as the provider words it (secret refused, sign-in service unreachable, reconnect
+        // required); asking the org with no token would only say "401".
         if (auto *oauth = dynamic_cast<OAuthTokenProvider *>(source->provider.get())) {
-            oauth->prefetch(this, [this, generation] {
-                if (generation == m_generation)
-                    verify(QString());
+            std::weak_ptr<TokenProvider> weak = source->provider;
+            oauth->prefetch(this, [this, generation, weak] {
+                if (generation != m_generation)
+                    return;
+                const auto provider = weak.lock();
+                auto *current = dynamic_cast<OAuthTokenProvider *>(provider.get());
+                if (const auto error = current ? current->lastError() : std::nullopt) {
+                    setState(current->reconnectRequired() ? State::ReconnectRequired : State::NotConnected,
+                             error->message);
+                    return;
+                }
+                verify(QString());
             });
             return;
         }
@@ -114,6 +133,9 @@ void ConnectionSession::disconnect()
     {
         QMutexLocker lock(&m_mutex);
         m_provider.reset();
+        m_noProviderError = Error::make(ErrorCategory::Authentication,
+                                        SignInConfig::notSignedInMessage(
+                                            m_profile, tr("you disconnected it, which removed its sign-in")));
     }
     m_client.reset();
     const QString name = m_profile.name;
@@ -132,7 +154,11 @@ void ConnectionSession::verify(const QString &knownUser)
             if (generation != m_generation)
                 return;
             if (!who.ok()) {
-                const Error error = toUserError(*who.error, m_client->errorContext());
+                Error error = toUserError(*who.error, m_client->errorContext());
+                // A refused or missing token: the provider knows why (and says how to fix it).
+                const auto current = provider();
+                if (error.category == ErrorCategory::Authentication && current && current->lastError())
+                    error = *current->lastError();
                 setState(m_state == State::ReconnectRequired ? State::ReconnectRequired : State::NotConnected,
                          error.message);
                 return;
@@ -170,10 +196,8 @@ Result<QByteArray> ConnectionSession::accessToken(const ConnectionProfile &profi
         current = m_provider;
     }
     if (!current)
-        return Error::make(ErrorCategory::Authentication,
-                           QCoreApplication::translate("SignIn", "Not connected to %1. Click \"Connect with "
-                                                                 "OAuth\" in the connection strip.")
-                               .arg(profile.orgUrl.host()));
+        return lastError().value_or(
+            Error::make(ErrorCategory::Authentication, SignInConfig::notSignedInMessage(profile)));
     auto token = current->accessToken(profile);
     if (!token) {
         auto *oauth = dynamic_cast<OAuthTokenProvider *>(current.get());
@@ -192,6 +216,12 @@ Result<QByteArray> ConnectionSession::accessToken(const ConnectionProfile &profi
         }
     }
     return token;
+}
+
+std::optional<Error> ConnectionSession::lastError() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_provider ? m_provider->lastError() : m_noProviderError;
 }
 
 void ConnectionSession::invalidate(const QByteArray &token)

@@ -6,6 +6,8 @@
 //   NotConnected connectWithOAuth(profile) OAuthSignIn -> loginUrlReady(url) (the dialog opens the browser)
 //                             -> refresh token in the keychain -> WhoAmI + systemuser name -> Connected
 //   disconnect()              removes the keychain entry -> NotConnected
+//   every failure keeps the token provider's own message (not signed in, secret refused, sign-in service
+//   unreachable, reconnect required, disconnected): the status text, and the error a sync gets
 //   accessToken()/invalidate() delegate to the current provider (thread-safe); a refresh that fails for good
 //                             turns the state into ReconnectRequired (checked when a sync asks for a token).
 //                             A worker thread asking while restore() still reads the keychain waits for it
@@ -51,6 +53,7 @@ public:
 
     Result<QByteArray> accessToken(const ConnectionProfile &profile) override;
     void invalidate(const QByteArray &token) override;
+    std::optional<Error> lastError() const override;
 
 Q_SIGNALS:
     void loginUrlReady(const QUrl &url);
@@ -68,6 +71,7 @@ private:
     QString m_statusText;
     mutable QMutex m_mutex;
     std::shared_ptr<TokenProvider> m_provider; // guarded by m_mutex (syncs call from worker threads)
+    std::optional<Error> m_noProviderError;    // guarded by m_mutex: why there is no provider (for syncs)
     bool m_resolving = false;                  // guarded by m_mutex: restore() has not picked a source yet
     QWaitCondition m_resolved;
     std::unique_ptr<DataverseClient> m_client;

@@ -2,6 +2,7 @@
 
 #include "services/auth/credentialstore.h"
 #include "services/auth/signinconfig.h"
+#include "services/common/durationtext.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -63,7 +64,8 @@ class TokenWatchingNetworkAccessManager : public QNetworkAccessManager
 public:
     using QNetworkAccessManager::QNetworkAccessManager;
     QUrl tokenUrl;
-    std::function<void(int, QByteArray, QString)> onTokenReply;
+    // status, body, and when no HTTP answer arrived (status 0) the QNetworkReply::NetworkError and its text.
+    std::function<void(int, QByteArray, int, QString)> onTokenReply;
 
 protected:
     QNetworkReply *createRequest(Operation op, const QNetworkRequest &request, QIODevice *data) override
@@ -74,7 +76,8 @@ protected:
                 const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
                 const QByteArray body = reply->peek(reply->bytesAvailable());
                 if (onTokenReply)
-                    onTokenReply(status, body, status == 0 ? reply->errorString() : QString());
+                    onTokenReply(status, body, status == 0 ? int(reply->error()) : 0,
+                                 status == 0 ? reply->errorString() : QString());
             });
         }
         return reply;
@@ -221,11 +224,13 @@ bool OAuthSignIn::start(const ConnectionProfile &profile)
                 handler->close();
             });
     flow->setReplyHandler(handler);
-    network->onTokenReply = [this](int status, const QByteArray &body, const QString &transportError) {
+    network->onTokenReply = [this](int status, const QByteArray &body, int networkError,
+                                   const QString &transportError) {
         const QJsonObject o = QJsonDocument::fromJson(body).object();
         if (status == 200 && !o.value(u"access_token"_s).toString().isEmpty())
             return; // the flow emits granted()
-        fail(SignInConfig::tokenEndpointError(m_profile, status, body, transportError));
+        fail(status == 0 ? SignInConfig::unreachableError(m_profile, networkError, transportError)
+                         : SignInConfig::tokenEndpointError(m_profile, status, body, transportError));
     };
     connect(flow, &QAbstractOAuth2::error, m_session,
             [this, stateOk](const QString &error, const QString &description, const QUrl &) {
@@ -264,9 +269,10 @@ bool OAuthSignIn::start(const ConnectionProfile &profile)
     connect(timer, &QTimer::timeout, this, [this] {
         fail(Error::make(
             ErrorCategory::Authentication,
-            tr("Sign-in did not complete within %1 minutes. Start \"Connect with OAuth\" again and "
-               "finish signing in in the browser.")
-                .arg(qMax(1, m_timeoutSeconds / 60))));
+            tr("Sign-in did not complete within %1. Start it again (\"Connect with OAuth\" in the "
+               "app, or `d365sync-cli auth login`) and finish signing in in the browser within "
+               "that time.")
+                .arg(durationText(m_timeoutSeconds))));
     });
     timer->start(m_timeoutSeconds * 1000);
     m_running = true;
@@ -286,7 +292,8 @@ void OAuthSignIn::fail(const Error &error)
 {
     if (m_result)
         return;
-    qCWarning(lcSignIn) << "sign-in failed:" << error.message << error.detail;
+    // Debug only: the caller shows error.message (the app's status, the CLI's "Error:" line).
+    qCDebug(lcSignIn) << "sign-in failed:" << error.message << error.detail;
     m_result = error;
     teardown();
     Q_EMIT finished();

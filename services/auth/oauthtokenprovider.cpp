@@ -26,7 +26,7 @@ using namespace Qt::StringLiterals;
 namespace d365::services {
 
 namespace {
-constexpr int TokenRequestTimeoutMs = 60000;
+constexpr int TokenRequestTimeoutMs = SignInConfig::TokenRequestTimeoutSeconds * 1000;
 
 QByteArray formField(const char *name, const QString &value)
 {
@@ -136,11 +136,7 @@ Result<QByteArray> OAuthTokenProvider::accessToken(const ConnectionProfile &)
         wait = m_inflight;
     }
     if (wait.wait_for(std::chrono::milliseconds(TokenRequestTimeoutMs + 5000)) != std::future_status::ready)
-        return Error::make(
-            ErrorCategory::Network,
-            QCoreApplication::translate("SignIn", "The sign-in service did not answer within %1 s. Check the "
-                                                  "network connection and try again.")
-                .arg(TokenRequestTimeoutMs / 1000));
+        return SignInConfig::unreachableError(m_profile, QNetworkReply::TimeoutError, QString());
     QMutexLocker lock(&m_mutex);
     if (m_reconnect)
         return *m_reconnect;
@@ -150,8 +146,18 @@ Result<QByteArray> OAuthTokenProvider::accessToken(const ConnectionProfile &)
         return m_accessToken;
     return Error::make(
         ErrorCategory::Authentication,
-        QCoreApplication::translate("SignIn", "Sign-in for profile '%1' returned no access token.")
-            .arg(m_profile.name));
+        QCoreApplication::translate("SignIn", "The sign-in service %1 answered without an access token for "
+                                              "profile '%2'. Sign in again with `d365sync-cli auth login "
+                                              "--profile %2` or \"Connect with OAuth\".")
+            .arg(SignInConfig::signInHost(m_profile), m_profile.name));
+}
+
+std::optional<Error> OAuthTokenProvider::lastError() const
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_reconnect)
+        return m_reconnect;
+    return m_lastError;
 }
 
 void OAuthTokenProvider::prefetch(QObject *context, std::function<void()> done)
@@ -229,8 +235,10 @@ std::shared_future<void> OAuthTokenProvider::startRefreshLocked()
             Reply r;
             r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
             r.body = reply->readAll();
-            if (r.status == 0)
+            if (r.status == 0) {
+                r.networkError = reply->error();
                 r.transportError = reply->errorString();
+            }
             apply(r);
             done->set_value();
             QMutexLocker lock(&m_mutex);
@@ -247,10 +255,14 @@ void OAuthTokenProvider::apply(const Reply &reply)
     const QString accessToken = o.value(u"access_token"_s).toString();
     if (reply.status != 200 || accessToken.isEmpty()) {
         bool reconnect = false;
-        const Error error = SignInConfig::tokenEndpointError(m_profile, reply.status, reply.body,
-                                                             reply.transportError, &reconnect);
-        qCWarning(lcOAuthProvider) << "token request for profile" << m_profile.name
-                                   << "failed:" << error.detail;
+        const Error error =
+            reply.status == 0
+                ? SignInConfig::unreachableError(m_profile, reply.networkError, reply.transportError)
+                : SignInConfig::tokenEndpointError(m_profile, reply.status, reply.body, reply.transportError,
+                                                   &reconnect);
+        // Debug only: accessToken() returns the error, and whoever asked shows its message.
+        qCDebug(lcOAuthProvider) << "token request for profile" << m_profile.name
+                                 << "failed:" << error.detail;
         if (reconnect && m_grant == Grant::RefreshToken) {
             m_accessToken.clear();
             m_reconnect = error;

@@ -45,6 +45,8 @@ public:
 
     Result<QByteArray> accessToken(const ConnectionProfile &profile) override;
     void invalidate(const QByteArray &token) override;
+    // Why no token can be had now (reconnect required, or the last token request's error), never waiting.
+    std::optional<Error> lastError() const override;
 
     // Gets a token in the background (no waiting): `done` runs on context's thread once a token is cached
     // or the attempt failed. The GUI calls this before its first request, so its thread never waits.
@@ -66,6 +68,7 @@ private:
     {
         int status = 0;
         QByteArray body;
+        int networkError = 0; // QNetworkReply::NetworkError when no HTTP answer arrived
         QString transportError;
     };
     std::shared_future<void> startRefreshLocked();

@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkReply>
 #include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
@@ -14,6 +15,12 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("SignIn", text);
+}
+
+// "contoso.crm.dynamics.com", "127.0.0.1:41234": the port only when the URL names one.
+QString hostAndPort(const QUrl &url)
+{
+    return url.port() > 0 ? u"%1:%2"_s.arg(url.host()).arg(url.port()) : url.host();
 }
 } // namespace
 
@@ -28,8 +35,10 @@ Result<SignInEndpoints> SignInConfig::endpoints(const ConnectionProfile &profile
             ErrorCategory::Configuration,
             tr("Profile '%1' has no client ID. Register an app in Microsoft Entra ID (redirect URI "
                "http://localhost under \"Mobile and desktop applications\", API permission Dynamics "
-               "CRM user_impersonation) and set its Application (client) ID on the profile.")
-                .arg(profile.name));
+               "CRM user_impersonation) and set its Application (client) ID on the profile: in the "
+               "connection "
+               "dialog, or `d365sync-cli profile add %1 --url %2 --client-id <id> --tenant <tenant>`.")
+                .arg(profile.name, profile.orgUrl.toString()));
     QUrl authority = profile.authorityHost;
     if (!authority.isEmpty() && !profile.isSandbox())
         return Error::make(
@@ -57,6 +66,61 @@ int SignInConfig::aadstsCode(const QByteArray &body)
     static const QRegularExpression re(u"AADSTS(\\d+)"_s);
     const auto m = re.match(o.value(u"error_description"_s).toString());
     return m.hasMatch() ? m.captured(1).toInt() : 0;
+}
+
+QString SignInConfig::signInHost(const ConnectionProfile &profile)
+{
+    QUrl authority = profile.isSandbox() ? profile.authorityHost : QUrl();
+    if (authority.isEmpty())
+        authority = profile.isSandbox() ? profile.orgUrl : QUrl(QString::fromLatin1(DefaultAuthority));
+    return hostAndPort(authority);
+}
+
+QString SignInConfig::notSignedInMessage(const ConnectionProfile &profile, const QString &why)
+{
+    return tr("Not signed in to profile '%1' (%2)%3. Sign in with \"Connect with OAuth\" in the app or "
+              "`d365sync-cli auth login --profile %1`; for unattended runs store an application user's "
+              "client "
+              "secret with `d365sync-cli auth set-secret --profile %1` or set D365SYNC_CLIENT_SECRET.")
+        .arg(profile.name, hostAndPort(profile.orgUrl), why.isEmpty() ? QString() : u": "_s + why);
+}
+
+Error SignInConfig::unreachableError(const ConnectionProfile &profile, int networkError,
+                                     const QString &errorString)
+{
+    const QString host = signInHost(profile);
+    QString cause;
+    switch (static_cast<QNetworkReply::NetworkError>(networkError)) {
+    case QNetworkReply::ConnectionRefusedError:
+        cause = tr("the connection was refused");
+        break;
+    case QNetworkReply::HostNotFoundError:
+        cause = tr("the host name could not be resolved");
+        break;
+    case QNetworkReply::TimeoutError:
+    case QNetworkReply::OperationCanceledError: // the transfer timeout aborts the reply
+        cause = tr("it did not answer within %1 seconds").arg(TokenRequestTimeoutSeconds);
+        break;
+    case QNetworkReply::SslHandshakeFailedError:
+        cause = tr("no secure connection could be established (%1)").arg(errorString);
+        break;
+    default:
+        cause = errorString.isEmpty() ? tr("no answer") : errorString;
+        break;
+    }
+    const QString fix =
+        profile.isSandbox()
+            ? tr("Check that d365sync-sandbox is running at %1 (the profile's Organization URL), then try "
+                 "again.")
+                  .arg(host)
+            : tr("Check the network connection, proxy and firewall (this machine must reach https://%1), "
+                 "then "
+                 "try again.")
+                  .arg(host);
+    return Error::make(
+        ErrorCategory::Network,
+        tr("Cannot reach the sign-in service %1 for profile '%2': %3. ").arg(host, profile.name, cause) + fix,
+        u"token request to %1 failed: network error %2: %3"_s.arg(host).arg(networkError).arg(errorString));
 }
 
 QString SignInConfig::reconnectMessage(const ConnectionProfile &profile, int aadsts)
@@ -89,11 +153,7 @@ Error SignInConfig::tokenEndpointError(const ConnectionProfile &profile, int htt
     if (reconnectRequired)
         *reconnectRequired = false;
     if (httpStatus == 0)
-        return Error::make(ErrorCategory::Network,
-                           tr("Cannot reach the sign-in service for profile '%1': %2. Check the network "
-                              "connection and proxy settings, then try again.")
-                               .arg(profile.name, transportError),
-                           transportError);
+        return unreachableError(profile, QNetworkReply::UnknownNetworkError, transportError);
     const QJsonObject o = QJsonDocument::fromJson(body).object();
     const QString error = o.value(u"error"_s).toString();
     const int code = aadstsCode(body);
@@ -180,9 +240,21 @@ Error SignInConfig::tokenEndpointError(const ConnectionProfile &profile, int htt
             ErrorCategory::Server,
             tr("The sign-in service is temporarily unavailable (HTTP %1). Try again in a few minutes.")
                 .arg(httpStatus));
-    return make(ErrorCategory::Authentication,
-                tr("Sign-in failed for profile '%1': %2. Reconnect with \"Connect with OAuth\".")
-                    .arg(profile.name, error.isEmpty() ? u"HTTP %1"_s.arg(httpStatus) : error));
+    // A code this table does not know: the service's own first sentence is the best description there is.
+    static const QRegularExpression aadPrefix(u"^AADSTS\\d+:\\s*"_s); // the code is appended below
+    const QString said = o.value(u"error_description"_s)
+                             .toString()
+                             .section(u"\r\n"_s, 0, 0)
+                             .section(u'\n', 0, 0)
+                             .remove(aadPrefix)
+                             .trimmed();
+    return make(
+        ErrorCategory::Authentication,
+        tr("Sign-in failed for profile '%1': %2. Sign in again (\"Connect with OAuth\" or `d365sync-cli "
+           "auth login --profile %1`); for an application user, check its client secret and app "
+           "registration.")
+            .arg(profile.name,
+                 said.isEmpty() ? (error.isEmpty() ? u"HTTP %1"_s.arg(httpStatus) : error) : said));
 }
 
 } // namespace d365::services

@@ -1,5 +1,7 @@
 #include "services/auth/tokenprovider.h"
 
+#include "services/auth/signinconfig.h"
+
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QMutex>
@@ -25,30 +27,47 @@ bool isRejected(const QByteArray &token)
 
 Result<QByteArray> EnvironmentTokenProvider::accessToken(const ConnectionProfile &profile)
 {
-    QByteArray token = qgetenv(EnvironmentVariable).trimmed();
-    if (token.isEmpty() && profile.isSandbox()) {
-        token = SandboxDevelopmentToken;
-    }
+    const QByteArray fromEnvironment = qgetenv(EnvironmentVariable).trimmed();
+    const QByteArray token = fromEnvironment.isEmpty() && profile.isSandbox()
+                                 ? QByteArray(SandboxDevelopmentToken)
+                                 : fromEnvironment;
+    const QString host = profile.orgUrl.port() > 0
+                             ? u"%1:%2"_s.arg(profile.orgUrl.host()).arg(profile.orgUrl.port())
+                             : profile.orgUrl.host();
+    std::optional<Error> error;
     if (token.isEmpty()) {
-        return Error::make(
+        error = Error::make(ErrorCategory::Authentication, SignInConfig::notSignedInMessage(profile));
+    } else if (isRejected(token) && fromEnvironment.isEmpty()) {
+        // The sandbox's development token works only with a sandbox started with --accept-any-token.
+        error = Error::make(
             ErrorCategory::Authentication,
-            QCoreApplication::translate(
-                "TokenProvider", "No access token for profile '%1'. Browser sign-in is not available in "
-                                 "this version yet: set the environment variable %2 to a Dataverse access "
-                                 "token for %3 (for example from `az account get-access-token --resource "
-                                 "%3`).")
-                .arg(profile.name, QString::fromLatin1(EnvironmentVariable), profile.orgUrl.toString()));
-    }
-    if (isRejected(token)) {
-        return Error::make(
+            SignInConfig::notSignedInMessage(
+                profile, QCoreApplication::translate(
+                             "TokenProvider", "this sandbox org accepts only tokens from its own sign-in, "
+                                              "not the development token")));
+    } else if (isRejected(token)) {
+        error = Error::make(
             ErrorCategory::Authentication,
             QCoreApplication::translate(
                 "TokenProvider",
-                "Authentication failed: the access token for profile '%1' expired or is invalid. "
-                "Reconnect: get a new token and set %2 again.")
-                .arg(profile.name, QString::fromLatin1(EnvironmentVariable)));
+                "The access token in %1 was refused by %2 (profile '%3'): it has expired or was issued for "
+                "another org. Get a new one (for example `az account get-access-token --resource %4`) and "
+                "set "
+                "%1 again, or sign in with `d365sync-cli auth login --profile %3`.")
+                .arg(QString::fromLatin1(EnvironmentVariable), host, profile.name,
+                     profile.orgUrl.toString()));
     }
+    QMutexLocker lock(&m_mutex);
+    m_lastError = error;
+    if (error)
+        return *error;
     return token;
+}
+
+std::optional<Error> EnvironmentTokenProvider::lastError() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_lastError;
 }
 
 void EnvironmentTokenProvider::invalidate(const QByteArray &token)

@@ -2,6 +2,7 @@
 
 #include "services/auth/credentialstore.h"
 #include "services/auth/oauthtokenprovider.h"
+#include "services/auth/signinconfig.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -35,13 +36,7 @@ Result<TokenSource> fallback(const ConnectionProfile &profile, const std::option
     }
     if (keychainError)
         return *keychainError;
-    return Error::make(
-        ErrorCategory::Authentication,
-        tr("Not signed in to profile '%1' (%2). Sign in with \"Connect with OAuth\" in the app or "
-           "`d365sync-cli auth login --profile %1`; for unattended runs store an application "
-           "user's client secret with `d365sync-cli auth set-secret --profile %1` or set %3.")
-            .arg(profile.name, profile.orgUrl.host(),
-                 QString::fromLatin1(TokenProviderFactory::ClientSecretVariable)));
+    return Error::make(ErrorCategory::Authentication, SignInConfig::notSignedInMessage(profile));
 }
 
 } // namespace
@@ -73,7 +68,7 @@ void TokenProviderFactory::create(const ConnectionProfile &profile, QObject *con
             }
             if (!secret) {
                 // No keychain: only the environment or the sandbox's development token can still work.
-                qCInfo(lcProviderFactory)
+                qCDebug(lcProviderFactory)
                     << "keychain unavailable for profile" << profile.name << secret.error().detail;
                 done(fallback(profile, secret.error()));
                 return;

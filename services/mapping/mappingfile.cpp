@@ -257,9 +257,12 @@ public:
     }
 
 private:
-    void add(const QString &path, const QString &message)
+    void add(QString path, QString message)
     {
-        m_problems.append(MappingProblem{path, message});
+        // A NUL character (refused by findNulCharacters) is shown as JSON writes it, never printed raw.
+        path.replace(QChar(0), u"\\u0000"_s);
+        message.replace(QChar(0), u"\\u0000"_s);
+        m_problems.append(MappingProblem{std::move(path), std::move(message)});
     }
 
     void parseDocument(const QByteArray &json, Mapping &mapping)
@@ -287,6 +290,7 @@ private:
         }
         const QJsonObject root = doc.object();
         findSecrets(root, u"$"_s);
+        findNulCharacters(root, u"$"_s);
 
         if (root.contains("version"_L1)) {
             const QJsonValue version = root.value("version"_L1);
@@ -411,6 +415,35 @@ private:
             add(path, Text::tr("This value contains a password (password= or pwd=): %1. Remove it from the "
                                "mapping file.")
                           .arg(noSecretsAdvice()));
+        }
+    }
+
+    // Qt's parser accepts a raw NUL (and other control characters) inside a JSON string, which JSON forbids;
+    // no mapping value can hold one (SQLite would cut the query there, a column name would never match).
+    // It is almost always a damaged file, so it is refused where it is, escaped or not.
+    void findNulCharacters(const QJsonValue &value, const QString &path)
+    {
+        const auto refuse = [this](const QString &where) {
+            add(where,
+                Text::tr("This text contains a NUL character (a zero byte), which no mapping value may "
+                         "hold: the file is probably damaged or was saved by a tool that writes binary "
+                         "data. Delete the character (an editor that shows invisible characters finds "
+                         "it, or `tr -d '\\000'`), then check the text around it."));
+        };
+        if (value.isObject()) {
+            const QJsonObject object = value.toObject();
+            for (auto it = object.begin(); it != object.end(); ++it) {
+                const QString childPath = memberPath(path, it.key());
+                if (it.key().contains(QChar(0)))
+                    refuse(childPath);
+                findNulCharacters(it.value(), childPath);
+            }
+        } else if (value.isArray()) {
+            const QJsonArray array = value.toArray();
+            for (qsizetype i = 0; i < array.size(); ++i)
+                findNulCharacters(array.at(i), indexPath(path, i));
+        } else if (value.isString() && value.toString().contains(QChar(0))) {
+            refuse(path);
         }
     }
 

@@ -1,6 +1,9 @@
 #include "services/settings/settings.h"
 
+#include "services/common/outputfile.h"
+
 #include <QCoreApplication>
+#include <QDir>
 #include <QLoggingCategory>
 #include <QSettings>
 
@@ -132,7 +135,7 @@ Result<void> Settings::saveProfile(const ConnectionProfile &profile)
     m_settings->setValue(profileKey(*name, keyClientId), profile.clientId.trimmed());
     if (!profile.authorityHost.isEmpty())
         m_settings->setValue(profileKey(*name, keyAuthorityHost), profile.authorityHost.toString());
-    qCInfo(lcSettings) << "saved profile" << *name << "for" << url->host();
+    qCDebug(lcSettings) << "saved profile" << *name << "for" << url->host() << "(written by sync())";
     return {};
 }
 
@@ -142,7 +145,7 @@ bool Settings::removeProfile(const QString &name)
     if (!validName || *validName != name || !profileNames().contains(name))
         return false;
     m_settings->remove(profilesGroup + u'/' + name);
-    qCInfo(lcSettings) << "removed profile" << name;
+    qCDebug(lcSettings) << "removed profile" << name << "(written by sync())";
     return true;
 }
 
@@ -186,9 +189,34 @@ void Settings::setSchemaBrowserState(const QByteArray &state)
     m_settings->setValue(keySchemaBrowserState, state);
 }
 
-void Settings::sync()
+Result<void> Settings::sync()
 {
     m_settings->sync();
+    const QString file = QDir::toNativeSeparators(m_settings->fileName());
+    switch (m_settings->status()) {
+    case QSettings::NoError:
+        return {};
+    case QSettings::FormatError:
+        return Error::make(
+            ErrorCategory::Configuration,
+            QCoreApplication::translate("Settings", "The settings file %1 is damaged (not an INI file), so "
+                                                    "nothing was saved. Repair it, or move it away to start "
+                                                    "with empty settings.")
+                .arg(file),
+            u"QSettings::FormatError on "_s + file);
+    case QSettings::AccessError:
+        break;
+    }
+    QString reason = whyNotWritable(m_settings->fileName());
+    if (reason.isEmpty()) // creating it works, writing it did not: a full disk or a quota
+        reason = QCoreApplication::translate("Settings", "writing it failed (is the disk full?)");
+    qCDebug(lcSettings) << "could not write" << file << reason;
+    return Error::make(
+        ErrorCategory::Configuration,
+        QCoreApplication::translate("Settings", "Could not save the settings to %1: %2. Nothing was saved; "
+                                                "make the folder writable or use another settings file.")
+            .arg(file, reason),
+        u"QSettings::AccessError on "_s + file);
 }
 
 QString Settings::fileName() const

@@ -54,7 +54,9 @@ public:
     void setSchemaBrowserState(const QByteArray &state);
     void setMainWindowState(const QByteArray &state);
 
-    void sync();
+    // Writes pending changes to disk. An error (the file or its folder cannot be written, a damaged file)
+    // names the file and the reason; until then a saved profile exists only in this process.
+    Result<void> sync();
     QString fileName() const;
 
 private:

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSqlError>
@@ -39,6 +40,20 @@ QString withoutTrailingSemicolons(const QString &query)
     return result;
 }
 
+// How long a read waits for another program's write to finish before SQLite reports the file busy.
+constexpr int BusyTimeoutMs = 5000;
+
+// SQLite's primary result codes that are about the database FILE, not about the query.
+constexpr int SqliteBusy = 5;
+constexpr int SqliteLocked = 6;
+constexpr int SqliteCorrupt = 11;
+constexpr int SqliteNotADatabase = 26;
+
+int sqliteResultCode(const QSqlError &error)
+{
+    return error.nativeErrorCode().toInt() & 0xff; // extended codes carry the primary one in the low byte
+}
+
 } // namespace
 
 SqliteSource::SqliteSource(SourceSpec spec)
@@ -60,6 +75,69 @@ SqliteSource::~SqliteSource()
 Error SqliteSource::sourceError(const QString &message, const QString &detail) const
 {
     return Error::make(ErrorCategory::Source, message, detail);
+}
+
+std::optional<Error> SqliteSource::fileError(const QSqlError &error) const
+{
+    const QString shownPath = QDir::toNativeSeparators(m_spec.path);
+    const QString detail = u"SQLite %1 on %2: %3"_s.arg(error.nativeErrorCode(), m_spec.path, error.text());
+    switch (sqliteResultCode(error)) {
+    case SqliteBusy:
+    case SqliteLocked:
+        return sourceError(
+            Text::tr("The warehouse database \"%1\" is locked by another program, which has been "
+                     "writing to it for more than %2 seconds. Wait until that program has "
+                     "finished (or close it), then run again.")
+                .arg(shownPath)
+                .arg(BusyTimeoutMs / 1000),
+            detail);
+    case SqliteNotADatabase:
+        return notADatabase(detail);
+    case SqliteCorrupt:
+        return sourceError(Text::tr("The warehouse database \"%1\" is damaged (SQLite says: %2). Restore it "
+                                    "from a backup or export it again; `sqlite3 \"%1\" \"PRAGMA "
+                                    "integrity_check\"` shows what is wrong.")
+                               .arg(shownPath, error.databaseText()),
+                           detail);
+    default:
+        return std::nullopt;
+    }
+}
+
+Error SqliteSource::notADatabase(const QString &detail) const
+{
+    return sourceError(Text::tr("The warehouse file \"%1\" is not a SQLite database (or it is encrypted): a "
+                                "SQLite database starts with \"SQLite format 3\". Check source.path in the "
+                                "mapping file; a CSV or spreadsheet export must be imported into a SQLite "
+                                "database first.")
+                           .arg(QDir::toNativeSeparators(m_spec.path)),
+                       detail);
+}
+
+Result<void> SqliteSource::checkFile() const
+{
+    // QSQLITE opens anything: an empty file is an empty database and a text file fails only at the first
+    // query, as "no such table" or "file is not a database" — which read like a problem of the query.
+    const QString shownPath = QDir::toNativeSeparators(m_spec.path);
+    QFile file(m_spec.path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return sourceError(Text::tr("The warehouse database \"%1\" cannot be read: %2. Check that the file's "
+                                    "permissions let you read it.")
+                               .arg(shownPath, file.errorString()),
+                           u"cannot read "_s + m_spec.path + u": "_s + file.errorString());
+    }
+    if (file.size() == 0) {
+        return sourceError(
+            Text::tr("The warehouse database \"%1\" is an empty file (0 bytes), so it holds no "
+                     "tables. Check source.path in the mapping file: it names a file that was "
+                     "created but never filled, for example by an export that failed.")
+                .arg(shownPath),
+            u"empty file: "_s + m_spec.path);
+    }
+    static const QByteArray header("SQLite format 3", 16); // with its terminating NUL
+    if (file.read(header.size()) != header)
+        return notADatabase(u"no SQLite header: "_s + m_spec.path);
+    return {};
 }
 
 Result<void> SqliteSource::open()
@@ -86,6 +164,8 @@ Result<void> SqliteSource::open()
                                .arg(shownPath),
                            u"not a file: "_s + path);
     }
+    if (const auto checked = checkFile(); !checked.ok())
+        return checked;
 
     if (!m_db.isValid()) {
         m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
@@ -98,7 +178,7 @@ Result<void> SqliteSource::open()
     m_db.setDatabaseName(path);
     // Read-only: a sync never writes to the warehouse. The busy timeout lets a read wait for a writer
     // briefly.
-    m_db.setConnectOptions(u"QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"_s);
+    m_db.setConnectOptions(u"QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=%1"_s.arg(BusyTimeoutMs));
     if (!m_db.open()) {
         return sourceError(Text::tr("Cannot open the warehouse database \"%1\": %2.")
                                .arg(shownPath, m_db.lastError().text()),
@@ -109,9 +189,12 @@ Result<void> SqliteSource::open()
     // Forward-only keeps memory bounded: Qt does not cache rows for scrolling back.
     m_query.setForwardOnly(true);
     if (!m_query.exec(withoutTrailingSemicolons(m_spec.query))) {
-        const QString sqliteMessage = m_query.lastError().text();
+        const QSqlError error = m_query.lastError();
+        const QString sqliteMessage = error.text();
         m_query = QSqlQuery();
         m_db.close();
+        if (auto problem = fileError(error))
+            return *problem;
         return sourceError(Text::tr("The warehouse query failed: %1. Fix source.query in the mapping file.")
                                .arg(sqliteMessage),
                            u"query failed on "_s + path + u": "_s + sqliteMessage);
@@ -157,6 +240,8 @@ Result<qint64> SqliteSource::countRows()
     if (!count.exec(u"SELECT COUNT(*) FROM ("_s + withoutTrailingSemicolons(m_spec.query) + u')') ||
         !count.next()) {
         const QString sqliteMessage = count.lastError().text();
+        if (auto problem = fileError(count.lastError()))
+            return *problem;
         return sourceError(
             Text::tr("Counting the rows of the warehouse query failed: %1.").arg(sqliteMessage),
             u"count failed: "_s + sqliteMessage);
@@ -172,10 +257,12 @@ bool SqliteSource::next(SourceRow &row)
         // next() is false at the end and on a failed step (e.g. a corrupt page or a busy database).
         if (m_query.lastError().isValid()) {
             const QString sqliteMessage = m_query.lastError().text();
-            m_lastError = sourceError(Text::tr("Reading row %1 of the warehouse query failed: %2.")
-                                          .arg(m_index + 1)
-                                          .arg(sqliteMessage),
-                                      u"step failed: "_s + sqliteMessage);
+            m_lastError = fileError(m_query.lastError());
+            if (!m_lastError)
+                m_lastError = sourceError(Text::tr("Reading row %1 of the warehouse query failed: %2.")
+                                              .arg(m_index + 1)
+                                              .arg(sqliteMessage),
+                                          u"step failed: "_s + sqliteMessage);
             qCWarning(lcSqlite) << "reading failed after" << m_index << "rows:" << sqliteMessage;
         }
         m_query.finish();

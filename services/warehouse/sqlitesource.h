@@ -16,6 +16,7 @@
 #include "services/warehouse/warehousesource.h"
 
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 
 #include <optional>
@@ -42,6 +43,12 @@ public:
 
 private:
     Error sourceError(const QString &message, const QString &detail) const;
+    // Before the first query: the file is readable, not empty, and a SQLite database.
+    Result<void> checkFile() const;
+    // An error that is the file's fault (locked by another program, not a database, damaged), in those
+    // words; nullopt for the query's own errors.
+    std::optional<Error> fileError(const QSqlError &error) const;
+    Error notADatabase(const QString &detail) const;
 
     SourceSpec m_spec;
     QString m_connectionName;

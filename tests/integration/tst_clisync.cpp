@@ -16,6 +16,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -55,6 +61,14 @@ private Q_SLOTS:
     void run_sandboxNotRunning_exitFourSaysConnectionRefused();
     void validate_sampleMapping_succeeds();
     void validateAndRun_numberColumnOntoDateColumn_exitTwoNamesTypesBeforeAnyRow();
+    void run_unwritableReport_exitTwoBeforeAnyRowIsSent_data();
+    void run_unwritableReport_exitTwoBeforeAnyRowIsSent();
+    void profileAdd_settingsCannotBeWritten_exitTwoNamesFileAndReason();
+    void profileRemove_settingsCannotBeWritten_exitTwoAndProfileStays();
+    void everyCommand_help_printsItsOwnHelpAndExitsZero_data();
+    void everyCommand_help_printsItsOwnHelpAndExitsZero();
+    void run_withoutKeychain_printsNoKeychainWarning();
+    void run_onATerminal_logLinesNeverLandOnTheProgressLine();
 
 private:
     CliResult cli(const QStringList &arguments, int timeoutMs = 300000);
@@ -479,6 +493,226 @@ void TestCliSync::validateAndRun_numberColumnOntoDateColumn_exitTwoNamesTypesBef
     QVERIFY2(run.err.contains(expected), qPrintable(run.err));
     QVERIFY2(run.err.contains("CAST"_L1), qPrintable(run.err)); // the fix
     QCOMPARE(int(readAllContacts().size()), before);
+}
+
+void TestCliSync::run_unwritableReport_exitTwoBeforeAnyRowIsSent_data()
+{
+    QTest::addColumn<QString>("report");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("missing folder") << u"/proc/nope/r.json"_s << u"the folder /proc/nope does not exist"_s;
+    QTest::newRow("a folder") << QString() << u"it is a folder"_s; // the test's temp dir
+}
+
+void TestCliSync::run_unwritableReport_exitTwoBeforeAnyRowIsSent()
+{
+    QFETCH(QString, report);
+    QFETCH(QString, reason);
+    if (report.isEmpty())
+        report = m_dir.path();
+    // A mapping whose rows would all be created: any row sent would show in the org.
+    const QString mapping = writeMapping(u"reportcheck.json"_s, [](QJsonObject &m) {
+        QJsonObject source = m.value("source"_L1).toObject();
+        source.insert(u"query"_s, QString(source.value("query"_L1).toString() + u" LIMIT 5"_s));
+        m.insert(u"source"_s, source);
+        m.insert(u"mode"_s, u"insert"_s);
+    });
+    const int before = int(readAllContacts().size());
+    const CliResult run = cli({u"run"_s, mapping, u"--report"_s, report});
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.err.contains(u"Error: --report %1 cannot be written: %2."_s.arg(report, reason)),
+             qPrintable(run.err));
+    QVERIFY2(run.err.contains(u"nothing was synced"_s), qPrintable(run.err));
+    QVERIFY(run.out.isEmpty()); // no summary: the run never started
+    QCOMPARE(int(readAllContacts().size()), before);
+}
+
+void TestCliSync::profileAdd_settingsCannotBeWritten_exitTwoNamesFileAndReason()
+{
+    QProcess process;
+    process.start(QStringLiteral(D365_CLI_EXE),
+                  {u"--settings"_s, u"/proc/nope/s.ini"_s, u"profile"_s, u"add"_s, u"prod"_s, u"--url"_s,
+                   u"https://contoso.crm.dynamics.com"_s});
+    QVERIFY(process.waitForFinished(30000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY2(
+        err.contains(u"Error: Could not save the settings to /proc/nope/s.ini: the folder /proc/nope does "
+                     "not exist."_s),
+        qPrintable(err));
+    QVERIFY2(err.contains(u"--settings FILE"_s), qPrintable(err));
+    QVERIFY2(!err.contains(u"Saved profile"_s), qPrintable(err));
+}
+
+void TestCliSync::profileRemove_settingsCannotBeWritten_exitTwoAndProfileStays()
+{
+    // A settings file that can be read but not written: the CLI runs with a file size limit of 0 bytes (what
+    // a full disk looks like to the writer), which even root cannot get around.
+    const QString settings = m_dir.filePath(u"full-disk.ini"_s);
+    QVERIFY(QFile::copy(m_settings, settings));
+    QProcess process;
+    process.setChildProcessModifier([] {
+        const rlimit none{0, 0};
+        setrlimit(RLIMIT_FSIZE, &none);
+        std::signal(SIGXFSZ, SIG_IGN); // a failed write instead of a killed process
+    });
+    process.start(QStringLiteral(D365_CLI_EXE),
+                  {u"--settings"_s, settings, u"profile"_s, u"remove"_s, u"sandbox"_s});
+    QVERIFY(process.waitForFinished(30000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitCode(), 2);
+    QVERIFY2(err.contains(u"Error: Could not save the settings to %1:"_s.arg(settings)), qPrintable(err));
+    QVERIFY2(!err.contains(u"Removed profile"_s), qPrintable(err));
+    QProcess list;
+    list.start(QStringLiteral(D365_CLI_EXE), {u"--settings"_s, settings, u"profile"_s, u"list"_s});
+    QVERIFY(list.waitForFinished(30000));
+    const QString profiles = QString::fromUtf8(list.readAllStandardOutput());
+    QVERIFY2(profiles.startsWith(u"sandbox\t"_s) || profiles.contains(u"\nsandbox\t"_s),
+             qPrintable(profiles));
+}
+
+void TestCliSync::everyCommand_help_printsItsOwnHelpAndExitsZero_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("usage");
+    QTest::addColumn<QStringList>("mentions");
+    const QList<std::tuple<QStringList, QString, QStringList>> commands = {
+        {{u"run"_s},
+         u"run <mapping.json>"_s,
+         {u"--profile <name>"_s, u"--batch-size <n>"_s, u"--report <file>"_s}},
+        {{u"validate"_s}, u"validate <mapping.json>"_s, {u"--profile <name>"_s}},
+        {{u"profile"_s}, u"profile add|list|show|remove"_s, {u"profile remove <name>"_s}},
+        {{u"profile"_s, u"add"_s},
+         u"profile add <name> --url URL"_s,
+         {u"--url <url>"_s, u"--client-id <id>"_s}},
+        {{u"profile"_s, u"list"_s}, u"profile list"_s, {u"-h, --help"_s}},
+        {{u"profile"_s, u"show"_s}, u"profile show <name>"_s, {u"-h, --help"_s}},
+        {{u"profile"_s, u"remove"_s}, u"profile remove <name>"_s, {u"auth logout"_s}},
+        {{u"auth"_s}, u"auth login|status|logout|set-secret"_s, {u"auth set-secret --profile NAME"_s}},
+        {{u"auth"_s, u"login"_s},
+         u"auth login --profile NAME"_s,
+         {u"--timeout <seconds>"_s, u"--redirect-host <host>"_s}},
+        {{u"auth"_s, u"status"_s}, u"auth status --profile NAME"_s, {u"--profile <name>"_s}},
+        {{u"auth"_s, u"logout"_s}, u"auth logout --profile NAME [--secret]"_s, {u"--secret"_s}},
+        {{u"auth"_s, u"set-secret"_s}, u"auth set-secret --profile NAME"_s, {u"stdin"_s}},
+    };
+    for (const auto &[words, usage, mentions] : commands) {
+        QTest::addRow("%s --help", qPrintable(words.join(u' ')))
+            << (words + QStringList{u"--help"_s}) << usage << mentions;
+        QTest::addRow("%s -h", qPrintable(words.join(u' ')))
+            << (words + QStringList{u"-h"_s}) << usage << mentions;
+        QTest::addRow("help %s", qPrintable(words.join(u' ')))
+            << (QStringList{u"help"_s} + words) << usage << mentions;
+    }
+    // Help wins over what is missing or wrong on the line.
+    QTest::newRow("run with a mapping --help")
+        << QStringList{u"run"_s, u"m.json"_s, u"--help"_s} << u"run <mapping.json>"_s
+        << QStringList{u"--concurrency <n>"_s};
+    QTest::newRow("auth status --profile p --help")
+        << QStringList{u"auth"_s, u"--profile"_s, u"p"_s, u"status"_s, u"--help"_s}
+        << u"auth status --profile NAME"_s << QStringList{u"--profile <name>"_s};
+}
+
+void TestCliSync::everyCommand_help_printsItsOwnHelpAndExitsZero()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, usage);
+    QFETCH(QStringList, mentions);
+    const CliResult r = cli(arguments);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.startsWith(u"Usage: d365sync-cli "_s + usage), qPrintable(r.out));
+    for (const QString &mention : mentions)
+        QVERIFY2(r.out.contains(mention), qPrintable(r.out));
+    QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+}
+
+void TestCliSync::run_withoutKeychain_printsNoKeychainWarning()
+{
+    // A sandbox profile runs on the development token; a missing keychain is no reason to warn on every run.
+    const QString mapping = writeMapping(u"nokeychain.json"_s, [](QJsonObject &m) {
+        QJsonObject source = m.value("source"_L1).toObject();
+        source.insert(u"query"_s, QString(source.value("query"_L1).toString() + u" LIMIT 3"_s));
+        m.insert(u"source"_s, source);
+    });
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(u"DBUS_SESSION_BUS_ADDRESS"_s);
+    env.remove(u"DISPLAY"_s);
+    env.remove(u"D365SYNC_CLIENT_SECRET"_s);
+    env.remove(u"D365SYNC_ACCESS_TOKEN"_s);
+    env.remove(u"QT_LOGGING_RULES"_s); // ctest's rules would override --verbose
+    for (const bool verbose : {false, true}) {
+        QProcess process;
+        process.setProcessEnvironment(env);
+        QStringList arguments{u"--settings"_s, m_settings, u"run"_s, mapping};
+        if (verbose)
+            arguments.prepend(u"--verbose"_s);
+        process.start(QStringLiteral(D365_CLI_EXE), arguments);
+        QVERIFY(process.waitForFinished(120000));
+        const QString err = QString::fromUtf8(process.readAllStandardError());
+        QVERIFY2(process.exitCode() == 0, qPrintable(err));
+        // The keychain's trouble is there for --verbose, and only there.
+        QVERIFY2(err.contains(u"keychain"_s, Qt::CaseInsensitive) == verbose, qPrintable(err));
+    }
+}
+
+void TestCliSync::run_onATerminal_logLinesNeverLandOnTheProgressLine()
+{
+    // stderr on a pseudo-terminal: `run` draws its live progress line, and --verbose logs a line per request
+    // from the worker thread meanwhile.
+    const QString mapping = writeMapping(u"terminal.json"_s, [](QJsonObject &m) {
+        QJsonObject source = m.value("source"_L1).toObject();
+        source.insert(u"query"_s, QString(source.value("query"_L1).toString() + u" LIMIT 300"_s));
+        m.insert(u"source"_s, source);
+    });
+    int master = -1;
+    int slave = -1;
+    QVERIFY(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(u"QT_LOGGING_RULES"_s); // ctest's rules would override --verbose
+    process.setProcessEnvironment(env);
+    process.setChildProcessModifier([slave] { ::dup2(slave, STDERR_FILENO); });
+    process.start(QStringLiteral(D365_CLI_EXE),
+                  {u"--verbose"_s, u"--settings"_s, m_settings, u"run"_s, mapping, u"--batch-size"_s, u"1"_s,
+                   u"--concurrency"_s, u"2"_s});
+    ::close(slave);
+    ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);
+    QByteArray terminal;
+    const auto drain = [&] {
+        char buffer[65536];
+        ssize_t n = 0;
+        while ((n = ::read(master, buffer, sizeof buffer)) > 0)
+            terminal.append(buffer, n);
+    };
+    // Reads the terminal while waiting: a full pty would block the CLI.
+    while (!process.waitForFinished(50))
+        drain();
+    drain();
+    ::close(master);
+    QVERIFY2(process.exitCode() == 0, terminal.right(2000).constData());
+
+    // What the terminal shows: each line as it stands after its last "clear line" / carriage return.
+    QByteArrayList screen;
+    for (QByteArray line : terminal.split('\n')) {
+        if (line.endsWith('\r'))
+            line.chop(1); // the terminal's own CR of CR LF
+        if (const qsizetype clear = line.lastIndexOf("\x1b[2K"); clear >= 0)
+            line = line.mid(clear + 4);
+        if (const qsizetype cr = line.lastIndexOf('\r'); cr >= 0)
+            line = line.mid(cr + 1);
+        screen << line;
+    }
+    int logLines = 0;
+    for (const QByteArray &line : screen) {
+        const qsizetype log = line.indexOf("d365.");
+        QVERIFY2(log <= 0, qPrintable(u"a log line landed on another line: "_s + QString::fromUtf8(line)));
+        logLines += log == 0 ? 1 : 0;
+    }
+    QVERIFY2(logLines >= 300, "expected a debug line per request");
+    QVERIFY2(terminal.contains("\x1b[2Kd365."), "no log line was printed while the progress line showed");
+    const bool finalStateShown = std::any_of(screen.cbegin(), screen.cend(), [](const QByteArray &line) {
+        return line.contains(" 300 / 300 rows (100%)");
+    });
+    QVERIFY2(finalStateShown, "the final progress line is not left on screen");
 }
 
 QTEST_GUILESS_MAIN(TestCliSync)

@@ -95,6 +95,8 @@ private Q_SLOTS:
     void toJson_sourcePath_relativeOnlyBelowBaseDir();
     void parse_secretMember_isRefusedWithoutEchoingIt_data();
     void parse_secretMember_isRefusedWithoutEchoingIt();
+    void parse_nulCharacterInAString_isRefusedAtItsPath_data();
+    void parse_nulCharacterInAString_isRefusedAtItsPath();
     void saveThenLoad_roundTripsThroughDisk();
     void load_missingFile_namesPathAndReason();
     void load_withoutName_usesFileBaseName();
@@ -354,6 +356,45 @@ void TestMappingFile::parse_secretMember_isRefusedWithoutEchoingIt()
     QCOMPARE(result.problems.first().path, expectedPath);
     QVERIFY2(result.problems.first().message.contains(noSecrets), qPrintable(result.problemsText()));
     QVERIFY(!result.problemsText().contains(secretValue));
+}
+
+void TestMappingFile::parse_nulCharacterInAString_isRefusedAtItsPath_data()
+{
+    QTest::addColumn<QByteArray>("find");
+    QTest::addColumn<QByteArray>("replace");
+    QTest::addColumn<QString>("path");
+    const QByteArray nul(1, '\0');
+    QTest::newRow("raw NUL in the query")
+        << QByteArray("FROM customers") << QByteArray("FROM cust" + nul + "omers") << u"$.source.query"_s;
+    QTest::newRow("raw NUL in a column name")
+        << QByteArray("\"target\": \"new_customerid\"")
+        << QByteArray("\"target\": \"new_" + nul + "customerid\"") << u"$.fields[1].target"_s;
+    QTest::newRow("raw NUL in a match key item")
+        << QByteArray("[\"emailaddress1\"]") << QByteArray("[\"emailaddress1" + nul + "\"]")
+        << u"$.target.matchKey[0]"_s;
+    QTest::newRow("escaped NUL") << QByteArray("\"entitySet\": \"contacts\"")
+                                 << QByteArray("\"entitySet\": \"contacts\\u0000\"")
+                                 << u"$.target.entitySet"_s;
+    QTest::newRow("raw NUL in a member name")
+        << QByteArray("\"mode\":") << QByteArray("\"mo" + nul + "de\":") << u"$[\"mo\\u0000de\"]"_s;
+}
+
+void TestMappingFile::parse_nulCharacterInAString_isRefusedAtItsPath()
+{
+    QFETCH(QByteArray, find);
+    QFETCH(QByteArray, replace);
+    QFETCH(QString, path);
+    QByteArray json = MappingFile::toJson(exampleMapping(), QString());
+    QVERIFY2(json.contains(find), json.constData());
+    json.replace(find, replace);
+    const MappingLoadResult result = MappingFile::parse(json, u"/data/maps"_s);
+    QVERIFY2(!result.ok(), "a NUL character was accepted");
+    const auto problem = std::find_if(result.problems.cbegin(), result.problems.cend(),
+                                      [&](const MappingProblem &p) { return p.path == path; });
+    QVERIFY2(problem != result.problems.cend(), qPrintable(result.problemsText()));
+    QVERIFY2(problem->message.contains(u"NUL character"_s), qPrintable(problem->message));
+    QVERIFY2(problem->message.contains(u"Delete the character"_s), qPrintable(problem->message));
+    QVERIFY(!result.problemsText().contains(QChar(0))); // nothing invisible in what the user reads
 }
 
 void TestMappingFile::saveThenLoad_roundTripsThroughDisk()

@@ -29,6 +29,8 @@ private Q_SLOTS:
     void removeProfile_removesOnlyThatProfile();
     void uiKeys_roundTrip();
     void defaultConstructor_usesUserIniLocation();
+    void sync_writable_succeeds();
+    void sync_folderCannotBeCreated_failsNamingFileAndReason();
 
 private:
     QString iniPath() const { return m_dir.filePath(u"settings.ini"_s); }
@@ -253,6 +255,35 @@ void TestSettings::defaultConstructor_usesUserIniLocation()
     const QString configDir = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
     QVERIFY2(settings.fileName().startsWith(configDir),
              qPrintable(settings.fileName() + u" vs "_s + configDir));
+}
+
+void TestSettings::sync_writable_succeeds()
+{
+    Settings settings(iniPath());
+    settings.setLastMappingPath(u"/tmp/mapping.json"_s);
+    QVERIFY(settings.sync().ok());
+    QVERIFY(QFile::exists(iniPath()));
+}
+
+void TestSettings::sync_folderCannotBeCreated_failsNamingFileAndReason()
+{
+    // A file where the settings' folder should be: QSettings cannot create the folder, not even as root.
+    const QString blocker = m_dir.filePath(u"not-a-folder"_s);
+    QFile file(blocker);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.close();
+    const QString path = blocker + u"/settings.ini"_s;
+    Settings settings(path);
+    ConnectionProfile profile;
+    profile.name = u"prod"_s;
+    profile.orgUrl = QUrl(u"https://contoso.crm.dynamics.com"_s);
+    QVERIFY(settings.saveProfile(profile).ok());
+    const auto synced = settings.sync();
+    QVERIFY(!synced.ok());
+    QCOMPARE(synced.error().category, ErrorCategory::Configuration);
+    QVERIFY2(synced.error().message.startsWith(
+                 u"Could not save the settings to %1: %2 is not a folder."_s.arg(path, blocker)),
+             qPrintable(synced.error().message));
 }
 
 QTEST_GUILESS_MAIN(TestSettings)

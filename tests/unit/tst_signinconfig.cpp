@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkReply>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -52,6 +53,10 @@ private Q_SLOTS:
     void tokenEndpointError_mapsAadstsCodes_data();
     void tokenEndpointError_mapsAadstsCodes();
     void tokenEndpointError_noResponse_isNetworkError();
+    void tokenEndpointError_unknownCode_quotesTheServiceOnce();
+    void unreachableError_namesSignInHostCauseAndFix_data();
+    void unreachableError_namesSignInHostCauseAndFix();
+    void notSignedInMessage_namesEveryWayToSignIn();
     void settings_authorityHost_onlyForSandboxProfiles();
 };
 
@@ -154,6 +159,67 @@ void TestSignInConfig::tokenEndpointError_noResponse_isNetworkError()
     const d365::Error e = SignInConfig::tokenEndpointError(prod(), 0, {}, u"Connection refused"_s);
     QCOMPARE(e.category, ErrorCategory::Network);
     QVERIFY(e.message.contains(u"Connection refused"_s));
+}
+
+void TestSignInConfig::tokenEndpointError_unknownCode_quotesTheServiceOnce()
+{
+    const d365::Error e =
+        SignInConfig::tokenEndpointError(prod(), 400, errorBody(u"invalid_request"_s, 9999999), {});
+    QCOMPARE(e.category, ErrorCategory::Authentication);
+    QVERIFY2(e.message.startsWith(u"Sign-in failed for profile 'prod': text. Sign in again"_s),
+             qPrintable(e.message));
+    QVERIFY2(e.message.endsWith(u"(AADSTS9999999)"_s), qPrintable(e.message));
+    QCOMPARE(e.message.count(u"AADSTS"_s), 1);
+    QVERIFY(!e.message.contains(u"Trace ID"_s));
+}
+
+void TestSignInConfig::unreachableError_namesSignInHostCauseAndFix_data()
+{
+    QTest::addColumn<bool>("sandbox");
+    QTest::addColumn<int>("networkError");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("refused")
+        << false << int(QNetworkReply::ConnectionRefusedError)
+        << u"Cannot reach the sign-in service login.microsoftonline.com for profile 'prod': "
+           "the connection was refused. Check the network connection, proxy and firewall"_s;
+    QTest::newRow("no DNS")
+        << false << int(QNetworkReply::HostNotFoundError)
+        << u"login.microsoftonline.com for profile 'prod': the host name could not be resolved"_s;
+    QTest::newRow("transfer timeout")
+        << false << int(QNetworkReply::OperationCanceledError) << u"it did not answer within 60 seconds"_s;
+    QTest::newRow("sandbox down")
+        << true << int(QNetworkReply::ConnectionRefusedError)
+        << u"Cannot reach the sign-in service 127.0.0.1:41234 for profile 'sbx': the "
+           "connection was refused. Check that d365sync-sandbox is running at "
+           "127.0.0.1:41234"_s;
+}
+
+void TestSignInConfig::unreachableError_namesSignInHostCauseAndFix()
+{
+    QFETCH(bool, sandbox);
+    QFETCH(int, networkError);
+    QFETCH(QString, mentions);
+    ConnectionProfile p = prod();
+    if (sandbox) {
+        p.name = u"sbx"_s;
+        p.kind = ConnectionProfile::Kind::Sandbox;
+        p.orgUrl = QUrl(u"http://127.0.0.1:41234"_s);
+    }
+    const d365::Error e = SignInConfig::unreachableError(p, networkError, u"Qt's text"_s);
+    QCOMPARE(e.category, ErrorCategory::Network);
+    QVERIFY2(e.message.contains(mentions), qPrintable(e.message));
+}
+
+void TestSignInConfig::notSignedInMessage_namesEveryWayToSignIn()
+{
+    const QString m = SignInConfig::notSignedInMessage(prod(), u"you disconnected it"_s);
+    QVERIFY2(
+        m.startsWith(u"Not signed in to profile 'prod' (contoso.crm4.dynamics.com): you disconnected it. "_s),
+        qPrintable(m));
+    QVERIFY(m.contains(u"Connect with OAuth"_s));
+    QVERIFY(m.contains(u"d365sync-cli auth login --profile prod"_s));
+    QVERIFY(m.contains(u"d365sync-cli auth set-secret --profile prod"_s));
+    QVERIFY(m.contains(u"D365SYNC_CLIENT_SECRET"_s));
 }
 
 void TestSignInConfig::settings_authorityHost_onlyForSandboxProfiles()

@@ -2,6 +2,7 @@
 #include "services/warehouse/sqlitesource.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QSet>
 #include <QSqlDatabase>
@@ -52,6 +53,9 @@ private Q_SLOTS:
     void open_badQuery_reportsSqliteMessage_data();
     void open_badQuery_reportsSqliteMessage();
     void open_isReadOnly_writeStatementsFail();
+    void open_fileIsNoDatabase_saysWhatIsWrongWithTheFile_data();
+    void open_fileIsNoDatabase_saysWhatIsWrongWithTheFile();
+    void open_lockedByAnotherProgram_saysSoAfterTheBusyTimeout();
     void create_unknownType_isConfigurationErrorNamingSqlite();
     void create_sqlite_returnsWorkingSource();
     void twoSources_onSameFile_haveIndependentConnections();
@@ -202,6 +206,69 @@ void TestSqliteSource::open_isReadOnly_writeStatementsFail()
     SourceRow row;
     QVERIFY(check.next(row));
     QCOMPARE(row.values.at(0).toLongLong(), 3);
+}
+
+void TestSqliteSource::open_fileIsNoDatabase_saysWhatIsWrongWithTheFile_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("empty file") << QByteArray() << u"is an empty file (0 bytes)"_s;
+    QTest::newRow("CSV export") << QByteArray("customer_id,email\n1,a@example.com\n")
+                                << u"is not a SQLite database (or it is encrypted)"_s;
+    QTest::newRow("SQLite header, nothing valid after it")
+        << QByteArray("SQLite format 3", 16) + QByteArray(4080, '\x7f')
+        << u"is not a SQLite database (or it is encrypted)"_s;
+}
+
+void TestSqliteSource::open_fileIsNoDatabase_saysWhatIsWrongWithTheFile()
+{
+    // These used to read "The warehouse query failed: … Fix source.query", though the query was fine.
+    QFETCH(QByteArray, content);
+    QFETCH(QString, says);
+    const QString path = m_dir.filePath(u"export.db"_s);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(content);
+    file.close();
+    SqliteSource source(specFor(path, u"SELECT id FROM people"_s));
+    const auto opened = source.open();
+    QVERIFY(!opened.ok());
+    QCOMPARE(opened.error().category, ErrorCategory::Source);
+    const QString message = opened.error().message;
+    QVERIFY2(message.contains(u"\"%1\" %2"_s.arg(path, says)), qPrintable(message));
+    QVERIFY2(message.contains(u"Check source.path"_s), qPrintable(message));
+    QVERIFY2(!message.contains(u"source.query"_s), qPrintable(message));
+    QCOMPARE(QFileInfo(path).size(), content.size()); // read-only: the file is left as it was
+}
+
+void TestSqliteSource::open_lockedByAnotherProgram_saysSoAfterTheBusyTimeout()
+{
+    // Another program in the middle of a write holds an exclusive lock (rollback journal): readers wait for
+    // the busy timeout, then get SQLITE_BUSY.
+    const QString path = m_dir.filePath(u"locked.db"_s);
+    QVERIFY(QFile::copy(m_dbPath, path));
+    {
+        QSqlDatabase writer = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"writer"_s);
+        writer.setDatabaseName(path);
+        QVERIFY(writer.open());
+        QSqlQuery lock(writer);
+        QVERIFY2(lock.exec(u"BEGIN EXCLUSIVE"_s), qPrintable(lock.lastError().text()));
+        QVERIFY(lock.exec(u"UPDATE people SET score = 1"_s));
+
+        SqliteSource source(specFor(path, u"SELECT id FROM people"_s));
+        const auto opened = source.open();
+        QVERIFY(!opened.ok());
+        QCOMPARE(opened.error().category, ErrorCategory::Source);
+        const QString message = opened.error().message;
+        QVERIFY2(message.contains(u"\"%1\" is locked by another program"_s.arg(path)), qPrintable(message));
+        QVERIFY2(message.contains(u"then run again"_s), qPrintable(message));
+        QVERIFY2(!message.contains(u"source.query"_s), qPrintable(message));
+
+        QVERIFY(lock.exec(u"ROLLBACK"_s));
+        lock = QSqlQuery();
+        writer.close();
+    }
+    QSqlDatabase::removeDatabase(u"writer"_s);
 }
 
 void TestSqliteSource::create_unknownType_isConfigurationErrorNamingSqlite()
