@@ -268,7 +268,9 @@ void SyncPanel::onFinished(const SyncSummary &summary)
         m_progressBar->setRange(0, 1);
         const bool emptySource = outcome == Outcome::Synced;
         m_progressBar->setValue(emptySource ? 1 : 0);
-        m_progressBar->setFormat(emptySource ? tr("0 rows") : tr("Stopped"));
+        m_progressBar->setFormat(emptySource                    ? tr("0 rows")
+                                 : outcome == Outcome::Cancelled ? tr("Nothing synced — cancelled")
+                                                                 : tr("Nothing synced — stopped"));
     }
     m_statusLabel->setText(summaryText(summary, m_locale));
     showOutcome(outcome);

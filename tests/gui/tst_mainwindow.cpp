@@ -609,7 +609,9 @@ void TestMainWindow::close_duringSyncConfirmed_cancelsRunAndClosesWhenFinished()
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), SyncTimeoutMs);
     QVERIFY(!m_controller->isRunning());
     const QString status = child<QLabel>("syncStatusLabel")->text();
-    QVERIFY2(status.startsWith(u"Cancelled: synced "_s), qPrintable(status));
+    QVERIFY2(status.startsWith(u"Cancelled: synced "_s) ||
+                 status == u"Cancelled before any row was read: nothing was sent."_s,
+             qPrintable(status));
     QVERIFY(!m_settings->mainWindowGeometry().isEmpty()); // a normal close: the window state is saved
 }
 

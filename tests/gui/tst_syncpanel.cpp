@@ -79,6 +79,8 @@ void TestSyncPanel::onFinished_outcome_barStatusAndColoursSayWhatHappened_data()
     synced.total = 500;
     synced.created = 480;
     synced.updated = 20;
+    synced.rowsRead = 500;
+    synced.sourceComplete = true;
     synced.elapsedMs = 1000;
     QTest::newRow("every row synced")
         << synced << u"Synced 500 rows in 1.0 s — 480 created, 20 updated, 0 failed"_s << 500 << 500
@@ -89,6 +91,8 @@ void TestSyncPanel::onFinished_outcome_barStatusAndColoursSayWhatHappened_data()
     someFailed.created = 10;
     someFailed.updated = 9;
     someFailed.failed = 1;
+    someFailed.rowsRead = 20;
+    someFailed.sourceComplete = true;
     someFailed.elapsedMs = 300;
     QTest::newRow("one row failed") << someFailed
                                     << u"Synced 19 of 20 rows in 0.3 s — 10 created, 9 updated, 1 failed"_s
@@ -99,26 +103,39 @@ void TestSyncPanel::onFinished_outcome_barStatusAndColoursSayWhatHappened_data()
     SyncSummary allFailed;
     allFailed.total = 20;
     allFailed.failed = 20;
+    allFailed.rowsRead = 20;
+    allFailed.sourceComplete = true;
     allFailed.elapsedMs = 300;
     QTest::newRow("every row failed") << allFailed << u"Nothing was synced: 20 of 20 rows failed"_s << 0 << 20
                                       << u"0 / 20 rows synced — 20 failed"_s << u"Failed"_s << true;
 
-    // A cancelled run: the rows not sent are skipped, and the bar shows what was done, not 10,000 / 10,000.
+    // A cancelled run: rows read but not sent are skipped, the rest was never read, and the bar shows what
+    // was done, not 10,000 / 10,000.
     SyncSummary cancelled;
     cancelled.total = 10000;
     cancelled.created = 2000;
     cancelled.updated = 300;
-    cancelled.skipped = 7700;
+    cancelled.skipped = 200;
+    cancelled.rowsRead = 2500;
     cancelled.cancelled = true;
     cancelled.elapsedMs = 3100;
-    QTest::newRow("cancelled") << cancelled << u"Cancelled: synced 2,300 of 10,000 rows in 3.1 s"_s << 2300
-                               << 10000 << u"2,300 / 10,000 rows synced — cancelled"_s << u"Cancelled"_s
-                               << true;
+    QTest::newRow("cancelled")
+        << cancelled
+        << u"Cancelled: synced 2,300 of 10,000 rows in 3.1 s — 2,000 created, 300 updated, 0 failed, 200 skipped, "
+           "7,500 of 10,000 source rows not read."_s
+        << 2300 << 10000 << u"2,300 / 10,000 rows synced — cancelled"_s << u"Cancelled"_s << true;
+
+    SyncSummary cancelledEarly;
+    cancelledEarly.cancelled = true;
+    QTest::newRow("cancelled before any row was read")
+        << cancelledEarly << u"Cancelled before any row was read: nothing was sent."_s << 0 << 1
+        << u"Nothing synced — cancelled"_s << u"Cancelled"_s << true;
 
     SyncSummary stopped;
     stopped.total = 2000;
     stopped.created = 800;
-    stopped.skipped = 1200;
+    stopped.skipped = 100;
+    stopped.rowsRead = 900;
     stopped.fatal = d365::Error::make(d365::ErrorCategory::Authentication, u"Reconnect required"_s);
     stopped.elapsedMs = 2000;
     QTest::newRow("stopped by an error")
@@ -126,6 +143,8 @@ void TestSyncPanel::onFinished_outcome_barStatusAndColoursSayWhatHappened_data()
         << u"800 / 2,000 rows synced — stopped"_s << u"Stopped"_s << true;
 
     SyncSummary empty;
+    empty.total = 0;
+    empty.sourceComplete = true;
     QTest::newRow("empty source") << empty << u"Synced 0 rows in "_s << 1 << 1 << u"0 rows"_s << u"Synced"_s
                                   << false;
 }
