@@ -197,7 +197,15 @@ public:
     }
     QStringList columns() const override { return m_columns; }
     QHash<QString, QMetaType::Type> columnTypes() const override { return {}; }
-    Result<qint64> countRows() override { return qint64(m_rows.size()); }
+    // Runs on the thread that counts (the engine counts alongside the run): a test can make counting slow.
+    std::function<void()> beforeCount;
+    Result<qint64> countRows() override
+    {
+        if (beforeCount) {
+            beforeCount();
+        }
+        return qint64(m_rows.size());
+    }
     bool next(services::SourceRow &row) override
     {
         if (m_next >= m_rows.size()) {

@@ -6,6 +6,7 @@
 #include "common/fakeorg.h"
 #include "services/sync/syncengine.h"
 
+#include <QSemaphore>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
@@ -102,20 +103,25 @@ private Q_SLOTS:
     void tokenRefusedEveryFiveRequests_runCompletes();
     void missingPrivilege_stopsBeforeAnyRowIsSent();
     void cancel_midRun_stopsReadingAndAccountsForEveryRowRead();
+    void slowCount_firstRowsAreSentBeforeTheCountArrives();
 
 private:
     Run run(FakeOrg &org, const Mapping &mapping, QList<QVariantList> rows, SyncOptions options = {},
-            const std::function<void(SyncEngine &, qint64 done)> &whileRunning = {});
+            const std::function<void(SyncEngine &, qint64 done)> &whileRunning = {},
+            const std::function<void()> &beforeCount = {});
 };
 
 Run TestSyncEngine::run(FakeOrg &org, const Mapping &mapping, QList<QVariantList> rows, SyncOptions options,
-                        const std::function<void(SyncEngine &, qint64 done)> &whileRunning)
+                        const std::function<void(SyncEngine &, qint64 done)> &whileRunning,
+                        const std::function<void()> &beforeCount)
 {
     auto client = org.client();
     const QStringList columns{u"id"_s, u"email"_s, u"first"_s, u"last"_s};
     SyncEngine engine(mapping, client.get(),
-                      [columns, rows]() -> Result<std::unique_ptr<WarehouseSource>> {
-                          return std::unique_ptr<WarehouseSource>(std::make_unique<FakeSource>(columns, rows));
+                      [columns, rows, beforeCount]() -> Result<std::unique_ptr<WarehouseSource>> {
+                          auto source = std::make_unique<FakeSource>(columns, rows);
+                          source->beforeCount = beforeCount;
+                          return std::unique_ptr<WarehouseSource>(std::move(source));
                       },
                       options);
     Run result;
@@ -405,6 +411,29 @@ void TestSyncEngine::cancel_midRun_stopsReadingAndAccountsForEveryRowRead()
     QVERIFY(r.summary.upserted >= 300); // what was on the wire finishes and keeps its outcome
     QVERIFY(r.summary.rowsRead < 5000);
     QCOMPARE(org.records.size(), r.summary.upserted);
+    checkOneOutcomePerRow(r);
+}
+
+void TestSyncEngine::slowCount_firstRowsAreSentBeforeTheCountArrives()
+{
+    // Counting the source takes until the first write has reached the org: an engine that counted before
+    // it sends would never send (and the count would give up after 20 s).
+    FakeOrg org;
+    QSemaphore firstWrite;
+    std::atomic_bool countWaited{false};
+    org.fault = [&firstWrite](const HttpRequest &request, int) -> std::optional<FakeOrg::Fault> {
+        if (isBulk(request, "UpsertMultiple") && firstWrite.available() == 0) {
+            firstWrite.release();
+        }
+        return std::nullopt;
+    };
+    SyncOptions options;
+    options.batchSize = 100;
+    const Run r = run(org, mappingFor(SyncMode::Upsert), people(500), options, {},
+                      [&firstWrite, &countWaited] { countWaited = firstWrite.tryAcquire(1, 20000); });
+    QVERIFY(countWaited.load()); // the first rows were on the wire while the count was still running
+    QCOMPARE(r.summary.upserted, 500);
+    QCOMPARE(r.summary.total, 500);
     checkOneOutcomePerRow(r);
 }
 
