@@ -4,10 +4,13 @@
 #include "clicommands.h"
 #include "clioutput.h"
 
+#include "services/common/heap.h"
+
 #include <QCoreApplication>
 
 int main(int argc, char **argv)
 {
+    d365::tuneHeapForSync();
     QCoreApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("D365Sync"));
     QCoreApplication::setApplicationName(QStringLiteral("d365sync"));

@@ -4,6 +4,7 @@
 //   d365sync [--mapping FILE] [--profile NAME] [--sync-on-start] [--settings FILE] [--verbose]
 
 #include "services/auth/connectionsession.h"
+#include "services/common/heap.h"
 #include "services/dataverse/metadataloader.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
@@ -26,6 +27,7 @@ Q_LOGGING_CATEGORY(lcGuiMain, "d365.app.gui")
 
 int main(int argc, char **argv)
 {
+    d365::tuneHeapForSync();
     QApplication app(argc, argv);
     QApplication::setOrganizationName(u"D365Sync"_s);
     QApplication::setApplicationName(u"d365sync"_s);

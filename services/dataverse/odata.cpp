@@ -32,15 +32,60 @@ QString literal(const QVariant &value)
     return u'\'' + text + u'\'';
 }
 
+namespace {
+
+// RFC 3986 unreserved characters plus those a key segment keeps literal: ' @ ! $ , ; =
+bool keptInPath(uchar c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~' || c == '\'' || c == '@' || c == '!' || c == '$' || c == ',' || c == ';' ||
+           c == '=';
+}
+
+void appendPercentEncoded(QByteArray &out, const QByteArray &utf8)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const char byte : utf8) {
+        const auto c = uchar(byte);
+        if (keptInPath(c)) {
+            out += char(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        }
+    }
+}
+
+} // namespace
+
+void appendKeySegment(QByteArray &out, const QStringList &names, const QVariantList &values)
+{
+    for (qsizetype i = 0; i < names.size() && i < values.size(); ++i) {
+        if (i > 0) {
+            out += ',';
+        }
+        out += names.at(i).toUtf8();
+        out += '=';
+        const QVariant &value = values.at(i);
+        if (value.typeId() == QMetaType::QString) {
+            // The common case without building the literal as a QString first.
+            QString text = value.toString();
+            text.replace(u'\'', "''"_L1);
+            out += '\'';
+            appendPercentEncoded(out, text.toUtf8());
+            out += '\'';
+        } else {
+            appendPercentEncoded(out, literal(value).toUtf8());
+        }
+    }
+}
+
 QString keySegment(const QStringList &names, const QVariantList &values)
 {
-    QStringList parts;
-    for (qsizetype i = 0; i < names.size() && i < values.size(); ++i) {
-        // Percent-encode everything that is not safe inside a path segment; ' ( ) = , stay literal.
-        const QByteArray encoded = QUrl::toPercentEncoding(literal(values.at(i)), "'@!$,;=");
-        parts.append(names.at(i) + u'=' + QString::fromLatin1(encoded));
-    }
-    return parts.join(u',');
+    QByteArray out;
+    appendKeySegment(out, names, values);
+    return QString::fromLatin1(out);
 }
 
 QString keyFilter(const QStringList &names, const QList<QVariantList> &tuples)

@@ -443,6 +443,21 @@ Result<LookupBinding> ValueConverter::bindLookup(const QVariantList &keyParts, c
     return binding;
 }
 
+Result<QString> ValueConverter::convertText(const QVariant &value, const AttributeMetadata &attribute,
+                                            const ConversionOptions &options)
+{
+    QString text = value.toString();
+    if (attribute.maxLength && text.size() > *attribute.maxLength) {
+        if (!options.truncateStrings) {
+            return conversionError(attribute, tr("the value is %1 characters long; the column allows at most %2.")
+                                                  .arg(text.size())
+                                                  .arg(*attribute.maxLength));
+        }
+        text.truncate(*attribute.maxLength);
+    }
+    return text;
+}
+
 Result<QJsonValue> ValueConverter::convert(const QVariant &value, const AttributeMetadata &attribute,
                                            const ConversionOptions &options)
 {
@@ -457,17 +472,11 @@ Result<QJsonValue> ValueConverter::convert(const QVariant &value, const Attribut
     switch (attribute.kind) {
     case AttributeKind::String:
     case AttributeKind::Memo: {
-        QString text = value.toString();
-        if (attribute.maxLength && text.size() > *attribute.maxLength) {
-            if (!options.truncateStrings) {
-                return conversionError(attribute,
-                                       tr("the value is %1 characters long; the column allows at most %2.")
-                                           .arg(text.size())
-                                           .arg(*attribute.maxLength));
-            }
-            text.truncate(*attribute.maxLength);
+        auto text = convertText(value, attribute, options);
+        if (!text.ok()) {
+            return text.error();
         }
-        return QJsonValue(text);
+        return QJsonValue(text.value());
     }
     case AttributeKind::Integer:
         return convertWholeNumber(value, attribute, std::numeric_limits<qint32>::min(),

@@ -55,6 +55,11 @@ class ValueConverter
 public:
     static Result<QJsonValue> convert(const QVariant &value, const AttributeMetadata &attribute,
                                       const ConversionOptions &options = {});
+    // The text a String or Memo column gets for a non-null value (the length check and truncation of
+    // convert()), without wrapping it in a QJsonValue: the sync writes text columns straight into its request
+    // bodies.
+    static Result<QString> convertText(const QVariant &value, const AttributeMetadata &attribute,
+                                       const ConversionOptions &options = {});
     // The lookup binding for one row: keyParts are the source values of the target's key (one GUID when the
     // target has no key attributes); tableName picks the target among several (polymorphic), empty when
     // there is only one.

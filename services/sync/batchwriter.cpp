@@ -1,7 +1,6 @@
 #include "services/sync/batchwriter.h"
 
 #include "services/dataverse/batchrequest.h"
-#include "services/sync/jsonwriter.h"
 #include "services/sync/recordlookup.h"
 
 #include <QLoggingCategory>
@@ -55,14 +54,9 @@ DataverseRequest BatchWriter::requestFor(const ConvertedRow &row) const
         request.headers.append(qMakePair(QByteArray("If-Match"), QByteArray("*")));
     }
     QByteArray body;
-    body.reserve(64 * row.values.size());
+    body.reserve(row.members.size() + 2);
     body += '{';
-    for (qsizetype i = 0; i < row.values.size(); ++i) {
-        if (i > 0) {
-            body += ',';
-        }
-        json::appendMember(body, row.values.at(i).name, row.values.at(i).value);
-    }
+    body += row.members;
     body += '}';
     request.body = body;
     request.idempotent = true; // addressed by key: sending it again converges to the same record

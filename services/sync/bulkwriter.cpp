@@ -1,5 +1,6 @@
 #include "services/sync/bulkwriter.h"
 
+#include "services/dataverse/odata.h"
 #include "services/sync/jsonwriter.h"
 #include "services/sync/recordlookup.h"
 
@@ -45,6 +46,7 @@ BulkWriter::BulkWriter(DataverseClient *client, WriteTarget target, QObject *par
     , m_lookup(new RecordLookup(client, m_target, this))
 {
     m_typeMember = "\"@odata.type\":\"Microsoft.Dynamics.CRM." + m_target.logicalName.toUtf8() + '"';
+    m_entitySetUtf8 = m_target.entitySet.toUtf8();
 }
 
 QString BulkWriter::name() const
@@ -63,7 +65,11 @@ QString BulkWriter::name() const
 QByteArray BulkWriter::body(const QList<ConvertedRow> &rows, const QList<QString> &ids) const
 {
     QByteArray out;
-    out.reserve(rows.size() * 256 + 16);
+    qsizetype size = 16;
+    for (const ConvertedRow &row : rows) {
+        size += row.members.size() + m_typeMember.size() + 96;
+    }
+    out.reserve(size);
     out += "{\"Targets\":[";
     for (qsizetype r = 0; r < rows.size(); ++r) {
         const ConvertedRow &row = rows.at(r);
@@ -75,8 +81,12 @@ QByteArray BulkWriter::body(const QList<ConvertedRow> &rows, const QList<QString
         switch (m_target.mode) {
         case SyncMode::Upsert:
             // The record is addressed by key; key columns stay out of the body (FACTS §2).
-            out += ",\"@odata.id\":";
-            json::appendString(out, QString(m_target.entitySet + u'(' + keySegment(row) + u')'));
+            // Percent-encoded ASCII without quotes or backslashes: no JSON escaping needed.
+            out += ",\"@odata.id\":\"";
+            out += m_entitySetUtf8;
+            out += '(';
+            odata::appendKeySegment(out, m_target.matchKey, row.keyValues);
+            out += ")\"";
             break;
         case SyncMode::Insert:
             for (qsizetype k = 0; k < m_target.matchKey.size(); ++k) {
@@ -90,9 +100,9 @@ QByteArray BulkWriter::body(const QList<ConvertedRow> &rows, const QList<QString
             json::appendMember(out, m_target.primaryIdAttribute, ids.value(r));
             break;
         }
-        for (const ColumnValue &value : row.values) {
+        if (!row.members.isEmpty()) {
             out += ',';
-            json::appendMember(out, value.name, value.value);
+            out += row.members;
         }
         out += '}';
     }

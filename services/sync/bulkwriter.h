@@ -54,6 +54,7 @@ private:
     void settle(std::shared_ptr<Chunk> chunk);
 
     QByteArray m_typeMember; // "@odata.type":"Microsoft.Dynamics.CRM.<table>"
+    QByteArray m_entitySetUtf8;
     RecordLookup *m_lookup;
 };
 

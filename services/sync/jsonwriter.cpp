@@ -13,10 +13,23 @@ namespace d365::services::json {
 void appendString(QByteArray &out, QStringView text)
 {
     static const char hex[] = "0123456789abcdef";
-    out += '"';
     const QChar *data = text.data();
     const qsizetype size = text.size();
+    // Fast path: plain printable ASCII (names, e-mails, most text) is copied byte by byte into room made
+    // once; the first character that needs escaping or UTF-8 hands over to the general loop below.
+    const qsizetype start = out.size();
+    out.resize(start + size + 1);
+    char *cursor = out.data() + start;
+    *cursor++ = '"';
     qsizetype i = 0;
+    for (; i < size; ++i) {
+        const char16_t c = data[i].unicode();
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+            break;
+        }
+        *cursor++ = char(c);
+    }
+    out.truncate(cursor - out.constData());
     while (i < size) {
         const char16_t c = data[i].unicode();
         if (c >= 0x80) {

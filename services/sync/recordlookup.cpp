@@ -2,6 +2,7 @@
 
 #include "services/dataverse/batchrequest.h"
 #include "services/dataverse/odata.h"
+#include "services/dataverse/valueconverter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,6 +10,8 @@
 #include <QLoggingCategory>
 #include <QUrl>
 #include <QUuid>
+
+#include <cstring>
 
 using namespace Qt::StringLiterals;
 
@@ -48,6 +51,49 @@ QString RecordLookup::normalizedKey(const QVariantList &values)
         key += QChar(0x1f);
     }
     return key;
+}
+
+size_t RecordLookup::keyHash(const QVariantList &values)
+{
+    // FNV-1a over case-folded characters for text, the number's value for numbers, the bytes of a GUID.
+    quint64 hash = 14695981039346656037ull;
+    const auto mix = [&hash](quint64 value) {
+        hash ^= value;
+        hash *= 1099511628211ull;
+    };
+    for (const QVariant &value : values) {
+        switch (value.typeId()) {
+        case QMetaType::QString: {
+            const QString text = value.toString(); // shares the data: no copy of the characters
+            for (const QChar c : text) {
+                mix(QChar::toCaseFolded(c.unicode()));
+            }
+            break;
+        }
+        case QMetaType::QUuid: {
+            const QUuid id = value.toUuid();
+            mix(id.data1);
+            mix((quint64(id.data2) << 16) | id.data3);
+            for (const uchar b : id.data4) {
+                mix(b);
+            }
+            break;
+        }
+        default:
+            if (ValueConverter::isNumericType(QMetaType::Type(value.typeId()))) {
+                const double number = value.toDouble();
+                quint64 bits = 0;
+                std::memcpy(&bits, &number, sizeof bits);
+                mix(bits);
+            } else {
+                for (const QChar c : normalizedPart(value)) {
+                    mix(c.unicode());
+                }
+            }
+        }
+        mix(0x1f);
+    }
+    return size_t(hash);
 }
 
 void RecordLookup::find(const QList<QVariantList> &keys, std::function<void(Answer)> done)

@@ -43,6 +43,9 @@ public:
     void find(const QList<QVariantList> &keys, std::function<void(Answer)> done);
 
     static QString normalizedKey(const QVariantList &values);
+    // A hash that is equal for keys whose normalizedKey() is equal, without building it (the engine hashes
+    // every row's key to find duplicates).
+    static size_t keyHash(const QVariantList &values);
 
 private:
     DataverseClient *m_client;

@@ -1,5 +1,7 @@
 #include "services/sync/rowconverter.h"
 
+#include "services/sync/jsonwriter.h"
+
 #include <QCoreApplication>
 #include <QUuid>
 
@@ -38,6 +40,7 @@ Result<RowConverter> RowConverter::create(const Mapping &mapping, const EntityMe
         column.keyPosition = int(mapping.target.matchKey.indexOf(field.target));
         column.isKey = column.keyPosition >= 0;
         column.nullPolicy = field.nullPolicy;
+        column.isText = attribute->kind == AttributeKind::String || attribute->kind == AttributeKind::Memo;
         column.conversion.truncateStrings = field.truncate;
         column.conversion.sourceTimeZone =
             field.sourceTimeZone.isEmpty() ? mappingZone : QTimeZone(field.sourceTimeZone.toUtf8());
@@ -105,9 +108,15 @@ std::variant<ConvertedRow, RowOutcome> RowConverter::convert(const SourceRow &ro
 {
     ConvertedRow converted;
     converted.sourceRow = row.index;
-    converted.sourceKey = row.values.value(m_sourceKeyIndex).toString();
+    converted.sourceKey = row.values.at(m_sourceKeyIndex).toString();
     converted.keyValues.resize(m_matchKey.size());
-    converted.values.reserve(m_columns.size());
+    converted.members.reserve(32 * m_columns.size());
+    const auto append = [&converted](QStringView name, const QJsonValue &value) {
+        if (!converted.members.isEmpty()) {
+            converted.members += ',';
+        }
+        json::appendMember(converted.members, name, value);
+    };
     for (const Column &column : m_columns) {
         if (column.attribute.isLookup()) {
             QVariantList parts;
@@ -126,7 +135,7 @@ std::variant<ConvertedRow, RowOutcome> RowConverter::convert(const SourceRow &ro
                 return failure(row, converted.sourceKey, u"conversion"_s, binding.error().message);
             }
             if (!(binding.value().value.isNull() && column.nullPolicy == NullPolicy::LeaveUnchanged)) {
-                converted.values.append({binding.value().annotation(), binding.value().value});
+                append(binding.value().annotation(), binding.value().value);
             }
             continue;
         }
@@ -135,12 +144,26 @@ std::variant<ConvertedRow, RowOutcome> RowConverter::convert(const SourceRow &ro
             ValueConverter::isNullValue(value, column.attribute)) {
             continue; // FACTS §2: a column left out of the body keeps its value
         }
+        if (!column.isKey && column.isText && !value.isNull()) {
+            // Text goes straight into the body: no QJsonValue in between (most columns are text).
+            const auto text = ValueConverter::convertText(value, column.attribute, column.conversion);
+            if (!text.ok()) {
+                return failure(row, converted.sourceKey, u"conversion"_s, text.error().message);
+            }
+            if (!converted.members.isEmpty()) {
+                converted.members += ',';
+            }
+            json::appendString(converted.members, column.attribute.logicalName);
+            converted.members += ':';
+            json::appendString(converted.members, text.value());
+            continue;
+        }
         const auto result = ValueConverter::convert(value, column.attribute, column.conversion);
         if (!result.ok()) {
             return failure(row, converted.sourceKey, u"conversion"_s, result.error().message);
         }
         if (!column.isKey) {
-            converted.values.append({column.attribute.logicalName, result.value()});
+            append(column.attribute.logicalName, result.value());
             continue;
         }
         // FACTS §2: key columns address the record and never go in the body.

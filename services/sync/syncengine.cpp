@@ -131,9 +131,6 @@ void SyncEngine::startCounting()
         if (!source.ok()) {
             return source.error();
         }
-        if (auto opened = source.value()->open(); !opened.ok()) {
-            return opened.error();
-        }
         return source.value()->countRows();
     }));
 }
@@ -144,6 +141,7 @@ void SyncEngine::pump()
         return;
     }
     // Read ahead only as far as a free writer slot: memory stays at concurrency × batchSize rows.
+    SourceRow row; // one row buffer for the whole loop: its value list is reused, not reallocated per row
     while (!m_stopped && !m_sourceExhausted && m_inFlight < concurrency()) {
         if (m_cancelRequested.load()) {
             qCInfo(lcEngine) << "cancelled after" << m_summary.rowsRead << "rows";
@@ -151,7 +149,6 @@ void SyncEngine::pump()
             m_stopped = true;
             break;
         }
-        SourceRow row;
         if (!m_source->next(row)) {
             m_sourceExhausted = true;
             if (const auto failure = m_source->lastError()) {
@@ -170,15 +167,13 @@ void SyncEngine::pump()
         }
         ConvertedRow &ready = std::get<ConvertedRow>(converted);
         // Two source rows with one match key address one record: the first is written, later ones fail.
-        const size_t hash = qHash(RecordLookup::normalizedKey(ready.keyValues), size_t(0x5eed));
-        const auto [first, inserted] = m_keys.try_emplace(hash, ready.sourceRow);
-        if (!inserted) {
+        if (const auto first = m_keys.add(RecordLookup::keyHash(ready.keyValues), ready.sourceRow)) {
             record(RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Failed, 0, u"duplicate-key"_s,
                               tr("Source row %1 has the same match key as source row %2 (%3), which is written "
                                  "instead: one record cannot take both. Remove the duplicate from the source or "
                                  "make the key unique.")
                                   .arg(ready.sourceRow + 1)
-                                  .arg(first->second + 1)
+                                  .arg(*first + 1)
                                   .arg(m_mapping.target.matchKey.join(u", "_s))});
             continue;
         }
@@ -218,8 +213,8 @@ void SyncEngine::onWritten(qint64 rows, WriteResult result)
     m_summary.requests += result.writeRequests;
     m_summary.readRequests += result.readRequests;
     m_summary.wireMilliseconds += result.wireMilliseconds;
-    for (const RowOutcome &outcome : std::as_const(result.outcomes)) {
-        record(outcome);
+    for (RowOutcome &outcome : result.outcomes) {
+        record(std::move(outcome));
     }
     if (result.slowestRequestMs > SlowRequestMs && m_batchSize > 10) {
         // Far from the service's two-minute limit, but heading there: smaller requests from now on.
@@ -234,7 +229,7 @@ void SyncEngine::onWritten(qint64 rows, WriteResult result)
     pump();
 }
 
-void SyncEngine::record(const RowOutcome &outcome)
+void SyncEngine::record(RowOutcome outcome)
 {
     switch (outcome.status) {
     case RowStatus::Created:
@@ -258,7 +253,7 @@ void SyncEngine::record(const RowOutcome &outcome)
         ++m_summary.skipped;
         break;
     }
-    m_pendingOutcomes.append(outcome);
+    m_pendingOutcomes.append(std::move(outcome));
 }
 
 void SyncEngine::stop(const Error &failure)

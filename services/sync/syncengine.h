@@ -23,6 +23,7 @@
 
 #include "services/dataverse/dataverseclient.h"
 #include "services/mapping/mapping.h"
+#include "services/sync/keyregistry.h"
 #include "services/sync/rowconverter.h"
 #include "services/sync/syncoptions.h"
 #include "services/sync/syncresult.h"
@@ -36,7 +37,6 @@
 #include <atomic>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 
 namespace d365::services {
 
@@ -70,7 +70,7 @@ private:
     void pump();
     void dispatch();
     void onWritten(qint64 rows, WriteResult result);
-    void record(const RowOutcome &outcome);
+    void record(RowOutcome outcome);
     void stop(const Error &error);
     void skipUnsent();
     void emitProgress(bool force);
@@ -96,7 +96,7 @@ private:
     int m_inFlight = 0;           // chunks handed to the writer and not answered
     int m_batchSize = 0;
     QList<ConvertedRow> m_chunk;  // converted rows not sent yet
-    std::unordered_map<size_t, qint64> m_keys; // match key hash → first source row with it
+    KeyRegistry m_keys; // match keys seen so far → the first source row with each
     SyncSummary m_summary;
     QList<RowOutcome> m_pendingOutcomes;
     QElapsedTimer m_clock;

@@ -35,7 +35,7 @@ public:
     Result<void> open() override;
     QStringList columns() const override;
     QHash<QString, QMetaType::Type> columnTypes() const override;
-    Result<qint64> countRows() override;
+    Result<qint64> countRows() override; // works without open(): it needs the connection, not the query
     bool next(SourceRow &row) override;
     std::optional<Error> lastError() const override;
 
@@ -58,6 +58,8 @@ private:
     QHash<QString, QMetaType::Type> m_columnTypes;
     qint64 m_index = 0;
     bool m_open = false;
+
+    Result<void> openDatabase(); // the file checks and the read-only connection
     std::optional<Error> m_lastError;
 };
 

@@ -38,7 +38,8 @@ public:
     // typed QString, can hold anything and is checked row by row. The mapping validator uses it to refuse a
     // column that can never become the target's type (a date column onto a number) before any row is sent.
     virtual QHash<QString, QMetaType::Type> columnTypes() const = 0;
-    // Number of rows the query returns (runs SELECT COUNT(*) over it); used for progress.
+    // Number of rows the query returns (runs SELECT COUNT(*) over it); used for progress. May be called on a
+    // source that was never open()ed (the engine counts on a second source, on another thread).
     virtual Result<qint64> countRows() = 0;
     // Fills row and returns true, or returns false at the end or on error (then lastError() is set).
     virtual bool next(SourceRow &row) = 0;

@@ -38,17 +38,22 @@ cmake --build --preset release -j"$(nproc)" --target d365sync-cli d365sync-sandb
 bin="$root/build/release/bin"
 bench="$root/build/release/bench"
 mkdir -p "$bench"
-db="$bench/warehouse-$rows.db"
+db="$bench/warehouse-$rows-v2.db"
 if [[ ! -f "$db" ]]; then
   rm -f "$db.tmp"
   sqlite3 "$db.tmp" <<SQL
 ATTACH '$root/build/release/sample/warehouse.db' AS sample;
-CREATE TABLE customers AS
+-- The sample's table (customer_id INTEGER PRIMARY KEY, so the mapping's ORDER BY costs no sort), repeated.
+CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, phone TEXT,
+  company TEXT, job_title TEXT, city TEXT, lifetime_value NUMERIC, lead_source TEXT, signup_date TEXT);
+INSERT INTO customers (customer_id, first_name, last_name, email, phone, company, job_title, city, lifetime_value,
+                   lead_source, signup_date)
   WITH RECURSIVE copies(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM copies WHERE n < ($rows - 1) / 10000)
-  SELECT n * 10000 + c.customer_id AS customer_id, 'b' || n || '.' || c.email AS email, c.first_name,
-         c.last_name, c.phone, c.job_title, c.city, c.company, c.lifetime_value, c.lead_source, c.signup_date
+  SELECT n * 10000 + c.customer_id, c.first_name, c.last_name, 'b' || n || '.' || c.email, c.phone, c.company,
+         c.job_title, c.city, c.lifetime_value, c.lead_source, c.signup_date
   FROM copies, sample.customers AS c
   WHERE n * 10000 + c.customer_id <= $rows;
+
 SQL
   mv "$db.tmp" "$db"
 fi

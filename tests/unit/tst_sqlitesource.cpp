@@ -49,6 +49,8 @@ private Q_SLOTS:
     void open_thenNext_streamsRowsInQueryOrderWithNulls();
     void columnTypes_tableColumnsTyped_expressionsUntyped();
     void countRows_matchesQueryIncludingTrailingSemicolon();
+    void countRows_withoutOpen_countsEveryShapeOfQuery_data();
+    void countRows_withoutOpen_countsEveryShapeOfQuery();
     void open_missingFile_namesPathAndCreatesNothing();
     void open_badQuery_reportsSqliteMessage_data();
     void open_badQuery_reportsSqliteMessage();
@@ -152,6 +154,32 @@ void TestSqliteSource::countRows_matchesQueryIncludingTrailingSemicolon()
         ++rows;
     QCOMPARE(rows, 2);
     QVERIFY(!source.lastError().has_value());
+}
+
+void TestSqliteSource::countRows_withoutOpen_countsEveryShapeOfQuery_data()
+{
+    // The count drops a final ORDER BY (SQLite would sort just to count) but never one that a LIMIT, an
+    // OFFSET or a window depends on, nor text that only looks like one.
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<qint64>("rows");
+    QTest::newRow("order by") << u"SELECT id FROM people ORDER BY id DESC"_s << qint64(3);
+    QTest::newRow("order by, then limit") << u"SELECT id FROM people ORDER BY id LIMIT 2"_s << qint64(2);
+    QTest::newRow("limit with offset") << u"SELECT id FROM people ORDER BY id LIMIT 5 OFFSET 2"_s << qint64(1);
+    QTest::newRow("window function") << u"SELECT id, row_number() OVER (ORDER BY id) AS n FROM people"_s << qint64(3);
+    QTest::newRow("words in a string and a comment")
+        << u"SELECT id, 'x ORDER BY y' AS t FROM people /* ORDER BY id */ WHERE id > 1 -- order by"_s << qint64(2);
+    QTest::newRow("column named order_total") << u"SELECT id AS order_total FROM people ORDER BY order_total"_s
+                                              << qint64(3);
+}
+
+void TestSqliteSource::countRows_withoutOpen_countsEveryShapeOfQuery()
+{
+    QFETCH(QString, query);
+    QFETCH(qint64, rows);
+    SqliteSource source(specFor(m_dbPath, query));
+    const auto count = source.countRows(); // the engine counts on a second source it never opens
+    QVERIFY2(count.ok(), qPrintable(count.ok() ? QString() : count.error().message));
+    QCOMPARE(*count, rows);
 }
 
 void TestSqliteSource::open_missingFile_namesPathAndCreatesNothing()
