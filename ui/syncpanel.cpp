@@ -268,7 +268,7 @@ void SyncPanel::onFinished(const SyncSummary &summary)
         m_progressBar->setRange(0, 1);
         const bool emptySource = outcome == Outcome::Synced;
         m_progressBar->setValue(emptySource ? 1 : 0);
-        m_progressBar->setFormat(emptySource                    ? tr("0 rows")
+        m_progressBar->setFormat(emptySource                     ? tr("0 rows")
                                  : outcome == Outcome::Cancelled ? tr("Nothing synced — cancelled")
                                                                  : tr("Nothing synced — stopped"));
     }
@@ -448,8 +448,9 @@ void SyncPanel::setProgressText(qint64 done, qint64 total)
 {
     // Our own digits, not "%v / %m": QProgressBar drops the group separators ("2300 / 10000") while the
     // status line under it says "2,300 of 10,000".
-    m_progressBar->setFormat(total < 0 ? tr("%1 rows (counting…)").arg(m_locale.toString(done))
-                                       : tr("%1 / %2 rows").arg(m_locale.toString(done), m_locale.toString(total)));
+    m_progressBar->setFormat(total < 0
+                                 ? tr("%1 rows (counting…)").arg(m_locale.toString(done))
+                                 : tr("%1 / %2 rows").arg(m_locale.toString(done), m_locale.toString(total)));
 }
 
 void SyncPanel::copySelectedRows()

@@ -11,8 +11,8 @@
 #include "services/mapping/mappingfile.h"
 #include "services/mapping/mappingvalidator.h"
 #include "services/settings/settings.h"
-#include "services/sync/synccontroller.h"
 #include "services/sync/preflight.h"
+#include "services/sync/synccontroller.h"
 #include "services/warehouse/warehousesource.h"
 
 #include <QCommandLineParser>
@@ -264,7 +264,9 @@ private:
         const int shown = std::min<int>(20, int(kept.size()));
         for (int i = 0; i < shown; ++i) {
             const RowOutcome &row = kept.at(i);
-            err() << tr("  row %1 (key %2): %3 %4").arg(row.sourceRow + 1).arg(row.key, row.errorCode, row.message)
+            err() << tr("  row %1 (key %2): %3 %4")
+                         .arg(row.sourceRow + 1)
+                         .arg(row.key, row.errorCode, row.message)
                   << "\n";
         }
         if (summary.failed > shown) {
@@ -327,7 +329,9 @@ private:
         } else {
             source = tr("%1 source rows read before the run stopped").arg(formatCount(summary.rowsRead));
         }
-        const QString head = summary.cancelled ? tr("Cancelled") : summary.fatal ? tr("Stopped") : tr("Finished");
+        const QString head = summary.cancelled ? tr("Cancelled")
+                             : summary.fatal   ? tr("Stopped")
+                                               : tr("Finished");
         QString requests = tr("%1 write requests").arg(formatCount(summary.requests));
         if (!summary.writer.isEmpty()) {
             requests += tr(" (%1, up to %2 rows each)").arg(summary.writer).arg(summary.batchSize);
@@ -372,9 +376,10 @@ private:
             {u"cancelled"_s, summary.cancelled},
             {u"exitCode"_s, m_exitCode},
             // The one-outcome rule, checked independently of the engine's own counting.
-            {u"outcomeCheck"_s, QJsonObject{{u"outcomes"_s, ledger.outcomes()},
-                                            {u"duplicateOutcomes"_s, ledger.duplicateOutcomes()},
-                                            {u"rowsWithoutOutcome"_s, ledger.rowsWithoutOutcome(summary.rowsRead)}}},
+            {u"outcomeCheck"_s,
+             QJsonObject{{u"outcomes"_s, ledger.outcomes()},
+                         {u"duplicateOutcomes"_s, ledger.duplicateOutcomes()},
+                         {u"rowsWithoutOutcome"_s, ledger.rowsWithoutOutcome(summary.rowsRead)}}},
         };
         if (summary.fatal) {
             head.insert(u"error"_s, QJsonObject{{u"category"_s, errorCategoryName(summary.fatal->category)},
@@ -438,18 +443,19 @@ int commandRun(const QStringList &arguments, Settings &settings)
     const QCommandLineOption profileOption(u"profile"_s, tr("Connection profile (overrides the mapping's)."),
                                            u"name"_s);
     const QCommandLineOption concurrencyOption(
-        u"concurrency"_s, tr("Write requests in flight (1-52; default: the service's x-ms-dop-hint, else 8)."),
-        u"n"_s);
+        u"concurrency"_s,
+        tr("Write requests in flight (1-52; default: the service's x-ms-dop-hint, else 8)."), u"n"_s);
     const QCommandLineOption reportOption(u"report"_s, tr("Write a JSON report of the run to FILE."),
                                           u"file"_s);
-    const QCommandLineOption batchSizeOption(
-        u"batch-size"_s,
-        tr("Rows per write request (bulk: 1-5000, default 1000; $batch: 1-1000, default 100; 1 with $batch sends "
-           "one request per row)."),
-        u"n"_s);
+    const QCommandLineOption batchSizeOption(u"batch-size"_s,
+                                             tr("Rows per write request (bulk: 1-5000, default 1000; $batch: "
+                                                "1-1000, default 100; 1 with $batch sends "
+                                                "one request per row)."),
+                                             u"n"_s);
     const QCommandLineOption writerOption(
-        u"writer"_s, tr("auto (default: bulk messages where the table supports them), bulk or batch; overrides "
-                        "the mapping's \"writer\"."),
+        u"writer"_s,
+        tr("auto (default: bulk messages where the table supports them), bulk or batch; overrides "
+           "the mapping's \"writer\"."),
         u"kind"_s);
     const QCommandLineOption timeoutOption(
         u"timeout"_s, tr("Seconds without an answer before a request counts as timed out (default 120)."),
@@ -473,17 +479,19 @@ int commandRun(const QStringList &arguments, Settings &settings)
     if (parser.isSet(concurrencyOption)) {
         options.maxConcurrentRequests = parser.value(concurrencyOption).toInt(&ok);
         if (!ok || options.maxConcurrentRequests < 1 || options.maxConcurrentRequests > 52) {
-            err() << tr("--concurrency must be a whole number from 1 to 52 (the service's limit of concurrent "
-                        "requests per user), not '%1'.")
-                         .arg(parser.value(concurrencyOption))
-                  << "\n";
+            err()
+                << tr("--concurrency must be a whole number from 1 to 52 (the service's limit of concurrent "
+                      "requests per user), not '%1'.")
+                       .arg(parser.value(concurrencyOption))
+                << "\n";
             return ConfigurationError;
         }
     }
     if (parser.isSet(writerOption)) {
         options.writer = writerKindFromName(parser.value(writerOption));
         if (!options.writer) {
-            err() << tr("--writer must be auto, bulk or batch, not '%1'.").arg(parser.value(writerOption)) << "\n";
+            err() << tr("--writer must be auto, bulk or batch, not '%1'.").arg(parser.value(writerOption))
+                  << "\n";
             return ConfigurationError;
         }
     }
@@ -492,9 +500,10 @@ int commandRun(const QStringList &arguments, Settings &settings)
         const bool batchOnly = options.writer == WriterKind::Batch;
         const int limit = batchOnly ? 1000 : 5000;
         if (!ok || options.batchSize < 1 || options.batchSize > limit) {
-            err() << (batchOnly ? tr("--batch-size must be a whole number from 1 to 1000 (the service's limit per "
-                                     "$batch), not '%1'.")
-                                : tr("--batch-size must be a whole number from 1 to 5000, not '%1'."))
+            err() << (batchOnly
+                          ? tr("--batch-size must be a whole number from 1 to 1000 (the service's limit per "
+                               "$batch), not '%1'.")
+                          : tr("--batch-size must be a whole number from 1 to 5000, not '%1'."))
                          .arg(parser.value(batchSizeOption))
                   << "\n";
             return ConfigurationError;
@@ -526,7 +535,8 @@ int commandRun(const QStringList &arguments, Settings &settings)
         return ConfigurationError;
     }
     if (options.batchSize > 1000 && options.writer.value_or(run->mapping.writer) == WriterKind::Batch) {
-        err() << tr("--batch-size %1 is more than a $batch may hold (1000), and this mapping writes with $batch.")
+        err() << tr("--batch-size %1 is more than a $batch may hold (1000), and this mapping writes with "
+                    "$batch.")
                      .arg(options.batchSize)
               << "\n";
         return ConfigurationError;
@@ -566,7 +576,8 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     if (parser.isSet(writerOption)) {
         const auto chosen = writerKindFromName(parser.value(writerOption));
         if (!chosen) {
-            err() << tr("--writer must be auto, bulk or batch, not '%1'.").arg(parser.value(writerOption)) << "\n";
+            err() << tr("--writer must be auto, bulk or batch, not '%1'.").arg(parser.value(writerOption))
+                  << "\n";
             return ConfigurationError;
         }
         writer = *chosen;
@@ -581,39 +592,39 @@ int commandValidate(const QStringList &arguments, Settings &settings)
     int exitCode = ServiceError;
     const SourceSpec spec = run->mapping.source;
     return runToCompletion([&](const Finish &finish) {
-        preflight.run(run->mapping, writer, [spec] { return WarehouseSource::create(spec); },
-                      [&, finish](std::shared_ptr<PreflightReport> report) {
-                          if (report->ok()) {
-                              out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5], written "
-                                          "with %6%7.")
-                                           .arg(mappingPath)
-                                           .arg(run->mapping.fields.size())
-                                           .arg(report->entity.logicalName, run->profile.orgUrl.toString(),
-                                                run->mapping.target.matchKey.join(", "_L1),
-                                                report->writer == WriterKind::Bulk ? tr("bulk messages")
-                                                                                   : tr("$batch"),
-                                                report->privilegesChecked
-                                                    ? tr("; the signed-in user holds the privileges it needs")
-                                                    : tr("; privileges could not be checked (the org does not "
-                                                         "answer RetrieveUserSetOfPrivilegesByNames)"))
-                                    << "\n";
-                              exitCode = Success;
-                          } else if (!report->problems.isEmpty()) {
-                              err() << tr("%1 does not fit the table %2:")
-                                           .arg(mappingPath, report->entity.logicalName.isEmpty()
-                                                                 ? run->mapping.target.entitySet
-                                                                 : report->entity.logicalName)
-                                    << "\n";
-                              for (const auto &problem : MappingValidator::lines(report->problems)) {
-                                  err() << "  " << problem << "\n";
-                              }
-                              exitCode = exitCodeFor(report->error->category);
-                          } else {
-                              err() << tr("Error: %1").arg(report->error->message) << "\n";
-                              exitCode = exitCodeFor(report->error->category);
-                          }
-                          finish(exitCode);
-                      });
+        preflight.run(
+            run->mapping, writer, [spec] { return WarehouseSource::create(spec); },
+            [&, finish](std::shared_ptr<PreflightReport> report) {
+                if (report->ok()) {
+                    out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5], written "
+                                "with %6%7.")
+                                 .arg(mappingPath)
+                                 .arg(run->mapping.fields.size())
+                                 .arg(report->entity.logicalName, run->profile.orgUrl.toString(),
+                                      run->mapping.target.matchKey.join(", "_L1),
+                                      report->writer == WriterKind::Bulk ? tr("bulk messages") : tr("$batch"),
+                                      report->privilegesChecked
+                                          ? tr("; the signed-in user holds the privileges it needs")
+                                          : tr("; privileges could not be checked (the org does not "
+                                               "answer RetrieveUserSetOfPrivilegesByNames)"))
+                          << "\n";
+                    exitCode = Success;
+                } else if (!report->problems.isEmpty()) {
+                    err() << tr("%1 does not fit the table %2:")
+                                 .arg(mappingPath, report->entity.logicalName.isEmpty()
+                                                       ? run->mapping.target.entitySet
+                                                       : report->entity.logicalName)
+                          << "\n";
+                    for (const auto &problem : MappingValidator::lines(report->problems)) {
+                        err() << "  " << problem << "\n";
+                    }
+                    exitCode = exitCodeFor(report->error->category);
+                } else {
+                    err() << tr("Error: %1").arg(report->error->message) << "\n";
+                    exitCode = exitCodeFor(report->error->category);
+                }
+                finish(exitCode);
+            });
     });
 }
 

@@ -3,7 +3,6 @@
 
 #include "clicommands.h"
 #include "clioutput.h"
-
 #include "services/common/heap.h"
 
 #include <QCoreApplication>

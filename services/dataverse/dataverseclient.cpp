@@ -129,11 +129,10 @@ void DataverseClient::attempt(std::shared_ptr<Pending> pending)
     ++pending->attempts;
 
     // A refresh that another request started is shared: the provider makes every caller wait for it.
-    auto token = m_tokenProvider
-                     ? m_tokenProvider->accessToken(m_profile)
-                     : Result<QByteArray>(Error::make(ErrorCategory::Authentication,
-                                                      tr("No sign-in is configured for profile '%1'.")
-                                                          .arg(m_profile.name)));
+    auto token = m_tokenProvider ? m_tokenProvider->accessToken(m_profile)
+                                 : Result<QByteArray>(Error::make(
+                                       ErrorCategory::Authentication,
+                                       tr("No sign-in is configured for profile '%1'.").arg(m_profile.name)));
     if (token.ok() && pending->refusedTokens.contains(token.value())) {
         // The provider has nothing newer than a token the service already refused for this request.
         token = Error::make(ErrorCategory::Authentication,
@@ -171,7 +170,8 @@ void DataverseClient::attempt(std::shared_ptr<Pending> pending)
         request.headers.append(header);
     }
     if (!pending->request.body.isEmpty() && !hasContentType) {
-        request.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json; charset=utf-8")));
+        request.headers.append(
+            qMakePair(QByteArray("Content-Type"), QByteArray("application/json; charset=utf-8")));
     }
     request.body = pending->request.body;
 
@@ -224,18 +224,17 @@ void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
         error.outcomeUnknown = reply.requestSent;
         response.error = error;
         const bool mayResend = !reply.requestSent || pending->request.idempotent;
-        const bool transient = reply.error == TransportError::ConnectionRefused ||
-                               reply.error == TransportError::Timeout ||
-                               reply.error == TransportError::ConnectionClosed ||
-                               reply.error == TransportError::Other;
+        const bool transient =
+            reply.error == TransportError::ConnectionRefused || reply.error == TransportError::Timeout ||
+            reply.error == TransportError::ConnectionClosed || reply.error == TransportError::Other;
         if (transient && mayResend && pending->otherRetries < m_retryPolicy.maxRetries) {
             ++pending->otherRetries;
             pending->resent = pending->resent || reply.requestSent;
-            const int delay = reply.error == TransportError::Timeout
-                                  ? 0
-                                  : m_retryPolicy.delayMs(pending->otherRetries);
-            qCInfo(lcClient).noquote() << transportErrorName(reply.error) << "on" << pending->request.method
-                                       << "(" << reply.errorText << ") - sending it again in" << delay << "ms";
+            const int delay =
+                reply.error == TransportError::Timeout ? 0 : m_retryPolicy.delayMs(pending->otherRetries);
+            qCInfo(lcClient).noquote()
+                << transportErrorName(reply.error) << "on" << pending->request.method << "("
+                << reply.errorText << ") - sending it again in" << delay << "ms";
             retryLater(pending, delay);
             return;
         }
@@ -275,9 +274,9 @@ void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
             ServiceError error;
             error.httpStatus = response.status;
             error.code = u"not-dataverse"_s;
-            error.message = tr("the server answered with %1 instead of the Dataverse Web API's JSON")
-                                .arg(contentType.isEmpty() ? tr("an HTML page")
-                                                           : QString::fromLatin1(contentType));
+            error.message =
+                tr("the server answered with %1 instead of the Dataverse Web API's JSON")
+                    .arg(contentType.isEmpty() ? tr("an HTML page") : QString::fromLatin1(contentType));
             response.error = error;
             response.resent = pending->resent;
             finish(pending, response);

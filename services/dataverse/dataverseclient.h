@@ -74,11 +74,11 @@ struct DataverseResponse
 
 struct RetryPolicy
 {
-    int maxRetries = 5;          // 502/503/504, connection problems, timeouts of idempotent requests
+    int maxRetries = 5;            // 502/503/504, connection problems, timeouts of idempotent requests
     int maxServerErrorRetries = 2; // HTTP 500
-    int maxThrottleRetries = 30; // 429 (each waits Retry-After)
-    int maxAuthRetries = 10;     // 401 followed by a newer token
-    int baseDelayMs = 500;       // exponential back-off base
+    int maxThrottleRetries = 30;   // 429 (each waits Retry-After)
+    int maxAuthRetries = 10;       // 401 followed by a newer token
+    int baseDelayMs = 500;         // exponential back-off base
     int maxDelayMs = 30000;
     int maxRetryAfterSeconds = 300;
     int requestTimeoutMs = 120000; // no answer for this long
@@ -91,9 +91,9 @@ struct RetryPolicy
 // What the client has seen so far (benchmarks, reports, the engine's batch sizing).
 struct ClientStats
 {
-    qint64 requests = 0;        // HTTP exchanges, retries included
-    qint64 throttled = 0;       // 429 answers
-    qint64 retried = 0;         // attempts after the first
+    qint64 requests = 0;         // HTTP exchanges, retries included
+    qint64 throttled = 0;        // 429 answers
+    qint64 retried = 0;          // attempts after the first
     qint64 wireMilliseconds = 0; // sum of the exchanges' wall times
 };
 

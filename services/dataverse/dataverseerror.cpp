@@ -3,8 +3,8 @@
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QUrl>
 #include <QRegularExpression>
+#include <QUrl>
 
 using namespace Qt::StringLiterals;
 
@@ -142,16 +142,18 @@ Error toUserError(const ServiceError &error, const ErrorContext &context)
                                    .arg(host, error.message),
                                detail);
         case TransportError::ConnectionClosed:
-            return Error::make(ErrorCategory::Network,
-                               tr("The connection to %1 broke off (%2), also after retries. Check the network "
-                                  "connection and try again.")
-                                   .arg(host, error.message),
-                               detail);
+            return Error::make(
+                ErrorCategory::Network,
+                tr("The connection to %1 broke off (%2), also after retries. Check the network "
+                   "connection and try again.")
+                    .arg(host, error.message),
+                detail);
         case TransportError::Protocol:
-            return Error::make(ErrorCategory::Configuration,
-                               tr("%1 does not answer like the Dataverse Web API (%2). ").arg(host, error.message) +
-                                   orgUrlHint(),
-                               detail);
+            return Error::make(
+                ErrorCategory::Configuration,
+                tr("%1 does not answer like the Dataverse Web API (%2). ").arg(host, error.message) +
+                    orgUrlHint(),
+                detail);
         default:
             return Error::make(ErrorCategory::Network,
                                tr("Network error talking to %1: %2. Check your connection and try again.")

@@ -23,13 +23,15 @@ struct ServiceError
 {
     int httpStatus = 0; // 0 = no complete HTTP answer (see transport) or no request at all (see signIn)
     TransportError transport = TransportError::None; // why no answer came, when httpStatus == 0
-    QString code;    // e.g. "0x80044331"; may be empty or "0x0"; local codes: invalid-json, not-dataverse, redirect
+    QString
+        code; // e.g. "0x80044331"; may be empty or "0x0"; local codes: invalid-json, not-dataverse, redirect
     QString message; // server text, or what the transport said
     int retryAfterSeconds = -1;
     // The request may have been carried out although no answer says so (dropped, cut off, timed out, and not
     // sent again because it is not idempotent): its caller must find out what happened.
     bool outcomeUnknown = false;
-    // No request was sent: the token provider could not give a token. Its error is already the user's message.
+    // No request was sent: the token provider could not give a token. Its error is already the user's
+    // message.
     std::optional<Error> signIn;
 
     bool isTransport() const { return httpStatus == 0 && !signIn; }

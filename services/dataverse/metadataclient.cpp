@@ -1,7 +1,6 @@
 #include "services/dataverse/metadataclient.h"
 
 #include "services/common/textmatch.h"
-
 #include "services/dataverse/dataverseclient.h"
 
 #include <QCoreApplication>
@@ -121,27 +120,28 @@ RelationshipMetadata MetadataClient::parseRelationship(const QJsonObject &object
 
 void MetadataClient::fetchEntities(ListCallback callback)
 {
-    m_client->send(DataverseRequest::get(u"EntityDefinitions?$select=LogicalName,SchemaName,EntitySetName,DisplayName,"
-                                         u"PrimaryIdAttribute,PrimaryNameAttribute,IsCustomEntity,"
-                                         u"ObjectTypeCode"_s),
-                   this, [this, callback](const DataverseResponse &r) {
-                       if (!r.ok()) {
-                           callback(toUserError(*r.error, m_client->errorContext()));
-                           return;
-                       }
-                       QList<EntitySummary> list;
-                       for (const auto &entry : r.json().value("value"_L1).toArray()) {
-                           EntitySummary summary = parseEntitySummary(entry.toObject());
-                           // Tables without an entity set (a few internal ones) cannot be written.
-                           if (!summary.entitySetName.isEmpty()) {
-                               list.append(summary);
-                           }
-                       }
-                       std::sort(list.begin(), list.end(),
-                                 [](const auto &a, const auto &b) { return a.logicalName < b.logicalName; });
-                       qCDebug(lcMetadata) << "table list:" << list.size() << "tables";
-                       callback(list);
-                   });
+    m_client->send(
+        DataverseRequest::get(u"EntityDefinitions?$select=LogicalName,SchemaName,EntitySetName,DisplayName,"
+                              u"PrimaryIdAttribute,PrimaryNameAttribute,IsCustomEntity,"
+                              u"ObjectTypeCode"_s),
+        this, [this, callback](const DataverseResponse &r) {
+            if (!r.ok()) {
+                callback(toUserError(*r.error, m_client->errorContext()));
+                return;
+            }
+            QList<EntitySummary> list;
+            for (const auto &entry : r.json().value("value"_L1).toArray()) {
+                EntitySummary summary = parseEntitySummary(entry.toObject());
+                // Tables without an entity set (a few internal ones) cannot be written.
+                if (!summary.entitySetName.isEmpty()) {
+                    list.append(summary);
+                }
+            }
+            std::sort(list.begin(), list.end(),
+                      [](const auto &a, const auto &b) { return a.logicalName < b.logicalName; });
+            qCDebug(lcMetadata) << "table list:" << list.size() << "tables";
+            callback(list);
+        });
 }
 
 QList<OptionMetadata> MetadataClient::parseOptions(const QJsonObject &attributeObject)

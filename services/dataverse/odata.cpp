@@ -37,9 +37,9 @@ namespace {
 // RFC 3986 unreserved characters plus those a key segment keeps literal: ' @ ! $ , ; =
 bool keptInPath(uchar c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~' || c == '\'' || c == '@' || c == '!' || c == '$' || c == ',' || c == ';' ||
-           c == '=';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '\'' || c == '@' || c == '!' || c == '$' || c == ',' ||
+           c == ';' || c == '=';
 }
 
 void appendPercentEncoded(QByteArray &out, const QByteArray &utf8)
@@ -97,7 +97,7 @@ QString keyFilter(const QStringList &names, const QList<QVariantList> &tuples)
             values.append(literal(tuple.value(0)));
         }
         return u"Microsoft.Dynamics.CRM.In(PropertyName='%1',PropertyValues=[%2])"_s.arg(names.first(),
-                                                                                        values.join(u','));
+                                                                                         values.join(u','));
     }
     QStringList clauses;
     clauses.reserve(tuples.size());

@@ -118,8 +118,8 @@ private:
     void write()
     {
         const HttpRequest &request = m_job->request;
-        QByteArray target = request.url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority |
-                                                  QUrl::RemoveFragment);
+        QByteArray target =
+            request.url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
         if (target.isEmpty()) {
             target = "/";
         }
@@ -214,9 +214,10 @@ private:
                 bool ok = false;
                 const int status = words.size() >= 2 ? words.at(1).toInt(&ok) : 0;
                 if (!line->startsWith("HTTP/1.") || !ok || status < 100 || status > 999) {
-                    return fail(TransportError::Protocol,
-                                u"the answer does not start with an HTTP status line: '%1'"_s.arg(
-                                    QString::fromLatin1(line->first(std::min<qsizetype>(60, line->size())).toByteArray())));
+                    return fail(
+                        TransportError::Protocol,
+                        u"the answer does not start with an HTTP status line: '%1'"_s.arg(QString::fromLatin1(
+                            line->first(std::min<qsizetype>(60, line->size())).toByteArray())));
                 }
                 m_status = status;
                 m_keepAlive = !line->startsWith("HTTP/1.0");
@@ -409,11 +410,12 @@ private:
         if (!m_job) {
             return;
         }
-        qCInfo(lcTransport).noquote() << "no answer from" << m_job->request.url.host() << "within"
-                                      << m_job->request.timeoutMs << "ms";
+        qCInfo(lcTransport).noquote()
+            << "no answer from" << m_job->request.url.host() << "within" << m_job->request.timeoutMs << "ms";
         fail(TransportError::Timeout,
-             m_connected ? u"no answer within %1 s"_s.arg(m_job->request.timeoutMs / 1000.0, 0, 'f', 1)
-                         : u"could not connect within %1 s"_s.arg(m_job->request.timeoutMs / 1000.0, 0, 'f', 1));
+             m_connected
+                 ? u"no answer within %1 s"_s.arg(m_job->request.timeoutMs / 1000.0, 0, 'f', 1)
+                 : u"could not connect within %1 s"_s.arg(m_job->request.timeoutMs / 1000.0, 0, 'f', 1));
     }
 
     void onDisconnected()
@@ -505,7 +507,8 @@ void SocketTransport::setMaxConnectionsPerHost(int connections)
 {
     m_maxConnections = std::max(1, connections);
     for (const auto &[key, origin] : m_origins) {
-        QMetaObject::invokeMethod(this, [this, key = key] { dispatch(key); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, key = key] { dispatch(key); }, Qt::QueuedConnection);
     }
 }
 
@@ -550,8 +553,8 @@ void SocketTransport::dispatch(const QString &originKey)
             const QUrl url = origin.queue.front()->request.url;
             free = new Connection(this, originKey, url);
             origin.connections.append(free);
-            qCDebug(lcTransport).noquote() << "new connection to" << originKey << "("
-                                           << origin.connections.size() << "open)";
+            qCDebug(lcTransport).noquote()
+                << "new connection to" << originKey << "(" << origin.connections.size() << "open)";
         }
         std::unique_ptr<Job> job = std::move(origin.queue.front());
         origin.queue.pop_front();
@@ -572,7 +575,8 @@ void SocketTransport::onConnectionGone(Connection *connection)
     }
     connection->deleteLater();
     // A request may be waiting for a connection slot that just opened.
-    QMetaObject::invokeMethod(this, [this, key] { dispatch(key); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, key] { dispatch(key); }, Qt::QueuedConnection);
 }
 
 } // namespace d365::services

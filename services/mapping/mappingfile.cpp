@@ -1,7 +1,6 @@
 #include "services/mapping/mappingfile.h"
 
 #include "services/common/textmatch.h"
-
 #include "services/dataverse/connectionprofile.h"
 
 #include <QCoreApplication>
@@ -40,8 +39,8 @@ struct Text
     Q_DECLARE_TR_FUNCTIONS(MappingFile)
 };
 
-const QStringList rootMembers = {u"$schema"_s, u"version"_s, u"name"_s,           u"source"_s,
-                                 u"target"_s,  u"mode"_s,    u"writer"_s, u"sourceTimeZone"_s, u"fields"_s};
+const QStringList rootMembers = {u"$schema"_s, u"version"_s, u"name"_s,           u"source"_s, u"target"_s,
+                                 u"mode"_s,    u"writer"_s,  u"sourceTimeZone"_s, u"fields"_s};
 const QStringList rootRequired = {u"version"_s, u"source"_s, u"target"_s, u"fields"_s};
 const QStringList sourceMembers = {u"type"_s, u"path"_s, u"query"_s, u"keyColumn"_s};
 const QStringList targetMembers = {u"profile"_s, u"entitySet"_s, u"matchKey"_s};

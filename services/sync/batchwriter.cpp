@@ -45,7 +45,8 @@ DataverseRequest BatchWriter::requestFor(const ConvertedRow &row) const
 {
     DataverseRequest request;
     request.method = "PATCH";
-    request.path = m_target.entitySet + u'(' + keySegment(row) + u")?$select="_s + m_target.primaryIdAttribute;
+    request.path =
+        m_target.entitySet + u'(' + keySegment(row) + u")?$select="_s + m_target.primaryIdAttribute;
     // return=representation makes the service say 201 (created) or 200 (updated) instead of 204 for both.
     request.headers.append(qMakePair(QByteArray("Prefer"), QByteArray("return=representation")));
     if (m_target.mode == SyncMode::Insert) {
@@ -117,10 +118,14 @@ void BatchWriter::onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRo
         qCWarning(lcBatchWriter).noquote() << parts.error().detail;
         DataverseResponse unreadable;
         unreadable.status = response.status;
-        unreadable.error = ServiceError{response.status, TransportError::None, u"invalid-batch"_s,
-                                        tr("the service's $batch answer could not be read (%1)")
-                                            .arg(parts.error().detail),
-                                        -1, false, std::nullopt};
+        unreadable.error =
+            ServiceError{response.status,
+                         TransportError::None,
+                         u"invalid-batch"_s,
+                         tr("the service's $batch answer could not be read (%1)").arg(parts.error().detail),
+                         -1,
+                         false,
+                         std::nullopt};
         for (qsizetype i = 0; i < rows.size(); ++i) {
             answers.append(unreadable);
         }
@@ -133,7 +138,8 @@ void BatchWriter::onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRo
                 answer.status = part.status;
                 answer.headers = part.headers;
                 if (part.status < 200 || part.status >= 300) {
-                    answer.error = ServiceError::fromHttp(part.status, part.body, part.headers.value("content-type"));
+                    answer.error =
+                        ServiceError::fromHttp(part.status, part.body, part.headers.value("content-type"));
                     bool hasRetryAfter = false;
                     const int retryAfter = part.headers.value("retry-after").trimmed().toInt(&hasRetryAfter);
                     if (hasRetryAfter) {
@@ -143,8 +149,12 @@ void BatchWriter::onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRo
             } else {
                 // With continue-on-error every request has a part; a short answer is the service's fault.
                 answer.status = response.status;
-                answer.error = ServiceError{response.status, TransportError::None, u"missing-part"_s,
-                                            tr("the service's $batch answer has no part for this row"), -1, false,
+                answer.error = ServiceError{response.status,
+                                            TransportError::None,
+                                            u"missing-part"_s,
+                                            tr("the service's $batch answer has no part for this row"),
+                                            -1,
+                                            false,
                                             std::nullopt};
             }
             answers.append(answer);
@@ -161,7 +171,8 @@ void BatchWriter::onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRo
             const ServiceError &error = *answer.error;
             // A whole request the client already retried is not retried again here; a part is.
             const bool partFailed = !single && response.ok();
-            if (partFailed && (error.isTransient() || error.httpStatus == 500) && row.attempts <= m_maxRetries) {
+            if (partFailed && (error.isTransient() || error.httpStatus == 500) &&
+                row.attempts <= m_maxRetries) {
                 again.append(row);
                 if (error.isThrottled()) {
                     retryAfterSeconds = std::max(retryAfterSeconds, error.retryAfterSeconds);
@@ -183,18 +194,25 @@ void BatchWriter::onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRo
         }
         // 201 = created, 200 = updated. A 204 means the service ignored the Prefer header and cannot tell; it
         // is counted as updated.
-        result.outcomes.append(outcomeFor(row, answer, answer.status == 201 ? RowStatus::Created : RowStatus::Updated));
+        result.outcomes.append(
+            outcomeFor(row, answer, answer.status == 201 ? RowStatus::Created : RowStatus::Updated));
     }
     if (!again.isEmpty()) {
         if (result.fatal) {
             for (const ConvertedRow &row : std::as_const(again)) {
-                result.outcomes.append(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Skipped, 0, {},
+                result.outcomes.append(RowOutcome{row.sourceRow,
+                                                  row.sourceKey,
+                                                  RowStatus::Skipped,
+                                                  0,
+                                                  {},
                                                   tr("Not sent again: the run stopped after an error.")});
             }
         } else {
-            const int delayMs = m_client->retryPolicy().delayMs(again.constFirst().attempts, retryAfterSeconds);
-            qCInfo(lcBatchWriter) << again.size() << "row(s) of a batch failed transiently; sending them again in"
-                                  << delayMs << "ms";
+            const int delayMs =
+                m_client->retryPolicy().delayMs(again.constFirst().attempts, retryAfterSeconds);
+            qCInfo(lcBatchWriter) << again.size()
+                                  << "row(s) of a batch failed transiently; sending them again in" << delayMs
+                                  << "ms";
             ++chunk->pending;
             QTimer::singleShot(delayMs, this, [this, chunk, again] {
                 --chunk->pending;
@@ -209,8 +227,8 @@ void BatchWriter::onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRo
     settle(chunk);
 }
 
-void BatchWriter::checkOwnCreates(std::shared_ptr<Chunk> chunk, QList<QPair<ConvertedRow, DataverseResponse>> rows,
-                                  const QDateTime &sentAt)
+void BatchWriter::checkOwnCreates(std::shared_ptr<Chunk> chunk,
+                                  QList<QPair<ConvertedRow, DataverseResponse>> rows, const QDateTime &sentAt)
 {
     // The first answer to this request was lost and it was sent again; the record "already exists" may be the
     // one our first attempt created. Its createdon tells.
@@ -225,9 +243,14 @@ void BatchWriter::checkOwnCreates(std::shared_ptr<Chunk> chunk, QList<QPair<Conv
             const auto record = found.byKey.constFind(RecordLookup::normalizedKey(row.keyValues));
             if (!found.error && record != found.byKey.cend() &&
                 (!record->createdOn.isValid() || record->createdOn >= sentAt)) {
-                chunk->result.outcomes.append(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Created, 201, {},
-                                                         tr("Created by this run (the service's first answer was "
-                                                            "lost; the record's creation time shows it is ours).")});
+                chunk->result.outcomes.append(
+                    RowOutcome{row.sourceRow,
+                               row.sourceKey,
+                               RowStatus::Created,
+                               201,
+                               {},
+                               tr("Created by this run (the service's first answer was "
+                                  "lost; the record's creation time shows it is ours).")});
             } else {
                 chunk->result.outcomes.append(outcomeFor(row, answer, RowStatus::Failed));
             }

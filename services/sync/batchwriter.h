@@ -1,7 +1,8 @@
 #pragma once
 
 // Writes rows as key-addressed PATCHes (FACTS §2), many per $batch request (FACTS §6): every table, every
-// mode, each row with its own answer — created (201) or updated (200) thanks to Prefer: return=representation.
+// mode, each row with its own answer — created (201) or updated (200) thanks to Prefer:
+// return=representation.
 //
 //   write(rows) → one $batch (continue-on-error, no change set: one bad row never rolls back the others)
 //               → per part: 2xx → created/updated; 429/5xx → the row is sent again in a later $batch after
@@ -31,8 +32,8 @@ public:
 private:
     struct Chunk;
     void send(std::shared_ptr<Chunk> chunk, QList<ConvertedRow> rows);
-    void onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRow> &rows, const DataverseResponse &response,
-                  const QDateTime &sentAt);
+    void onAnswer(std::shared_ptr<Chunk> chunk, const QList<ConvertedRow> &rows,
+                  const DataverseResponse &response, const QDateTime &sentAt);
     void checkOwnCreates(std::shared_ptr<Chunk> chunk, QList<QPair<ConvertedRow, DataverseResponse>> rows,
                          const QDateTime &sentAt);
     void settle(std::shared_ptr<Chunk> chunk);

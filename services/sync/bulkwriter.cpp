@@ -230,9 +230,9 @@ void BulkWriter::onAnswer(std::shared_ptr<Chunk> chunk, QList<ConvertedRow> rows
     if (stopsRun(userError) || error.isTransient()) {
         // Not the rows' fault (or the service stayed unavailable after the client's retries): stop.
         if (!result.fatal) {
-            result.fatal = stopsRun(userError) ? userError
-                                               : Error::make(ErrorCategory::Network, userError.message,
-                                                             userError.detail);
+            result.fatal = stopsRun(userError)
+                               ? userError
+                               : Error::make(ErrorCategory::Network, userError.message, userError.detail);
         }
         for (const ConvertedRow &row : std::as_const(rows)) {
             result.outcomes.append(failedOutcome(row, userError, error.httpStatus, error.code));
@@ -247,15 +247,19 @@ void BulkWriter::onAnswer(std::shared_ptr<Chunk> chunk, QList<ConvertedRow> rows
     }
     if (result.fatal) {
         for (const ConvertedRow &row : std::as_const(rows)) {
-            result.outcomes.append(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Skipped, 0, {},
+            result.outcomes.append(RowOutcome{row.sourceRow,
+                                              row.sourceKey,
+                                              RowStatus::Skipped,
+                                              0,
+                                              {},
                                               tr("Not sent again: the run stopped after an error.")});
         }
         settle(chunk);
         return;
     }
     // All or nothing: one or more rows were refused. Halves, until each refused row stands alone.
-    qCDebug(lcBulkWriter) << name() << "of" << rows.size() << "rows refused (" << error.httpStatus << error.code
-                          << "); splitting";
+    qCDebug(lcBulkWriter) << name() << "of" << rows.size() << "rows refused (" << error.httpStatus
+                          << error.code << "); splitting";
     const qsizetype half = rows.size() / 2;
     for (ConvertedRow &row : rows) {
         --row.attempts; // a split is not a retry of the row
@@ -264,8 +268,8 @@ void BulkWriter::onAnswer(std::shared_ptr<Chunk> chunk, QList<ConvertedRow> rows
     send(chunk, rows.mid(half), ids.size() > half ? ids.mid(half) : QList<QString>());
 }
 
-void BulkWriter::resolveLostCreate(std::shared_ptr<Chunk> chunk, QList<ConvertedRow> rows, const QDateTime &sentAt,
-                                   const DataverseResponse &response)
+void BulkWriter::resolveLostCreate(std::shared_ptr<Chunk> chunk, QList<ConvertedRow> rows,
+                                   const QDateTime &sentAt, const DataverseResponse &response)
 {
     qCInfo(lcBulkWriter) << "the answer to a CreateMultiple of" << rows.size()
                          << "rows was lost; checking which records exist now";
@@ -285,7 +289,8 @@ void BulkWriter::resolveLostCreate(std::shared_ptr<Chunk> chunk, QList<Converted
             for (const ConvertedRow &row : rows) {
                 result.outcomes.append(RowOutcome{
                     row.sourceRow, row.sourceKey, RowStatus::Failed, 0, u"outcome-unknown"_s,
-                    tr("The service's answer was lost and checking the record failed too (%1); the record may "
+                    tr("The service's answer was lost and checking the record failed too (%1); the record "
+                       "may "
                        "or may not exist. Run the sync again: Insert mode never creates a second record.")
                         .arg(error.message)});
             }
@@ -300,22 +305,31 @@ void BulkWriter::resolveLostCreate(std::shared_ptr<Chunk> chunk, QList<Converted
             const auto record = found.byKey.constFind(RecordLookup::normalizedKey(row.keyValues));
             if (record == found.byKey.cend()) {
                 if (row.attempts >= MaxLostAnswerRounds) {
-                    result.outcomes.append(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Failed, 0,
-                                                      u"outcome-unknown"_s,
-                                                      tr("The service's answer was lost %1 times in a row; the "
-                                                         "record was not created. Run the sync again.")
-                                                          .arg(row.attempts)});
+                    result.outcomes.append(
+                        RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Failed, 0, u"outcome-unknown"_s,
+                                   tr("The service's answer was lost %1 times in a row; the "
+                                      "record was not created. Run the sync again.")
+                                       .arg(row.attempts)});
                 } else {
                     resend.append(row);
                 }
             } else if (!record->createdOn.isValid() || record->createdOn >= sentAt) {
-                result.outcomes.append(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Created, 0, {},
-                                                  tr("Created by this run (the service's answer was lost; the "
-                                                     "record's creation time shows it is ours).")});
+                result.outcomes.append(
+                    RowOutcome{row.sourceRow,
+                               row.sourceKey,
+                               RowStatus::Created,
+                               0,
+                               {},
+                               tr("Created by this run (the service's answer was lost; the "
+                                  "record's creation time shows it is ours).")});
             } else {
                 DataverseResponse exists = response;
-                exists.error = ServiceError{412, TransportError::None, u"0x80040237"_s,
-                                            tr("A record with matching key values already exists."), -1, false,
+                exists.error = ServiceError{412,
+                                            TransportError::None,
+                                            u"0x80040237"_s,
+                                            tr("A record with matching key values already exists."),
+                                            -1,
+                                            false,
                                             std::nullopt};
                 result.outcomes.append(outcomeFor(row, exists, RowStatus::Failed));
             }

@@ -10,7 +10,7 @@
 
 namespace d365::services::json {
 
-void appendString(QByteArray &out, QStringView text);     // "text" with JSON escapes
+void appendString(QByteArray &out, QStringView text);       // "text" with JSON escapes
 void appendValue(QByteArray &out, const QJsonValue &value); // any JSON value
 inline void appendMember(QByteArray &out, QStringView name, const QJsonValue &value)
 {

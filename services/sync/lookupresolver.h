@@ -12,9 +12,9 @@
 // targetsFor() is the pure part (tables list + target metadata in, targets or problems out), for tests.
 
 #include "services/dataverse/entitymetadata.h"
+#include "services/dataverse/valueconverter.h"
 #include "services/mapping/mapping.h"
 #include "services/mapping/mappingfile.h"
-#include "services/dataverse/valueconverter.h"
 
 #include <QHash>
 #include <QObject>

@@ -132,8 +132,9 @@ void Preflight::onEntity(std::shared_ptr<State> state)
                 {u"$.writer"_s,
                  tr("the table %1 does not support the bulk messages (CreateMultiple/UpdateMultiple/"
                     "UpsertMultiple)%2; use \"writer\": \"batch\" (--writer batch) or \"auto\".")
-                     .arg(report.entity.logicalName,
-                          report.entity.supportsBulkMessages ? QString() : tr(", or the org could not say")) });
+                     .arg(report.entity.logicalName, report.entity.supportsBulkMessages
+                                                         ? QString()
+                                                         : tr(", or the org could not say"))});
         }
         report.writer = WriterKind::Bulk;
         break;
@@ -166,7 +167,8 @@ void Preflight::checkPrivileges(std::shared_ptr<State> state)
     PreflightReport &report = *state->report;
     if (state->privilegesDone || !state->lookupsDone || report.userId.isEmpty() ||
         report.entity.schemaName.isEmpty()) {
-        if (state->lookupsDone && !state->privilegesDone && (report.userId.isEmpty() || report.entity.schemaName.isEmpty())) {
+        if (state->lookupsDone && !state->privilegesDone &&
+            (report.userId.isEmpty() || report.entity.schemaName.isEmpty())) {
             qCInfo(lcPreflight) << "privileges not checked: the caller or the table's schema name is unknown";
             state->privilegesDone = true;
         }
@@ -187,9 +189,10 @@ void Preflight::checkPrivileges(std::shared_ptr<State> state)
     for (const QString &name : names) {
         quoted.append(u'"' + name + u'"');
     }
-    const QString path = u"systemusers("_s + report.userId +
-                         u")/Microsoft.Dynamics.CRM.RetrieveUserSetOfPrivilegesByNames(PrivilegeNames=@p)?@p="_s +
-                         QString::fromLatin1(QUrl::toPercentEncoding(u'[' + quoted.join(u',') + u']'));
+    const QString path =
+        u"systemusers("_s + report.userId +
+        u")/Microsoft.Dynamics.CRM.RetrieveUserSetOfPrivilegesByNames(PrivilegeNames=@p)?@p="_s +
+        QString::fromLatin1(QUrl::toPercentEncoding(u'[' + quoted.join(u',') + u']'));
     ++state->outstanding;
     m_client->send(DataverseRequest::get(path), this, [this, state, names](const DataverseResponse &r) {
         --state->outstanding;
@@ -228,28 +231,30 @@ void Preflight::checkPrivilegesOneByOne(std::shared_ptr<State> state, QStringLis
     auto unavailable = std::make_shared<bool>(false);
     for (const QString &name : names) {
         ++state->outstanding;
-        const QString path = u"systemusers("_s + state->report->userId +
-                             u")/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='"_s +
-                             name + u"')"_s;
-        m_client->send(DataverseRequest::get(path), this,
-                       [this, state, name, answered, unavailable, total = names.size()](const DataverseResponse &r) {
-                           --state->outstanding;
-                           ++*answered;
-                           if (!r.ok()) {
-                               *unavailable = true;
-                           } else if (r.json().value("RolePrivileges"_L1).toArray().isEmpty()) {
-                               state->report->missingPrivileges.append(name);
-                           }
-                           if (*answered == total) {
-                               state->report->privilegesChecked = !*unavailable;
-                               if (*unavailable) {
-                                   qCInfo(lcPreflight) << "the org does not answer the privilege functions; "
-                                                          "privileges are not checked before the run";
-                                   state->report->missingPrivileges.clear();
-                               }
-                           }
-                           finish(state);
-                       });
+        const QString path =
+            u"systemusers("_s + state->report->userId +
+            u")/Microsoft.Dynamics.CRM.RetrieveUserPrivilegeByPrivilegeName(PrivilegeName='"_s + name +
+            u"')"_s;
+        m_client->send(
+            DataverseRequest::get(path), this,
+            [this, state, name, answered, unavailable, total = names.size()](const DataverseResponse &r) {
+                --state->outstanding;
+                ++*answered;
+                if (!r.ok()) {
+                    *unavailable = true;
+                } else if (r.json().value("RolePrivileges"_L1).toArray().isEmpty()) {
+                    state->report->missingPrivileges.append(name);
+                }
+                if (*answered == total) {
+                    state->report->privilegesChecked = !*unavailable;
+                    if (*unavailable) {
+                        qCInfo(lcPreflight) << "the org does not answer the privilege functions; "
+                                               "privileges are not checked before the run";
+                        state->report->missingPrivileges.clear();
+                    }
+                }
+                finish(state);
+            });
     }
 }
 
@@ -265,21 +270,25 @@ void Preflight::finish(std::shared_ptr<State> state)
         for (const QString &privilege : std::as_const(report.missingPrivileges)) {
             report.problems.append(
                 {u"$.target.entitySet"_s,
-                 tr("the signed-in user (systemuserid %1) is missing the privilege %2 that %3 mode needs on the "
+                 tr("the signed-in user (systemuserid %1) is missing the privilege %2 that %3 mode needs on "
+                    "the "
                     "table %4. Ask an administrator to add it to one of the user's security roles (Power "
-                    "Platform admin center → Environments → Settings → Users + permissions → Security roles).")
-                     .arg(report.userId, privilege, syncModeName(state->mapping.mode), report.entity.logicalName)});
+                    "Platform admin center → Environments → Settings → Users + permissions → Security "
+                    "roles).")
+                     .arg(report.userId, privilege, syncModeName(state->mapping.mode),
+                          report.entity.logicalName)});
         }
         if (!report.problems.isEmpty()) {
             const QStringList lines = MappingValidator::lines(report.problems);
-            report.error = Error::make(
-                onlyPrivileges ? ErrorCategory::Privilege : ErrorCategory::Configuration,
-                onlyPrivileges ? tr("Insufficient privileges: %1").arg(lines.join(u'\n'))
-                               : tr("The mapping does not fit the table %1:\n%2")
-                                     .arg(report.entity.logicalName.isEmpty() ? state->mapping.target.entitySet
-                                                                              : report.entity.logicalName,
-                                          lines.join(u'\n')),
-                lines.join(u"; "_s));
+            report.error =
+                Error::make(onlyPrivileges ? ErrorCategory::Privilege : ErrorCategory::Configuration,
+                            onlyPrivileges ? tr("Insufficient privileges: %1").arg(lines.join(u'\n'))
+                                           : tr("The mapping does not fit the table %1:\n%2")
+                                                 .arg(report.entity.logicalName.isEmpty()
+                                                          ? state->mapping.target.entitySet
+                                                          : report.entity.logicalName,
+                                                      lines.join(u'\n')),
+                            lines.join(u"; "_s));
         }
     }
     auto done = std::exchange(state->done, nullptr);

@@ -122,8 +122,8 @@ void RecordLookup::find(const QList<QVariantList> &keys, std::function<void(Answ
             return;
         }
         const QString filter = odata::keyFilter(m_target.matchKey, group);
-        DataverseRequest get = DataverseRequest::get(
-            prefix + QString::fromLatin1(QUrl::toPercentEncoding(filter, "'(),=[]")));
+        DataverseRequest get =
+            DataverseRequest::get(prefix + QString::fromLatin1(QUrl::toPercentEncoding(filter, "'(),=[]")));
         get.headers.append(qMakePair(QByteArray("Prefer"), QByteArray("odata.maxpagesize=5000")));
         gets.append(get);
         group.clear();
@@ -148,50 +148,54 @@ void RecordLookup::find(const QList<QVariantList> &keys, std::function<void(Answ
     const QString idColumn = m_target.primaryIdAttribute;
     const int parts = int(gets.size());
     qCDebug(lcLookup) << "looking up" << keys.size() << "keys in" << parts << "GET part(s)";
-    m_client->send(batch.request, this, [this, done, keyColumns, idColumn, parts](const DataverseResponse &r) {
-        Answer answer;
-        answer.requests = r.attempts;
-        if (!r.ok()) {
-            answer.error = toUserError(*r.error, m_client->errorContext(m_target.entitySet));
-            done(answer);
-            return;
-        }
-        const auto decoded = BatchRequest::decode(r.header("content-type"), r.body);
-        if (!decoded.ok() || decoded.value().size() != parts) {
-            answer.error = Error::make(
-                ErrorCategory::Server,
-                tr("Dataverse sent an unreadable answer while looking up existing %1 records.")
-                    .arg(m_target.logicalName),
-                decoded.ok() ? u"%1 parts for %2 requests"_s.arg(decoded.value().size()).arg(parts)
-                             : decoded.error().detail);
-            done(answer);
-            return;
-        }
-        for (const BatchPartResponse &part : decoded.value()) {
-            if (part.status != 200) {
-                answer.error = toUserError(ServiceError::fromHttp(part.status, part.body, part.headers.value("content-type")),
-                                           m_client->errorContext(m_target.entitySet));
+    m_client->send(
+        batch.request, this, [this, done, keyColumns, idColumn, parts](const DataverseResponse &r) {
+            Answer answer;
+            answer.requests = r.attempts;
+            if (!r.ok()) {
+                answer.error = toUserError(*r.error, m_client->errorContext(m_target.entitySet));
                 done(answer);
                 return;
             }
-            const QJsonObject page = QJsonDocument::fromJson(part.body).object();
-            if (page.contains("@odata.nextLink"_L1)) {
-                qCWarning(lcLookup) << "a key lookup returned more than one page; later pages are not read";
+            const auto decoded = BatchRequest::decode(r.header("content-type"), r.body);
+            if (!decoded.ok() || decoded.value().size() != parts) {
+                answer.error = Error::make(
+                    ErrorCategory::Server,
+                    tr("Dataverse sent an unreadable answer while looking up existing %1 records.")
+                        .arg(m_target.logicalName),
+                    decoded.ok() ? u"%1 parts for %2 requests"_s.arg(decoded.value().size()).arg(parts)
+                                 : decoded.error().detail);
+                done(answer);
+                return;
             }
-            for (const QJsonValue &value : page.value("value"_L1).toArray()) {
-                const QJsonObject row = value.toObject();
-                QVariantList key;
-                for (const QString &column : keyColumns) {
-                    key.append(row.value(column).toVariant());
+            for (const BatchPartResponse &part : decoded.value()) {
+                if (part.status != 200) {
+                    answer.error = toUserError(
+                        ServiceError::fromHttp(part.status, part.body, part.headers.value("content-type")),
+                        m_client->errorContext(m_target.entitySet));
+                    done(answer);
+                    return;
                 }
-                Record record;
-                record.id = row.value(idColumn).toString();
-                record.createdOn = QDateTime::fromString(row.value("createdon"_L1).toString(), Qt::ISODateWithMs);
-                answer.byKey.insert(normalizedKey(key), record);
+                const QJsonObject page = QJsonDocument::fromJson(part.body).object();
+                if (page.contains("@odata.nextLink"_L1)) {
+                    qCWarning(lcLookup)
+                        << "a key lookup returned more than one page; later pages are not read";
+                }
+                for (const QJsonValue &value : page.value("value"_L1).toArray()) {
+                    const QJsonObject row = value.toObject();
+                    QVariantList key;
+                    for (const QString &column : keyColumns) {
+                        key.append(row.value(column).toVariant());
+                    }
+                    Record record;
+                    record.id = row.value(idColumn).toString();
+                    record.createdOn =
+                        QDateTime::fromString(row.value("createdon"_L1).toString(), Qt::ISODateWithMs);
+                    answer.byKey.insert(normalizedKey(key), record);
+                }
             }
-        }
-        done(answer);
-    });
+            done(answer);
+        });
 }
 
 } // namespace d365::services

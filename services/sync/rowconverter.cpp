@@ -51,8 +51,9 @@ Result<RowConverter> RowConverter::create(const Mapping &mapping, const EntityMe
             column.hasConstant = true;
             column.constant = ValueConverter::fromJson(field.constant);
         } else if (column.attribute.isLookup()) {
-            const QStringList parts = field.lookup && !field.lookup->sources.isEmpty() ? field.lookup->sources
-                                                                                      : QStringList{field.source};
+            const QStringList parts = field.lookup && !field.lookup->sources.isEmpty()
+                                          ? field.lookup->sources
+                                          : QStringList{field.source};
             for (const auto &part : parts) {
                 column.lookupSourceIndexes.append(int(sourceColumns.indexOf(part)));
                 if (column.lookupSourceIndexes.last() < 0) {
@@ -92,8 +93,9 @@ Result<RowConverter> RowConverter::create(const Mapping &mapping, const EntityMe
         }
     }
     if (keyMapped.contains(false)) {
-        return Error::make(ErrorCategory::Configuration,
-                           tr("$.target.matchKey: every match key column must be mapped from a source column."));
+        return Error::make(
+            ErrorCategory::Configuration,
+            tr("$.target.matchKey: every match key column must be mapped from a source column."));
     }
     return converter;
 }
@@ -128,9 +130,11 @@ std::variant<ConvertedRow, RowOutcome> RowConverter::convert(const SourceRow &ro
                     parts.append(row.values.value(index));
                 }
             }
-            const QString table =
-                column.lookupTableIndex >= 0 ? row.values.value(column.lookupTableIndex).toString() : QString();
-            const auto binding = ValueConverter::bindLookup(parts, table, column.attribute, column.lookupTargets);
+            const QString table = column.lookupTableIndex >= 0
+                                      ? row.values.value(column.lookupTableIndex).toString()
+                                      : QString();
+            const auto binding =
+                ValueConverter::bindLookup(parts, table, column.attribute, column.lookupTargets);
             if (!binding.ok()) {
                 return failure(row, converted.sourceKey, u"conversion"_s, binding.error().message);
             }

@@ -41,7 +41,7 @@ private:
         int sourceIndex = -1;
         AttributeMetadata attribute;
         bool isKey = false;
-        bool isText = false; // String or Memo: written straight as JSON text
+        bool isText = false;  // String or Memo: written straight as JSON text
         int keyPosition = -1; // index in matchKey when isKey
         NullPolicy nullPolicy = NullPolicy::SendNull;
         bool hasConstant = false;

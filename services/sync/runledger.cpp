@@ -44,8 +44,8 @@ void RunLedger::record(const QList<RowOutcome> &outcomes)
             }
             if (m_seen[row]) {
                 ++m_duplicates;
-                qCWarning(lcLedger) << "source row" << outcome.sourceRow << "got a second outcome:"
-                                    << rowStatusName(outcome.status);
+                qCWarning(lcLedger) << "source row" << outcome.sourceRow
+                                    << "got a second outcome:" << rowStatusName(outcome.status);
             }
             m_seen[row] = true;
         }

@@ -12,8 +12,8 @@
 
 #include "services/dataverse/connectionprofile.h"
 #include "services/mapping/mapping.h"
-#include "services/sync/syncoptions.h"
 #include "services/sync/runledger.h"
+#include "services/sync/syncoptions.h"
 #include "services/sync/syncresult.h"
 
 #include <QObject>

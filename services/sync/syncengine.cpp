@@ -56,8 +56,8 @@ void SyncEngine::start()
     retry.maxRetries = m_options.maxRetries;
     retry.requestTimeoutMs = m_options.requestTimeoutMs;
     m_client->setRetryPolicy(retry);
-    qCInfo(lcEngine) << "sync of" << m_mapping.target.entitySet << "on" << m_client->profile().orgUrl.toString()
-                     << "mode" << syncModeName(m_mapping.mode);
+    qCInfo(lcEngine) << "sync of" << m_mapping.target.entitySet << "on"
+                     << m_client->profile().orgUrl.toString() << "mode" << syncModeName(m_mapping.mode);
     Q_EMIT progress(0, -1, tr("Checking the mapping against %1…").arg(m_mapping.target.entitySet));
     m_preflight = new Preflight(m_client, this);
     m_preflight->run(m_mapping, m_options.writer.value_or(m_mapping.writer), m_sources,
@@ -101,8 +101,8 @@ void SyncEngine::onPreflight(std::shared_ptr<PreflightReport> report)
     m_summary.writer = m_writer->name();
     m_summary.batchSize = m_batchSize;
     m_client->setMaxConnections(concurrency() + 1); // +1: a key lookup never waits behind the writes
-    qCInfo(lcEngine).noquote() << "writing with" << m_summary.writer << "," << m_batchSize << "rows per request,"
-                               << concurrency() << "in flight";
+    qCInfo(lcEngine).noquote() << "writing with" << m_summary.writer << "," << m_batchSize
+                               << "rows per request," << concurrency() << "in flight";
     m_started = true;
     startCounting();
     Q_EMIT started(m_summary.total);
@@ -168,13 +168,14 @@ void SyncEngine::pump()
         ConvertedRow &ready = std::get<ConvertedRow>(converted);
         // Two source rows with one match key address one record: the first is written, later ones fail.
         if (const auto first = m_keys.add(RecordLookup::keyHash(ready.keyValues), ready.sourceRow)) {
-            record(RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Failed, 0, u"duplicate-key"_s,
-                              tr("Source row %1 has the same match key as source row %2 (%3), which is written "
-                                 "instead: one record cannot take both. Remove the duplicate from the source or "
-                                 "make the key unique.")
-                                  .arg(ready.sourceRow + 1)
-                                  .arg(*first + 1)
-                                  .arg(m_mapping.target.matchKey.join(u", "_s))});
+            record(
+                RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Failed, 0, u"duplicate-key"_s,
+                           tr("Source row %1 has the same match key as source row %2 (%3), which is written "
+                              "instead: one record cannot take both. Remove the duplicate from the source or "
+                              "make the key unique.")
+                               .arg(ready.sourceRow + 1)
+                               .arg(*first + 1)
+                               .arg(m_mapping.target.matchKey.join(u", "_s))});
             continue;
         }
         m_chunk.append(std::move(ready));
@@ -199,7 +200,8 @@ void SyncEngine::dispatch()
     m_chunk.reserve(m_batchSize);
     ++m_inFlight;
     const qint64 count = rows.size();
-    m_writer->write(std::move(rows), [this, count](WriteResult result) { onWritten(count, std::move(result)); });
+    m_writer->write(std::move(rows),
+                    [this, count](WriteResult result) { onWritten(count, std::move(result)); });
 }
 
 void SyncEngine::onWritten(qint64 rows, WriteResult result)
@@ -259,7 +261,8 @@ void SyncEngine::record(RowOutcome outcome)
 void SyncEngine::stop(const Error &failure)
 {
     if (!m_summary.fatal) {
-        qCWarning(lcEngine).noquote() << "run stopped:" << errorCategoryName(failure.category) << failure.detail;
+        qCWarning(lcEngine).noquote()
+            << "run stopped:" << errorCategoryName(failure.category) << failure.detail;
         m_summary.fatal = failure;
         Q_EMIT error(failure.category, failure.message);
     }
@@ -271,7 +274,11 @@ void SyncEngine::skipUnsent()
 {
     // Read and converted but never sent (cancel or a fatal error): each gets its outcome.
     for (const ConvertedRow &row : std::as_const(m_chunk)) {
-        record(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Skipped, 0, {},
+        record(RowOutcome{row.sourceRow,
+                          row.sourceKey,
+                          RowStatus::Skipped,
+                          0,
+                          {},
                           m_summary.cancelled ? tr("Not sent: the run was cancelled.")
                                               : tr("Not sent: the run stopped after an error.")});
     }
@@ -303,7 +310,8 @@ void SyncEngine::maybeFinish()
     m_summary.throttled = m_client->stats().throttled;
     m_summary.elapsedMs = m_clock.elapsed();
     if (m_summary.done() != m_summary.rowsRead) {
-        qCCritical(lcEngine) << "outcomes" << m_summary.done() << "differ from rows read" << m_summary.rowsRead;
+        qCCritical(lcEngine) << "outcomes" << m_summary.done() << "differ from rows read"
+                             << m_summary.rowsRead;
     }
     const qint64 now = m_clock.elapsed();
     m_lastEmitMs = now;
@@ -313,9 +321,9 @@ void SyncEngine::maybeFinish()
     }
     Q_EMIT progress(m_summary.done(), m_summary.total, tr("Writing to %1").arg(m_mapping.target.entitySet));
     qCInfo(lcEngine) << "finished:" << m_summary.created << "created," << m_summary.updated << "updated,"
-                     << m_summary.upserted << "upserted," << m_summary.failed << "failed," << m_summary.skipped
-                     << "skipped of" << m_summary.rowsRead << "read in" << m_summary.elapsedMs << "ms,"
-                     << m_summary.requests << "write requests";
+                     << m_summary.upserted << "upserted," << m_summary.failed << "failed,"
+                     << m_summary.skipped << "skipped of" << m_summary.rowsRead << "read in"
+                     << m_summary.elapsedMs << "ms," << m_summary.requests << "write requests";
     Q_EMIT finished(m_summary);
 }
 

@@ -50,8 +50,8 @@ class SyncEngine : public QObject
 public:
     static constexpr qint64 SlowRequestMs = 60000;
 
-    SyncEngine(const Mapping &mapping, DataverseClient *client, SourceFactory sources, const SyncOptions &options,
-               QObject *parent = nullptr);
+    SyncEngine(const Mapping &mapping, DataverseClient *client, SourceFactory sources,
+               const SyncOptions &options, QObject *parent = nullptr);
     ~SyncEngine() override;
 
     void start();
@@ -89,14 +89,14 @@ private:
     QFutureWatcher<Result<qint64>> *m_count = nullptr;
 
     std::atomic_bool m_cancelRequested{false};
-    bool m_started = false;       // preflight passed, rows are flowing
+    bool m_started = false; // preflight passed, rows are flowing
     bool m_sourceExhausted = false;
-    bool m_stopped = false;       // fatal error or cancel: send nothing more
+    bool m_stopped = false; // fatal error or cancel: send nothing more
     bool m_finished = false;
-    int m_inFlight = 0;           // chunks handed to the writer and not answered
+    int m_inFlight = 0; // chunks handed to the writer and not answered
     int m_batchSize = 0;
-    QList<ConvertedRow> m_chunk;  // converted rows not sent yet
-    KeyRegistry m_keys; // match keys seen so far → the first source row with each
+    QList<ConvertedRow> m_chunk; // converted rows not sent yet
+    KeyRegistry m_keys;          // match keys seen so far → the first source row with each
     SyncSummary m_summary;
     QList<RowOutcome> m_pendingOutcomes;
     QElapsedTimer m_clock;

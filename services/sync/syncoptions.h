@@ -18,7 +18,7 @@ struct SyncOptions
     int batchSize = 0;
     // Overrides the mapping's "writer" (auto: bulk messages where the table supports them, else $batch).
     std::optional<WriterKind> writer;
-    int requestTimeoutMs = 120000;        // no answer for this long: a timeout (retried, then the run stops)
+    int requestTimeoutMs = 120000; // no answer for this long: a timeout (retried, then the run stops)
 };
 
 } // namespace d365::services

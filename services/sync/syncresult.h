@@ -48,9 +48,9 @@ struct SyncSummary
     qint64 throttled = 0;        // 429 answers (each waited Retry-After)
     qint64 wireMilliseconds = 0; // summed wall time of the write requests on the wire
     qint64 elapsedMs = 0;
-    QString writer;              // "UpsertMultiple", "CreateMultiple", "UpdateMultiple" or "$batch"
-    int batchSize = 0;           // rows per write request at the end of the run (it shrinks on slow requests)
-    int concurrency = 0;         // write requests in flight at most
+    QString writer;      // "UpsertMultiple", "CreateMultiple", "UpdateMultiple" or "$batch"
+    int batchSize = 0;   // rows per write request at the end of the run (it shrinks on slow requests)
+    int concurrency = 0; // write requests in flight at most
     bool cancelled = false;
     std::optional<Error> fatal; // set when the run stopped for a reason that is not one row's fault
 

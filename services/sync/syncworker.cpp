@@ -34,7 +34,8 @@ void SyncWorker::run()
 {
     m_client = new DataverseClient(m_profile, m_tokenProvider);
     const SourceSpec spec = m_mapping.source;
-    auto *engine = new SyncEngine(m_mapping, m_client, [spec] { return WarehouseSource::create(spec); }, m_options);
+    auto *engine = new SyncEngine(
+        m_mapping, m_client, [spec] { return WarehouseSource::create(spec); }, m_options);
     connect(engine, &SyncEngine::started, this, &SyncWorker::started);
     connect(engine, &SyncEngine::progress, this, &SyncWorker::progress);
     connect(engine, &SyncEngine::rowOutcomes, this, &SyncWorker::rowOutcomes);

@@ -43,7 +43,8 @@ RowOutcome Writer::failedOutcome(const ConvertedRow &row, const Error &error, in
                       error.message};
 }
 
-RowOutcome Writer::outcomeFor(const ConvertedRow &row, const DataverseResponse &answer, RowStatus success) const
+RowOutcome Writer::outcomeFor(const ConvertedRow &row, const DataverseResponse &answer,
+                              RowStatus success) const
 {
     if (answer.ok()) {
         return RowOutcome{row.sourceRow, row.sourceKey, success, answer.status, {}, {}};

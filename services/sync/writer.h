@@ -36,7 +36,10 @@ struct WriteTarget
     SyncMode mode = SyncMode::Upsert;
     bool hasCreatedOn = true; // the table has createdon (used to tell our own create from an older record)
 
-    bool matchKeyIsPrimaryId() const { return matchKey.size() == 1 && matchKey.first() == primaryIdAttribute; }
+    bool matchKeyIsPrimaryId() const
+    {
+        return matchKey.size() == 1 && matchKey.first() == primaryIdAttribute;
+    }
 };
 
 struct WriteResult

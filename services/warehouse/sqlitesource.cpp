@@ -51,7 +51,8 @@ QString withoutFinalOrderBy(const QString &query)
     const qsizetype n = query.size();
     const auto wordAt = [&query, n](qsizetype i, QLatin1StringView word) {
         const qsizetype end = i + word.size();
-        return end <= n && QStringView(query).sliced(i, word.size()).compare(word, Qt::CaseInsensitive) == 0 &&
+        return end <= n &&
+               QStringView(query).sliced(i, word.size()).compare(word, Qt::CaseInsensitive) == 0 &&
                (i == 0 || !(query[i - 1].isLetterOrNumber() || query[i - 1] == u'_')) &&
                (end == n || !(query[end].isLetterOrNumber() || query[end] == u'_'));
     };
@@ -292,8 +293,8 @@ Result<qint64> SqliteSource::countRows()
     QSqlQuery count(m_db);
     count.setForwardOnly(true);
     // The newline ends a line comment the query may finish with.
-    if (!count.exec(u"SELECT COUNT(*) FROM ("_s + withoutFinalOrderBy(withoutTrailingSemicolons(m_spec.query)) +
-                    u"\n)"_s) ||
+    if (!count.exec(u"SELECT COUNT(*) FROM ("_s +
+                    withoutFinalOrderBy(withoutTrailingSemicolons(m_spec.query)) + u"\n)"_s) ||
         !count.next()) {
         const QString sqliteMessage = count.lastError().text();
         if (auto problem = fileError(count.lastError()))

@@ -42,7 +42,8 @@ inline HttpReply jsonReply(int status, const QJsonObject &body, services::HttpHe
     reply.status = status;
     reply.requestSent = true;
     reply.headers = std::move(headers);
-    reply.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json; odata.metadata=minimal")));
+    reply.headers.append(
+        qMakePair(QByteArray("Content-Type"), QByteArray("application/json; odata.metadata=minimal")));
     reply.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
     return reply;
 }
@@ -55,9 +56,11 @@ inline HttpReply emptyReply(int status)
     return reply;
 }
 
-inline HttpReply errorReply(int status, const QString &code, const QString &message, services::HttpHeaders headers = {})
+inline HttpReply errorReply(int status, const QString &code, const QString &message,
+                            services::HttpHeaders headers = {})
 {
-    return jsonReply(status, QJsonObject{{u"error"_s, QJsonObject{{u"code"_s, code}, {u"message"_s, message}}}},
+    return jsonReply(status,
+                     QJsonObject{{u"error"_s, QJsonObject{{u"code"_s, code}, {u"message"_s, message}}}},
                      std::move(headers));
 }
 
@@ -81,8 +84,10 @@ public:
     void send(HttpRequest request, Callback callback) override
     {
         requests.append(request);
-        HttpReply reply = handler ? handler(request) : transportFailure(TransportError::ConnectionRefused, false);
-        QTimer::singleShot(0, [callback = std::move(callback), reply = std::move(reply)] { callback(reply); });
+        HttpReply reply =
+            handler ? handler(request) : transportFailure(TransportError::ConnectionRefused, false);
+        QTimer::singleShot(0,
+                           [callback = std::move(callback), reply = std::move(reply)] { callback(reply); });
     }
     void setMaxConnectionsPerHost(int n) override { connections = n; }
     int maxConnectionsPerHost() const override { return connections; }
@@ -162,7 +167,8 @@ inline HttpReply batchReply(const QList<QPair<int, QByteArray>> &parts)
     const QByteArray boundary = "batchresponse_fake";
     QByteArray body;
     for (const auto &[status, json] : parts) {
-        body += "--" + boundary + "\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n";
+        body += "--" + boundary +
+                "\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n";
         body += "HTTP/1.1 " + QByteArray::number(status) + " X\r\n";
         if (!json.isEmpty()) {
             body += "Content-Type: application/json; odata.metadata=minimal\r\n\r\n" + json + "\r\n";
@@ -174,7 +180,8 @@ inline HttpReply batchReply(const QList<QPair<int, QByteArray>> &parts)
     HttpReply reply;
     reply.status = 200;
     reply.requestSent = true;
-    reply.headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("multipart/mixed; boundary=" + boundary)));
+    reply.headers.append(
+        qMakePair(QByteArray("Content-Type"), QByteArray("multipart/mixed; boundary=" + boundary)));
     reply.body = body;
     return reply;
 }
@@ -238,7 +245,7 @@ public:
     };
     struct Fault
     {
-        HttpReply reply;     // what the client gets instead of the real answer
+        HttpReply reply;      // what the client gets instead of the real answer
         bool execute = false; // carry the request out first (a dropped answer), or not at all
     };
 
@@ -309,17 +316,18 @@ private:
             if (path.contains("$filter"_L1) && !path.contains("'contacts'"_L1)) {
                 return jsonReply(200, {{u"value"_s, QJsonArray{}}});
             }
-            return jsonReply(200, {{u"value"_s, QJsonArray{QJsonObject{
-                                                    {u"LogicalName"_s, u"contact"_s},
-                                                    {u"SchemaName"_s, u"Contact"_s},
-                                                    {u"EntitySetName"_s, u"contacts"_s},
-                                                    {u"PrimaryIdAttribute"_s, u"contactid"_s},
-                                                    {u"PrimaryNameAttribute"_s, u"fullname"_s},
-                                                    {u"ObjectTypeCode"_s, 2}}}}});
+            return jsonReply(200,
+                             {{u"value"_s, QJsonArray{QJsonObject{{u"LogicalName"_s, u"contact"_s},
+                                                                  {u"SchemaName"_s, u"Contact"_s},
+                                                                  {u"EntitySetName"_s, u"contacts"_s},
+                                                                  {u"PrimaryIdAttribute"_s, u"contactid"_s},
+                                                                  {u"PrimaryNameAttribute"_s, u"fullname"_s},
+                                                                  {u"ObjectTypeCode"_s, 2}}}}});
         }
         if (path.startsWith("EntityDefinitions(LogicalName='contact')/Attributes?"_L1)) {
             QJsonArray attributes;
-            const auto add = [&attributes](const QString &name, const QString &type, bool create, bool update) {
+            const auto add = [&attributes](const QString &name, const QString &type, bool create,
+                                           bool update) {
                 attributes.append(QJsonObject{{u"LogicalName"_s, name},
                                               {u"AttributeTypeName"_s, QJsonObject{{u"Value"_s, type}}},
                                               {u"RequiredLevel"_s, QJsonObject{{u"Value"_s, u"None"_s}}},
@@ -342,10 +350,11 @@ private:
             return jsonReply(200, {{u"value"_s, strings}});
         }
         if (path.contains("/Keys?"_L1)) {
-            return jsonReply(200, {{u"value"_s, QJsonArray{QJsonObject{
-                                                    {u"SchemaName"_s, u"new_EmailKey"_s},
-                                                    {u"KeyAttributes"_s, QJsonArray{u"emailaddress1"_s}},
-                                                    {u"EntityKeyIndexStatus"_s, u"Active"_s}}}}});
+            return jsonReply(
+                200,
+                {{u"value"_s, QJsonArray{QJsonObject{{u"SchemaName"_s, u"new_EmailKey"_s},
+                                                     {u"KeyAttributes"_s, QJsonArray{u"emailaddress1"_s}},
+                                                     {u"EntityKeyIndexStatus"_s, u"Active"_s}}}}});
         }
         if (path.startsWith("EntityDefinitions("_L1)) {
             return jsonReply(200, {{u"value"_s, QJsonArray{}}}); // other casts, relationships: none
@@ -448,19 +457,25 @@ private:
                                             {u"emailaddress1"_s, email},
                                             {u"createdon"_s, record.createdOn.toString(Qt::ISODate)}});
                 }
-                answers.append({200, QJsonDocument(QJsonObject{{u"value"_s, rows}}).toJson(QJsonDocument::Compact)});
+                answers.append(
+                    {200, QJsonDocument(QJsonObject{{u"value"_s, rows}}).toJson(QJsonDocument::Compact)});
                 continue;
             }
             // PATCH contacts(emailaddress1='x'): If-None-Match / If-Match are not visible per part here; the
             // fake treats PATCH as an upsert.
             static const QRegularExpression key(u"emailaddress1='((?:[^']|'')*)'"_s);
-            const QString email =
-                key.match(QUrl::fromPercentEncoding(part.url.toUtf8())).captured(1).replace("''"_L1, "'"_L1).toLower();
+            const QString email = key.match(QUrl::fromPercentEncoding(part.url.toUtf8()))
+                                      .captured(1)
+                                      .replace("''"_L1, "'"_L1)
+                                      .toLower();
             const QJsonObject values = QJsonDocument::fromJson(part.body).object();
             if (values.value("lastname"_L1).toString() == "BAD"_L1) {
-                answers.append({400, QJsonDocument(QJsonObject{{u"error"_s, QJsonObject{{u"code"_s, u"0x80040203"_s},
-                                                                                      {u"message"_s, u"lastname BAD is refused"_s}}}})
-                                         .toJson(QJsonDocument::Compact)});
+                answers.append(
+                    {400,
+                     QJsonDocument(
+                         QJsonObject{{u"error"_s, QJsonObject{{u"code"_s, u"0x80040203"_s},
+                                                              {u"message"_s, u"lastname BAD is refused"_s}}}})
+                         .toJson(QJsonDocument::Compact)});
                 continue;
             }
             ++writes;
@@ -473,8 +488,9 @@ private:
             for (auto it = values.begin(); it != values.end(); ++it) {
                 record.values.insert(it.key(), it.value());
             }
-            answers.append({created ? 201 : 200,
-                            QJsonDocument(QJsonObject{{u"contactid"_s, record.id}}).toJson(QJsonDocument::Compact)});
+            answers.append(
+                {created ? 201 : 200,
+                 QJsonDocument(QJsonObject{{u"contactid"_s, record.id}}).toJson(QJsonDocument::Compact)});
         }
         return batchReply(answers);
     }

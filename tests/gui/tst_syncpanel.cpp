@@ -119,11 +119,12 @@ void TestSyncPanel::onFinished_outcome_barStatusAndColoursSayWhatHappened_data()
     cancelled.rowsRead = 2500;
     cancelled.cancelled = true;
     cancelled.elapsedMs = 3100;
-    QTest::newRow("cancelled")
-        << cancelled
-        << u"Cancelled: synced 2,300 of 10,000 rows in 3.1 s — 2,000 created, 300 updated, 0 failed, 200 skipped, "
-           "7,500 of 10,000 source rows not read."_s
-        << 2300 << 10000 << u"2,300 / 10,000 rows synced — cancelled"_s << u"Cancelled"_s << true;
+    QTest::newRow("cancelled") << cancelled
+                               << u"Cancelled: synced 2,300 of 10,000 rows in 3.1 s — 2,000 created, 300 "
+                                  u"updated, 0 failed, 200 skipped, "
+                                  "7,500 of 10,000 source rows not read."_s
+                               << 2300 << 10000 << u"2,300 / 10,000 rows synced — cancelled"_s
+                               << u"Cancelled"_s << true;
 
     SyncSummary cancelledEarly;
     cancelledEarly.cancelled = true;

@@ -50,7 +50,8 @@ private Q_SLOTS:
 
 private:
     CliResult cli(const QStringList &arguments, const QProcessEnvironment &extra = {});
-    QString writeMapping(const QString &prefix, const QString &mode, int rows, const QString &writer = u"auto"_s);
+    QString writeMapping(const QString &prefix, const QString &mode, int rows,
+                         const QString &writer = u"auto"_s);
     void setFaults(const QByteArray &json);
     int countContacts(const QString &prefix);
 
@@ -109,7 +110,8 @@ CliResult TestCliFaults::cli(const QStringList &arguments, const QProcessEnviron
     return result;
 }
 
-QString TestCliFaults::writeMapping(const QString &prefix, const QString &mode, int rows, const QString &writer)
+QString TestCliFaults::writeMapping(const QString &prefix, const QString &mode, int rows,
+                                    const QString &writer)
 {
     QFile sample(QStringLiteral(D365_SOURCE_DIR "/resources/sample/customers-to-contacts.json"));
     if (!sample.open(QIODevice::ReadOnly)) {
@@ -118,10 +120,11 @@ QString TestCliFaults::writeMapping(const QString &prefix, const QString &mode, 
     QJsonObject mapping = QJsonDocument::fromJson(sample.readAll()).object();
     QJsonObject source = mapping.value("source"_L1).toObject();
     source.insert(u"path"_s, QStringLiteral(D365_SAMPLE_DB));
-    source.insert(u"query"_s, u"SELECT customer_id, '%1' || email AS email, first_name, last_name, phone, job_title, "
-                              "city, company, lifetime_value, lead_source, signup_date FROM customers WHERE "
-                              "customer_id <= %2 ORDER BY customer_id"_s.arg(prefix)
-                                  .arg(rows));
+    source.insert(u"query"_s,
+                  u"SELECT customer_id, '%1' || email AS email, first_name, last_name, phone, job_title, "
+                  "city, company, lifetime_value, lead_source, signup_date FROM customers WHERE "
+                  "customer_id <= %2 ORDER BY customer_id"_s.arg(prefix)
+                      .arg(rows));
     mapping.insert(u"source"_s, source);
     mapping.insert(u"mode"_s, mode);
     mapping.insert(u"writer"_s, writer);
@@ -167,8 +170,9 @@ static void checkAccounting(const QJsonObject &report)
     QCOMPARE(check.value("rowsWithoutOutcome"_L1).toInt(-1), 0);
     QCOMPARE(check.value("duplicateOutcomes"_L1).toInt(-1), 0);
     const qint64 outcomes = report.value("created"_L1).toInteger() + report.value("updated"_L1).toInteger() +
-                            report.value("upserted"_L1).toInteger() + report.value("unchanged"_L1).toInteger() +
-                            report.value("failed"_L1).toInteger() + report.value("skipped"_L1).toInteger();
+                            report.value("upserted"_L1).toInteger() +
+                            report.value("unchanged"_L1).toInteger() + report.value("failed"_L1).toInteger() +
+                            report.value("skipped"_L1).toInteger();
     QCOMPARE(outcomes, report.value("rowsRead"_L1).toInteger());
     QCOMPARE(check.value("outcomes"_L1).toInteger(), outcomes);
     if (report.value("total"_L1).toInteger() >= 0) {
@@ -198,7 +202,8 @@ void TestCliFaults::run_droppedConnections_everyRowLandsOnceAndNoneIsReportedFai
     const CliResult run = cli({u"run"_s, mapping, u"--batch-size"_s, u"100"_s, u"--concurrency"_s, u"4"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err.right(3000)));
     QCOMPARE(run.report.value("failed"_L1).toInt(-1), 0);
-    const qint64 written = run.report.value("created"_L1).toInteger() + run.report.value("updated"_L1).toInteger() +
+    const qint64 written = run.report.value("created"_L1).toInteger() +
+                           run.report.value("updated"_L1).toInteger() +
                            run.report.value("upserted"_L1).toInteger();
     QCOMPARE(written, 2000);
     if (mode == "insert"_L1) {
@@ -213,7 +218,8 @@ void TestCliFaults::run_throttleStorm_waitsRetryAfterAndCompletes()
 {
     const QString prefix = u"storm-"_s;
     setFaults(R"({"throttleNext":6,"retryAfter":1})");
-    const CliResult run = cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"200"_s});
+    const CliResult run =
+        cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"200"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err.right(3000)));
     QVERIFY(run.report.value("throttled"_L1).toInt() >= 6);
     QCOMPARE(run.report.value("upserted"_L1).toInt(), 2000);
@@ -226,7 +232,8 @@ void TestCliFaults::run_serviceUnavailableBursts_retriedAndComplete()
 {
     const QString prefix = u"unavailable-"_s;
     setFaults(R"({"errorRate":0.15,"errorStatuses":[503,502]})");
-    const CliResult run = cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"100"_s});
+    const CliResult run =
+        cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"100"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err.right(3000)));
     QCOMPARE(run.report.value("failed"_L1).toInt(-1), 0);
     checkAccounting(run.report);
@@ -261,7 +268,8 @@ void TestCliFaults::run_tokenCannotBeRenewed_exitThreeAndEveryRowReadIsAccounted
     const CliResult run = cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"100"_s,
                                u"--concurrency"_s, u"1"_s});
     QCOMPARE(run.exitCode, 3);
-    QVERIFY2(run.err.contains("expired or is invalid"_L1) || run.err.contains("refused"_L1), qPrintable(run.err));
+    QVERIFY2(run.err.contains("expired or is invalid"_L1) || run.err.contains("refused"_L1),
+             qPrintable(run.err));
     checkAccounting(run.report);
     QVERIFY(!run.report.value("sourceComplete"_L1).toBool());
     QVERIFY(run.report.value("notRead"_L1).toInt() > 0);
@@ -277,8 +285,8 @@ void TestCliFaults::run_serverNeverAnswers_exitFourNamingHostAndTimeout()
     QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
     const QString url = u"http://127.0.0.1:%1"_s.arg(silent.serverPort());
     QVERIFY(cli({u"profile"_s, u"add"_s, u"silent"_s, u"--url"_s, url, u"--sandbox"_s}).exitCode == 0);
-    const CliResult run = cli({u"run"_s, writeMapping(u"silent-"_s, u"upsert"_s, 10), u"--profile"_s, u"silent"_s,
-                               u"--timeout"_s, u"1"_s});
+    const CliResult run = cli({u"run"_s, writeMapping(u"silent-"_s, u"upsert"_s, 10), u"--profile"_s,
+                               u"silent"_s, u"--timeout"_s, u"1"_s});
     QCOMPARE(run.exitCode, 4);
     QVERIFY2(run.err.contains("127.0.0.1"_L1) && run.err.contains("did not answer in time"_L1) &&
                  run.err.contains("1.0 s"_L1),
@@ -303,8 +311,9 @@ void TestCliFaults::validateAndRun_userWithoutCreateAccount_exitTwoBeforeAnyRowI
         {u"target"_s, QJsonObject{{u"profile"_s, u"sandbox"_s},
                                   {u"entitySet"_s, u"accounts"_s},
                                   {u"matchKey"_s, QJsonArray{u"accountnumber"_s}}}},
-        {u"fields"_s, QJsonArray{QJsonObject{{u"source"_s, u"company"_s}, {u"target"_s, u"name"_s}},
-                                 QJsonObject{{u"source"_s, u"number"_s}, {u"target"_s, u"accountnumber"_s}}}}};
+        {u"fields"_s,
+         QJsonArray{QJsonObject{{u"source"_s, u"company"_s}, {u"target"_s, u"name"_s}},
+                    QJsonObject{{u"source"_s, u"number"_s}, {u"target"_s, u"accountnumber"_s}}}}};
     const QString path = m_dir.filePath(u"accounts.json"_s);
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
@@ -322,9 +331,11 @@ void TestCliFaults::validateAndRun_userWithoutCreateAccount_exitTwoBeforeAnyRowI
     QVERIFY2(run.err.contains("prvCreateAccount"_L1), qPrintable(run.err));
     QCOMPARE(run.report.value("requests"_L1).toInt(-1), 0);
     QCOMPARE(run.report.value("rowsRead"_L1).toInt(-1), 0);
-    const HttpResult accounts = request(
-        "GET", m_sandbox.webApiUrl().resolved(QUrl(u"accounts?$select=accountid&$filter=startswith(accountnumber,'PRIV-')"_s)),
-        {{"Authorization", "Bearer test"}});
+    const HttpResult accounts =
+        request("GET",
+                m_sandbox.webApiUrl().resolved(
+                    QUrl(u"accounts?$select=accountid&$filter=startswith(accountnumber,'PRIV-')"_s)),
+                {{"Authorization", "Bearer test"}});
     QCOMPARE(accounts.json().object().value("value"_L1).toArray().size(), 0);
 }
 

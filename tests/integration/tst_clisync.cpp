@@ -308,8 +308,8 @@ void TestCliSync::run_rowsTooLong_exitOneAndReportsEachRow()
         m.insert(u"source"_s, source);
     });
     const QString report = m_dir.filePath(u"toolong-report.json"_s);
-    const CliResult run = cli(
-        {u"run"_s, mapping, u"--report"_s, report, u"--batch-size"_s, batchSize, u"--writer"_s, writer});
+    const CliResult run =
+        cli({u"run"_s, mapping, u"--report"_s, report, u"--batch-size"_s, batchSize, u"--writer"_s, writer});
     QCOMPARE(run.exitCode, 1);
     QVERIFY2(run.out.contains(counts), qPrintable(run.out));
     QVERIFY2(run.err.contains("lastname"_L1) && run.err.contains("at most 50"_L1), qPrintable(run.err));
@@ -349,13 +349,15 @@ void TestCliSync::run_insertOverExistingRows_onlyThoseFailInsideTheBatch()
             source.insert(u"query"_s,
                           u"SELECT customer_id, 'ins%2' || email AS email, first_name, last_name, phone, "
                           "job_title, city, company, lifetime_value, lead_source, signup_date FROM "
-                          "customers WHERE customer_id <= %1 ORDER BY customer_id"_s.arg(lastId).arg(writer));
+                          "customers WHERE customer_id <= %1 ORDER BY customer_id"_s.arg(lastId)
+                              .arg(writer));
             m.insert(u"source"_s, source);
             m.insert(u"mode"_s, mode);
             m.insert(u"writer"_s, writer);
         });
     };
-    const CliResult first = cli({u"run"_s, mappingFor(u"ins-upsert.json"_s, 5, u"upsert"_s), u"--writer"_s, u"batch"_s});
+    const CliResult first =
+        cli({u"run"_s, mappingFor(u"ins-upsert.json"_s, 5, u"upsert"_s), u"--writer"_s, u"batch"_s});
     QVERIFY2(first.exitCode == 0, qPrintable(first.out + first.err));
     QVERIFY2(first.out.contains("5 created"_L1), qPrintable(first.out));
 

@@ -230,7 +230,7 @@ void TestMetadataService::cache_refreshAfterSchemaChange_warnsAboutMappedColumns
 void TestMetadataService::sync_lookupByAlternateKeyChoiceLabelDateOnlyMoney_readBack_data()
 {
     QTest::addColumn<bool>("bulk");
-    QTest::newRow("$batch") << false; // each row says created or updated
+    QTest::newRow("$batch") << false;        // each row says created or updated
     QTest::newRow("UpsertMultiple") << true; // all or nothing: the missing account is split out
 }
 
@@ -299,11 +299,9 @@ void TestMetadataService::sync_lookupByAlternateKeyChoiceLabelDateOnlyMoney_read
     mapping.fields.append(constant);
 
     // Row 1 exists already with a city: "leave-unchanged" must keep it when the warehouse has NULL.
-    const auto existing = request("PATCH", api.resolved(QUrl(u"contacts(emailaddress1='e2e.one@example.com')"_s)),
-                                  headers,
-                                  QJsonDocument(QJsonObject{{u"lastname"_s, u"Old"_s},
-                                                            {u"address1_city"_s, u"Bergen"_s}})
-                                      .toJson());
+    const auto existing = request(
+        "PATCH", api.resolved(QUrl(u"contacts(emailaddress1='e2e.one@example.com')"_s)), headers,
+        QJsonDocument(QJsonObject{{u"lastname"_s, u"Old"_s}, {u"address1_city"_s, u"Bergen"_s}}).toJson());
     QVERIFY2(existing.status == 201 || existing.status == 200, existing.body.constData());
 
     SyncController controller;

@@ -30,8 +30,8 @@ namespace {
 
 const Headers Auth{{"Authorization", "Bearer test"}};
 
-// Time for any flush a request could still cause, with room for a loaded machine. (An acknowledged write needs
-// no wait: it is in the file before its 2xx leaves the sandbox.)
+// Time for any flush a request could still cause, with room for a loaded machine. (An acknowledged write
+// needs no wait: it is in the file before its 2xx leaves the sandbox.)
 constexpr int AfterFlushMs = 1000;
 
 QByteArray json(const QJsonObject &o)

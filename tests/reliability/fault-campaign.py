@@ -146,6 +146,8 @@ def main():
         mode = rng.choice(["upsert", "insert", "update"])
         writer = rng.choice(["bulk", "batch"])
         batch = rng.choice([1, 10, 50, 100, 250, 500, 1000]) if writer == "bulk" else rng.choice([1, 10, 50, 100, 250])
+        if scenario == "deadtoken":
+            batch = 10  # far more write requests than the token lives for: the run must stop
         if batch == 1:
             rows = min(args.rows, 300)  # one request per row: keep the run short
         else:

@@ -41,8 +41,8 @@ private:
     static DataverseResponse sendAndWait(DataverseClient &client, const DataverseRequest &request);
 };
 
-std::unique_ptr<TestDataverseClient::Harness> TestDataverseClient::harness(
-    std::function<HttpReply(const HttpRequest &)> handler)
+std::unique_ptr<TestDataverseClient::Harness>
+TestDataverseClient::harness(std::function<HttpReply(const HttpRequest &)> handler)
 {
     auto h = std::make_unique<Harness>();
     auto transport = std::make_unique<FakeTransport>();
@@ -131,7 +131,8 @@ void TestDataverseClient::send_redirect_isAnErrorNotASuccess()
 {
     auto h = harness([](const HttpRequest &) {
         HttpReply reply = emptyReply(302);
-        reply.headers.append(qMakePair(QByteArray("Location"), QByteArray("https://login.example.com/portal")));
+        reply.headers.append(
+            qMakePair(QByteArray("Location"), QByteArray("https://login.example.com/portal")));
         return reply;
     });
     const DataverseResponse r = sendAndWait(*h->client, DataverseRequest::get(u"WhoAmI"_s));
@@ -202,7 +203,8 @@ void TestDataverseClient::send_serverError500_retriedTwiceThenReported()
 
 void TestDataverseClient::send_tokenRefusedMidRun_parallelRequestsShareRefreshesAndAllSucceed()
 {
-    // Each token works for 5 requests (like the sandbox's expireTokenAfter); 16 requests are in flight at once.
+    // Each token works for 5 requests (like the sandbox's expireTokenAfter); 16 requests are in flight at
+    // once.
     QHash<QByteArray, int> uses;
     auto h = harness([&uses](const HttpRequest &request) {
         QByteArray token;
@@ -249,7 +251,8 @@ void TestDataverseClient::send_noToken_providerErrorPassesThroughUnchanged()
 void TestDataverseClient::send_dateHeader_givesTheServiceClock()
 {
     auto h = harness([](const HttpRequest &) {
-        return jsonReply(200, {{u"UserId"_s, u"x"_s}}, {qMakePair(QByteArray("Date"), QByteArray("Tue, 15 Nov 1994 08:12:31 GMT"))});
+        return jsonReply(200, {{u"UserId"_s, u"x"_s}},
+                         {qMakePair(QByteArray("Date"), QByteArray("Tue, 15 Nov 1994 08:12:31 GMT"))});
     });
     QVERIFY(!h->client->serverNow().isValid());
     QVERIFY(sendAndWait(*h->client, DataverseRequest::get(u"WhoAmI"_s)).ok());

@@ -1,11 +1,11 @@
 // Dataverse error bodies → typed errors → the destination spec's troubleshooting messages; key segments and
 // OData literals; mapping checks against metadata.
 
-#include "services/dataverse/dataverseclient.h"
-#include "services/dataverse/odata.h"
-#include "services/dataverse/dataverseerror.h"
 #include "services/common/textmatch.h"
+#include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/dataverseerror.h"
 #include "services/dataverse/metadataclient.h"
+#include "services/dataverse/odata.h"
 #include "services/mapping/mappingvalidator.h"
 
 #include <QTest>
@@ -95,8 +95,8 @@ void TestDataverseError::toUserError_data()
         << QByteArray(
                R"({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}})")
         << ErrorCategory::Throttled << QStringList{u"service-protection limit"_s};
-    QTest::newRow("503 server") << 503 << TransportError::None << QByteArray("unavailable") << ErrorCategory::Server
-                                << QStringList{u"server error (HTTP 503)"_s};
+    QTest::newRow("503 server") << 503 << TransportError::None << QByteArray("unavailable")
+                                << ErrorCategory::Server << QStringList{u"server error (HTTP 503)"_s};
 }
 
 void TestDataverseError::toUserError()
@@ -134,7 +134,8 @@ void TestDataverseError::transient_data()
     QTest::newRow("401 handled separately") << 401 << TransportError::None << false;
     QTest::newRow("connection closed") << 0 << TransportError::ConnectionClosed << true;
     QTest::newRow("timeout") << 0 << TransportError::Timeout << true;
-    QTest::newRow("refused is retried: the service may be restarting") << 0 << TransportError::ConnectionRefused << true;
+    QTest::newRow("refused is retried: the service may be restarting")
+        << 0 << TransportError::ConnectionRefused << true;
     QTest::newRow("host not found") << 0 << TransportError::HostNotFound << false;
 }
 
@@ -223,7 +224,8 @@ void TestDataverseError::checkMapping_reportsEveryProblemWithPath()
                       {u"c"_s, u"fullname"_s},
                       {u"d"_s, u"parentcustomerid"_s},
                       {u"e"_s, u"firstname"_s}};
-    const QStringList problems = MappingValidator::lines(MappingValidator::validate(mapping, contactMetadata()));
+    const QStringList problems =
+        MappingValidator::lines(MappingValidator::validate(mapping, contactMetadata()));
     QCOMPARE(problems.size(), 4);
     QVERIFY2(problems.at(0).startsWith("$.fields[1].target"_L1) &&
                  problems.at(0).contains("Did you mean firstname"_L1),

@@ -16,12 +16,13 @@ namespace {
 
 QList<EntitySummary> tables()
 {
-    return {{u"account"_s, u"accounts"_s, u"Account"_s, u"accountid"_s, u"name"_s, false, 1, u"Account"_s},
-            {u"contact"_s, u"contacts"_s, u"Contact"_s, u"contactid"_s, u"fullname"_s, false, 2, u"Contact"_s},
-            {u"cr5a1_warehouserow"_s, u"cr5a1_warehouserows"_s, u"Warehouse Row"_s, u"cr5a1_warehouserowid"_s,
-             u"cr5a1_name"_s, true, 10001, u"cr5a1_WarehouseRow"_s},
-            {u"new_loyaltycard"_s, u"new_loyaltycards"_s, u"Loyalty Card"_s, u"new_loyaltycardid"_s,
-             u"new_name"_s, true, 10002, u"new_LoyaltyCard"_s}};
+    return {
+        {u"account"_s, u"accounts"_s, u"Account"_s, u"accountid"_s, u"name"_s, false, 1, u"Account"_s},
+        {u"contact"_s, u"contacts"_s, u"Contact"_s, u"contactid"_s, u"fullname"_s, false, 2, u"Contact"_s},
+        {u"cr5a1_warehouserow"_s, u"cr5a1_warehouserows"_s, u"Warehouse Row"_s, u"cr5a1_warehouserowid"_s,
+         u"cr5a1_name"_s, true, 10001, u"cr5a1_WarehouseRow"_s},
+        {u"new_loyaltycard"_s, u"new_loyaltycards"_s, u"Loyalty Card"_s, u"new_loyaltycardid"_s,
+         u"new_name"_s, true, 10002, u"new_LoyaltyCard"_s}};
 }
 
 EntityMetadata contact()

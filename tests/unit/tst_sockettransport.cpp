@@ -80,8 +80,8 @@ private:
 
 QByteArray ok(const QByteArray &body)
 {
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
-           "\r\n\r\n" + body;
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+           QByteArray::number(body.size()) + "\r\n\r\n" + body;
 }
 
 HttpReply exchange(SocketTransport &transport, HttpRequest request)
@@ -173,7 +173,9 @@ void TestSocketTransport::send_chunkedAnswer_isJoined()
 void TestSocketTransport::send_answerWithoutLength_endsAtClose()
 {
     ScriptedPeer peer;
-    peer.answer = [](int) { return QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"); };
+    peer.answer = [](int) {
+        return QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end");
+    };
     peer.closeAfter = [](int) { return true; };
     SocketTransport transport;
     const HttpReply reply = exchange(transport, get(peer.url()));
@@ -184,7 +186,9 @@ void TestSocketTransport::send_answerWithoutLength_endsAtClose()
 void TestSocketTransport::send_answerCutOffMidBody_isConnectionClosedAndMaybeCarriedOut()
 {
     ScriptedPeer peer;
-    peer.answer = [](int) { return QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"value\":[{\"Logi"); };
+    peer.answer = [](int) {
+        return QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"value\":[{\"Logi");
+    };
     peer.closeAfter = [](int) { return true; };
     SocketTransport transport;
     const HttpReply reply = exchange(transport, get(peer.url()));
@@ -249,7 +253,9 @@ void TestSocketTransport::send_manyAtOnce_openAtMostTheConnectionLimit()
 void TestSocketTransport::send_connectionCloseAnswer_nextRequestOpensANewConnection()
 {
     ScriptedPeer peer;
-    peer.answer = [](int) { return QByteArray("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"); };
+    peer.answer = [](int) {
+        return QByteArray("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}");
+    };
     SocketTransport transport;
     QCOMPARE(exchange(transport, get(peer.url())).status, 200);
     QCOMPARE(exchange(transport, get(peer.url())).status, 200);

@@ -164,12 +164,15 @@ void TestSqliteSource::countRows_withoutOpen_countsEveryShapeOfQuery_data()
     QTest::addColumn<qint64>("rows");
     QTest::newRow("order by") << u"SELECT id FROM people ORDER BY id DESC"_s << qint64(3);
     QTest::newRow("order by, then limit") << u"SELECT id FROM people ORDER BY id LIMIT 2"_s << qint64(2);
-    QTest::newRow("limit with offset") << u"SELECT id FROM people ORDER BY id LIMIT 5 OFFSET 2"_s << qint64(1);
-    QTest::newRow("window function") << u"SELECT id, row_number() OVER (ORDER BY id) AS n FROM people"_s << qint64(3);
+    QTest::newRow("limit with offset")
+        << u"SELECT id FROM people ORDER BY id LIMIT 5 OFFSET 2"_s << qint64(1);
+    QTest::newRow("window function") << u"SELECT id, row_number() OVER (ORDER BY id) AS n FROM people"_s
+                                     << qint64(3);
     QTest::newRow("words in a string and a comment")
-        << u"SELECT id, 'x ORDER BY y' AS t FROM people /* ORDER BY id */ WHERE id > 1 -- order by"_s << qint64(2);
-    QTest::newRow("column named order_total") << u"SELECT id AS order_total FROM people ORDER BY order_total"_s
-                                              << qint64(3);
+        << u"SELECT id, 'x ORDER BY y' AS t FROM people /* ORDER BY id */ WHERE id > 1 -- order by"_s
+        << qint64(2);
+    QTest::newRow("column named order_total")
+        << u"SELECT id AS order_total FROM people ORDER BY order_total"_s << qint64(3);
 }
 
 void TestSqliteSource::countRows_withoutOpen_countsEveryShapeOfQuery()

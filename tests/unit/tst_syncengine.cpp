@@ -1,7 +1,8 @@
-// The sync engine in-process, over a fake transport answered by a tiny in-memory org (tests/common/fakeorg.h):
-// the failure paths made to happen on purpose — a bulk request refused for one row, answers lost before and
-// after the service carried a create out, 429s, dropped connections, tokens that expire mid-run, a fatal
-// error mid-run — and in every case each row read ends with exactly one outcome and nothing is duplicated.
+// The sync engine in-process, over a fake transport answered by a tiny in-memory org
+// (tests/common/fakeorg.h): the failure paths made to happen on purpose — a bulk request refused for one row,
+// answers lost before and after the service carried a create out, 429s, dropped connections, tokens that
+// expire mid-run, a fatal error mid-run — and in every case each row read ends with exactly one outcome and
+// nothing is duplicated.
 
 #include "common/fakeorg.h"
 #include "services/sync/syncengine.h"
@@ -117,18 +118,20 @@ Run TestSyncEngine::run(FakeOrg &org, const Mapping &mapping, QList<QVariantList
 {
     auto client = org.client();
     const QStringList columns{u"id"_s, u"email"_s, u"first"_s, u"last"_s};
-    SyncEngine engine(mapping, client.get(),
-                      [columns, rows, beforeCount]() -> Result<std::unique_ptr<WarehouseSource>> {
-                          auto source = std::make_unique<FakeSource>(columns, rows);
-                          source->beforeCount = beforeCount;
-                          return std::unique_ptr<WarehouseSource>(std::move(source));
-                      },
-                      options);
+    SyncEngine engine(
+        mapping, client.get(),
+        [columns, rows, beforeCount]() -> Result<std::unique_ptr<WarehouseSource>> {
+            auto source = std::make_unique<FakeSource>(columns, rows);
+            source->beforeCount = beforeCount;
+            return std::unique_ptr<WarehouseSource>(std::move(source));
+        },
+        options);
     Run result;
     connect(&engine, &SyncEngine::rowOutcomes, this,
             [&result](const QList<RowOutcome> &batch) { result.outcomes += batch; });
-    connect(&engine, &SyncEngine::error, this,
-            [&result](ErrorCategory category, const QString &message) { result.errors.append({category, message}); });
+    connect(&engine, &SyncEngine::error, this, [&result](ErrorCategory category, const QString &message) {
+        result.errors.append({category, message});
+    });
     QSignalSpy finished(&engine, &SyncEngine::finished);
     if (whileRunning) {
         connect(&engine, &SyncEngine::progress, this,
@@ -155,7 +158,8 @@ void TestSyncEngine::upsert_bulk_thousandRowsPerRequestAndEveryRowLands()
     QVERIFY(r.summary.sourceComplete);
     QCOMPARE(r.summary.total, 2500);
     QCOMPARE(org.records.size(), 2500);
-    QCOMPARE(org.records.value(u"person7@example.com"_s).values.value("firstname"_L1).toString(), u"First7"_s);
+    QCOMPARE(org.records.value(u"person7@example.com"_s).values.value("firstname"_L1).toString(),
+             u"First7"_s);
     checkOneOutcomePerRow(r);
 }
 
@@ -191,7 +195,7 @@ void TestSyncEngine::insert_answerLostAfterTheCreate_rowsAreCreatedOnceAndReport
     QCOMPARE(r.summary.created, 50);
     QCOMPARE(r.summary.failed, 0);
     QCOMPARE(org.records.size(), 50);
-    QCOMPARE(org.writes, 1); // never sent a second time
+    QCOMPARE(org.writes, 1);             // never sent a second time
     QCOMPARE(r.summary.readRequests, 1); // one lookup told what happened
     checkOneOutcomePerRow(r);
 }
@@ -264,7 +268,8 @@ void TestSyncEngine::update_byAlternateKey_resolvesIdsInOneReadAndFailsMissingKe
     for (const HttpRequest &request : std::as_const(org.requests)) {
         if (isBulk(request, "UpdateMultiple")) {
             sawUpdate = true;
-            const QJsonArray targets = QJsonDocument::fromJson(request.body).object().value("Targets"_L1).toArray();
+            const QJsonArray targets =
+                QJsonDocument::fromJson(request.body).object().value("Targets"_L1).toArray();
             QCOMPARE(targets.size(), 5);
             QVERIFY(targets.first().toObject().contains("contactid"_L1));
             QVERIFY(!targets.first().toObject().contains("@odata.id"_L1));
@@ -280,10 +285,11 @@ void TestSyncEngine::fatalErrorMidRun_everyRowReadHasExactlyOneOutcomeAndTheRest
     int bulkRequests = 0;
     org.fault = [&bulkRequests](const HttpRequest &request, int) -> std::optional<FakeOrg::Fault> {
         if (isBulk(request, "UpsertMultiple") && ++bulkRequests > 8) {
-            return FakeOrg::Fault{errorReply(403, u"0x80040220"_s,
-                                             u"Principal user (Id=x, type=8) is missing prvWriteContact privilege "
-                                             "(Id=y) on OTC=2 for entity 'contact'."_s),
-                                  false};
+            return FakeOrg::Fault{
+                errorReply(403, u"0x80040220"_s,
+                           u"Principal user (Id=x, type=8) is missing prvWriteContact privilege "
+                           "(Id=y) on OTC=2 for entity 'contact'."_s),
+                false};
         }
         return std::nullopt;
     };
