@@ -195,6 +195,16 @@ private:
         return line;
     }
 
+    // Moves up to m_remaining body bytes from the buffer; true once all of them have arrived.
+    bool takeBody()
+    {
+        const qsizetype take = std::min<qsizetype>(m_remaining, m_buffer.size() - m_pos);
+        m_body.append(m_buffer.constData() + m_pos, take);
+        m_pos += take;
+        m_remaining -= take;
+        return m_remaining == 0;
+    }
+
     void parse()
     {
         while (m_job && m_state != State::Done) {
@@ -245,17 +255,12 @@ private:
                 headersDone();
                 break;
             }
-            case State::Body: {
-                const qsizetype take = std::min<qsizetype>(m_remaining, m_buffer.size() - m_pos);
-                m_body.append(m_buffer.constData() + m_pos, take);
-                m_pos += take;
-                m_remaining -= take;
-                if (m_remaining > 0) {
+            case State::Body:
+                if (!takeBody()) {
                     return;
                 }
                 complete();
                 break;
-            }
             case State::ChunkSize: {
                 const auto line = takeLine();
                 if (!line) {
@@ -271,17 +276,12 @@ private:
                 m_state = m_remaining == 0 ? State::Trailer : State::ChunkData;
                 break;
             }
-            case State::ChunkData: {
-                const qsizetype take = std::min<qsizetype>(m_remaining, m_buffer.size() - m_pos);
-                m_body.append(m_buffer.constData() + m_pos, take);
-                m_pos += take;
-                m_remaining -= take;
-                if (m_remaining > 0) {
+            case State::ChunkData:
+                if (!takeBody()) {
                     return;
                 }
                 m_state = State::ChunkEnd;
                 break;
-            }
             case State::ChunkEnd: {
                 const auto line = takeLine();
                 if (!line) {

@@ -23,7 +23,6 @@ struct Preflight::State
     std::shared_ptr<PreflightReport> report = std::make_shared<PreflightReport>();
     SourceColumns sourceColumns;
     int outstanding = 0;
-    bool entityKnown = false;
     bool whoAmIDone = false;
     bool lookupsDone = false;
     bool privilegesDone = false;
@@ -38,7 +37,7 @@ Preflight::Preflight(DataverseClient *client, QObject *parent)
 {}
 
 QStringList Preflight::requiredPrivileges(const Mapping &mapping, const EntityMetadata &entity,
-                                          const QList<EntitySummary> &lookupTables, WriterKind writer)
+                                          const QStringList &lookupTables, WriterKind writer)
 {
     const QString table = entity.schemaName;
     QStringList names;
@@ -60,8 +59,8 @@ QStringList Preflight::requiredPrivileges(const Mapping &mapping, const EntityMe
     }
     if (!lookupTables.isEmpty()) {
         names << u"prvAppend"_s + table;
-        for (const EntitySummary &target : lookupTables) {
-            names << u"prvAppendTo"_s + target.schemaName;
+        for (const QString &target : lookupTables) {
+            names << u"prvAppendTo"_s + target;
         }
     }
     names.removeDuplicates();
@@ -99,9 +98,7 @@ void Preflight::run(const Mapping &mapping, WriterKind requested, const SourceFa
         }
         state->whoAmIDone = true;
         --state->outstanding;
-        if (state->entityKnown) {
-            checkPrivileges(state);
-        }
+        checkPrivileges(state);
         finish(state);
     });
     m_metadata->fetchEntity(mapping.target.entitySet, [this, state](const Result<EntityMetadata> &entity) {
@@ -112,7 +109,6 @@ void Preflight::run(const Mapping &mapping, WriterKind requested, const SourceFa
             return;
         }
         state->report->entity = entity.value();
-        state->entityKnown = true;
         onEntity(state);
         finish(state);
     });
@@ -155,35 +151,25 @@ void Preflight::onEntity(std::shared_ptr<State> state)
             state->report->problems.append({u"$.fields"_s, resolved.error->message});
         }
         state->lookupsDone = true;
-        if (state->whoAmIDone) {
-            checkPrivileges(state);
-        }
+        checkPrivileges(state);
         finish(state);
     });
 }
 
 void Preflight::checkPrivileges(std::shared_ptr<State> state)
 {
-    PreflightReport &report = *state->report;
-    if (state->privilegesDone || !state->lookupsDone || report.userId.isEmpty() ||
-        report.entity.schemaName.isEmpty()) {
-        if (state->lookupsDone && !state->privilegesDone &&
-            (report.userId.isEmpty() || report.entity.schemaName.isEmpty())) {
-            qCInfo(lcPreflight) << "privileges not checked: the caller or the table's schema name is unknown";
-            state->privilegesDone = true;
-        }
+    // Once both the caller (WhoAmI) and the lookups' target tables are known.
+    if (state->privilegesDone || !state->lookupsDone || !state->whoAmIDone) {
         return;
     }
     state->privilegesDone = true;
-    QList<EntitySummary> lookupTables;
-    for (auto it = report.lookups.schemaNames.cbegin(); it != report.lookups.schemaNames.cend(); ++it) {
-        EntitySummary summary;
-        summary.logicalName = it.key();
-        summary.schemaName = it.value();
-        if (!summary.schemaName.isEmpty()) {
-            lookupTables.append(summary);
-        }
+    PreflightReport &report = *state->report;
+    if (report.userId.isEmpty() || report.entity.schemaName.isEmpty()) {
+        qCInfo(lcPreflight) << "privileges not checked: the caller or the table's schema name is unknown";
+        return;
     }
+    QStringList lookupTables = report.lookups.schemaNames.values();
+    lookupTables.removeAll(QString());
     const QStringList names = requiredPrivileges(state->mapping, report.entity, lookupTables, report.writer);
     QStringList quoted;
     for (const QString &name : names) {

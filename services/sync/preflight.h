@@ -63,8 +63,9 @@ public:
 
     // The privileges the mode's writes need on the target (and, for lookups, on their tables): Create and/or
     // Write on the table, Read when rows are looked up by key, Append/AppendTo for lookups.
+    // lookupTables: SchemaNames of the tables the mapping's lookups point at.
     static QStringList requiredPrivileges(const Mapping &mapping, const EntityMetadata &entity,
-                                          const QList<EntitySummary> &lookupTables, WriterKind writer);
+                                          const QStringList &lookupTables, WriterKind writer);
 
 private:
     struct State;

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QTimer>
 #include <QUrl>
 #include <QUuid>
 
@@ -22,6 +23,7 @@ namespace d365::services {
 namespace {
 
 constexpr qsizetype MaxUrlCharacters = 30000;
+constexpr int MaxExtraRounds = 3;
 
 QString normalizedPart(const QVariant &value)
 {
@@ -144,15 +146,34 @@ void RecordLookup::find(const QList<QVariantList> &keys, std::function<void(Answ
     flush();
 
     const BatchRequest batch = BatchRequest::encode(gets, m_client->profile().webApiBaseUrl());
+    qCDebug(lcLookup) << "looking up" << keys.size() << "keys in" << gets.size() << "GET part(s)";
+    send(batch.request, int(gets.size()), MaxExtraRounds, 0, std::move(done));
+}
+
+void RecordLookup::send(const DataverseRequest &request, int parts, int roundsLeft, int requestsSoFar,
+                        std::function<void(Answer)> done)
+{
     const QStringList keyColumns = m_target.matchKey;
     const QString idColumn = m_target.primaryIdAttribute;
-    const int parts = int(gets.size());
-    qCDebug(lcLookup) << "looking up" << keys.size() << "keys in" << parts << "GET part(s)";
     m_client->send(
-        batch.request, this, [this, done, keyColumns, idColumn, parts](const DataverseResponse &r) {
+        request, this,
+        [this, request, done, keyColumns, idColumn, parts, roundsLeft,
+         requestsSoFar](const DataverseResponse &r) {
             Answer answer;
-            answer.requests = r.attempts;
+            answer.requests = requestsSoFar + r.attempts;
             if (!r.ok()) {
+                // A lookup decides what happened to rows whose answer was lost: it is worth more patience
+                // than a write. Transient failures start another round of the client's retries.
+                const bool transient = r.error->isTransient() || r.error->httpStatus >= 500;
+                if (transient && roundsLeft > 0) {
+                    const int delayMs = 1000 * (MaxExtraRounds - roundsLeft + 1);
+                    qCInfo(lcLookup) << "key lookup failed (" << r.error->message << "); trying again in"
+                                     << delayMs << "ms";
+                    QTimer::singleShot(delayMs, this, [this, request, parts, roundsLeft, answer, done] {
+                        send(request, parts, roundsLeft - 1, answer.requests, done);
+                    });
+                    return;
+                }
                 answer.error = toUserError(*r.error, m_client->errorContext(m_target.entitySet));
                 done(answer);
                 return;

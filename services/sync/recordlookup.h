@@ -48,6 +48,9 @@ public:
     static size_t keyHash(const QVariantList &values);
 
 private:
+    void send(const DataverseRequest &request, int parts, int roundsLeft, int requestsSoFar,
+              std::function<void(Answer)> done);
+
     DataverseClient *m_client;
     WriteTarget m_target;
 };

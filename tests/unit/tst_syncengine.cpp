@@ -95,6 +95,7 @@ private Q_SLOTS:
     void upsert_oneRowRefused_splitUntilItStandsAloneAndEveryOtherRowLands();
     void insert_answerLostAfterTheCreate_rowsAreCreatedOnceAndReportedCreated();
     void insert_answerLostBeforeTheCreate_rowsAreSentAgain();
+    void insert_answerLostAndTheLookupsDroppedToo_stillResolvedWithoutDuplicates();
     void insert_recordsThatExistedBefore_failAlreadyExistsAlsoWhenTheAnswerWasLost();
     void update_byAlternateKey_resolvesIdsInOneReadAndFailsMissingKeys();
     void fatalErrorMidRun_everyRowReadHasExactlyOneOutcomeAndTheRestIsNotRead();
@@ -216,6 +217,33 @@ void TestSyncEngine::insert_answerLostBeforeTheCreate_rowsAreSentAgain()
     QCOMPARE(r.summary.failed, 0);
     QCOMPARE(org.records.size(), 50);
     QCOMPARE(org.writes, 1);
+    checkOneOutcomePerRow(r);
+}
+
+void TestSyncEngine::insert_answerLostAndTheLookupsDroppedToo_stillResolvedWithoutDuplicates()
+{
+    // The create's answer is lost, and so are the answers of the next eight lookups (more than one round of
+    // the client's retries): the lookup keeps trying, and the rows end created, once.
+    FakeOrg org;
+    bool dropped = false;
+    int lookupsDropped = 0;
+    org.fault = [&](const HttpRequest &request, int) -> std::optional<FakeOrg::Fault> {
+        if (!dropped && isBulk(request, "CreateMultiple")) {
+            dropped = true;
+            return FakeOrg::Fault{transportFailure(TransportError::ConnectionClosed, true), true};
+        }
+        if (request.url.path().endsWith("$batch"_L1) && lookupsDropped < 8) {
+            ++lookupsDropped;
+            return FakeOrg::Fault{transportFailure(TransportError::ConnectionClosed, true), true};
+        }
+        return std::nullopt;
+    };
+    const Run r = run(org, mappingFor(SyncMode::Insert), people(40));
+    QCOMPARE(r.summary.created, 40);
+    QCOMPARE(r.summary.failed, 0);
+    QCOMPARE(org.records.size(), 40);
+    QCOMPARE(org.writes, 1);
+    QCOMPARE(lookupsDropped, 8);
     checkOneOutcomePerRow(r);
 }
 
