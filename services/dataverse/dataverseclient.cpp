@@ -50,6 +50,7 @@ struct DataverseClient::Pending
     int serverErrorRetries = 0;
     int throttleRetries = 0;
     int otherRetries = 0;
+    int timeoutRetries = 0;
     bool resent = false; // an earlier attempt's outcome was unknown
     QByteArray token;
     QList<QByteArray> refusedTokens;

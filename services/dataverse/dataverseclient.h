@@ -74,7 +74,8 @@ struct DataverseResponse
 
 struct RetryPolicy
 {
-    int maxRetries = 5;            // 502/503/504, connection problems, timeouts of idempotent requests
+    int maxRetries = 8;        // 502/503/504, dropped or refused connections
+    int maxTimeoutRetries = 2; // requests that got no answer within requestTimeoutMs (each waited that long)
     int maxServerErrorRetries = 2; // HTTP 500
     int maxThrottleRetries = 30;   // 429 (each waits Retry-After)
     int maxAuthRetries = 10;       // 401 followed by a newer token

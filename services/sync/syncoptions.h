@@ -12,7 +12,7 @@ struct SyncOptions
 {
     // Write requests in flight at most; 0 → the service's x-ms-dop-hint (FACTS §9), else 8.
     int maxConcurrentRequests = 0;
-    int maxRetries = 5; // per request, for 5xx / transport errors (429 waits Retry-After, up to 30 times)
+    int maxRetries = 8; // per request, for 5xx / transport errors (429 waits Retry-After, up to 30 times)
     // Rows per write request; 0 → the writer's default (1,000 per bulk message, 100 per $batch). A bulk
     // request that runs long makes the next ones smaller. With the $batch writer, 1 sends one PATCH per row.
     int batchSize = 0;

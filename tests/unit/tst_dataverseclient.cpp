@@ -168,7 +168,7 @@ void TestDataverseClient::send_noAnswer_retriedThenNetworkErrorNamingHostAndTime
     h->client->setRetryPolicy(policy);
     const DataverseResponse r = sendAndWait(*h->client, DataverseRequest::get(u"WhoAmI"_s));
     QVERIFY(!r.ok());
-    QCOMPARE(h->transport->requests.size(), 1 + policy.maxRetries);
+    QCOMPARE(h->transport->requests.size(), 1 + policy.maxTimeoutRetries); // each waited the whole timeout
     QCOMPARE(h->transport->requests.first().timeoutMs, 7000);
     const Error user = toUserError(*r.error, h->client->errorContext());
     QCOMPARE(user.category, ErrorCategory::Network); // a timeout is not a cancel
