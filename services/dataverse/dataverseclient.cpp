@@ -225,14 +225,17 @@ void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
         error.outcomeUnknown = reply.requestSent;
         response.error = error;
         const bool mayResend = !reply.requestSent || pending->request.idempotent;
-        const bool transient =
-            reply.error == TransportError::ConnectionRefused || reply.error == TransportError::Timeout ||
-            reply.error == TransportError::ConnectionClosed || reply.error == TransportError::Other;
-        if (transient && mayResend && pending->otherRetries < m_retryPolicy.maxRetries) {
-            ++pending->otherRetries;
+        const bool timedOut = reply.error == TransportError::Timeout;
+        const bool transient = reply.error == TransportError::ConnectionRefused || timedOut ||
+                               reply.error == TransportError::ConnectionClosed ||
+                               reply.error == TransportError::Other;
+        // A timeout already waited the whole limit: it gets fewer tries than a dropped connection.
+        int &retries = timedOut ? pending->timeoutRetries : pending->otherRetries;
+        const int limit = timedOut ? m_retryPolicy.maxTimeoutRetries : m_retryPolicy.maxRetries;
+        if (transient && mayResend && retries < limit) {
+            ++retries;
             pending->resent = pending->resent || reply.requestSent;
-            const int delay =
-                reply.error == TransportError::Timeout ? 0 : m_retryPolicy.delayMs(pending->otherRetries);
+            const int delay = timedOut ? 0 : m_retryPolicy.delayMs(retries);
             qCInfo(lcClient).noquote()
                 << transportErrorName(reply.error) << "on" << pending->request.method << "("
                 << reply.errorText << ") - sending it again in" << delay << "ms";
