@@ -306,10 +306,15 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
     const qint64 total = std::max(summary.total, summary.done());
 
     QString counts;
-    if (summary.upserted > 0) // UpsertMultiple does not say which rows it created
+    if (summary.upserted > 0) { // UpsertMultiple does not say which rows it created
         counts += tr("%1 upserted, ").arg(n(summary.upserted));
-    counts += tr("%1 created, %2 updated, %3 failed")
-                  .arg(n(summary.created), n(summary.updated), n(summary.failed));
+        if (summary.created + summary.updated > 0)
+            counts += tr("%1 created, %2 updated, ").arg(n(summary.created), n(summary.updated));
+        counts += tr("%1 failed").arg(n(summary.failed));
+    } else {
+        counts += tr("%1 created, %2 updated, %3 failed")
+                      .arg(n(summary.created), n(summary.updated), n(summary.failed));
+    }
     if (summary.unchanged > 0)
         counts += tr(", %1 unchanged").arg(n(summary.unchanged));
     if (summary.skipped > 0)
