@@ -57,6 +57,6 @@ for run in 0 1 2 3 4 5 6 7 8 9; do
 done
 if [[ -n "${data:-}" ]]; then
   sleep 0.3
-  echo "== SQLite flushes (one transaction per 50 ms window with changes)"
+  echo "== SQLite flushes (one transaction per group of writes; each write is answered once its flush committed)"
   grep -o 'flushed [0-9]* rows in .*CPU)' "$work/log" || echo "(none logged)"
 fi
