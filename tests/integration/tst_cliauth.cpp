@@ -4,7 +4,9 @@
 // or the settings — then `auth logout`, `auth set-secret` and the messages for a wrong or missing secret.
 // Needs a D-Bus session with an unlocked gnome-keyring (installer/test.sh provides one).
 
+#include "common/cliprocess.h"
 #include "common/sandboxprocess.h"
+#include "common/signinfailurerows.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -18,18 +20,12 @@
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+using d365::testsupport::CliResult;
 
 namespace {
 
 const QString AppSecret = u"cli+app/secret=value"_s;
 const QString WrongSecret = u"wrong+secret/value=42"_s;
-
-struct CliResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
 
 } // namespace
 
@@ -89,25 +85,7 @@ void tst_CliAuth::initTestCase()
 CliResult tst_CliAuth::cli(const QStringList &arguments, const QByteArray &stdinData,
                            const QProcessEnvironment &env, int timeoutMs)
 {
-    QProcess process;
-    QProcessEnvironment e = env;
-    if (!env.contains(u"D365SYNC_ACCESS_TOKEN"_s))
-        e.remove(u"D365SYNC_ACCESS_TOKEN"_s);
-    if (!env.contains(u"D365SYNC_CLIENT_SECRET"_s))
-        e.remove(u"D365SYNC_CLIENT_SECRET"_s);
-    process.setProcessEnvironment(e);
-    process.start(QStringLiteral(D365_CLI_EXE), QStringList{u"--settings"_s, m_settings} + arguments);
-    process.write(stdinData);
-    process.closeWriteChannel();
-    CliResult result;
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
+    const CliResult result = d365::testsupport::runCli(m_settings, arguments, env, stdinData, timeoutMs);
     m_outputs += result.out + result.err;
     return result;
 }
@@ -326,39 +304,9 @@ void tst_CliAuth::login_shortTimeout_saysSecondsNotMinutes()
     QVERIFY(!r.err.contains(u"minutes"_s));
 }
 
-namespace {
-// The sign-in failures of item 4 (issue 10), as the environment of a CLI run, and what the user must read
-// (tst_signinmessages runs the same through `run` and `validate`).
-void addSignInFailureRows()
-{
-    QTest::addColumn<QString>("profile");
-    QTest::addColumn<QString>("variable");
-    QTest::addColumn<QString>("value");
-    QTest::addColumn<int>("exitCode");
-    QTest::addColumn<QStringList>("mentions");
-    QTest::newRow("wrong client secret")
-        << u"sbx"_s << u"D365SYNC_CLIENT_SECRET"_s << WrongSecret << 3
-        << QStringList{u"Error: The client secret for profile 'sbx' was refused"_s, u"(not its Secret ID)"_s,
-                       u"auth set-secret --profile sbx"_s, u"AADSTS7000215"_s};
-    QTest::newRow("sign-in service unreachable")
-        << u"unreachable"_s << u"D365SYNC_CLIENT_SECRET"_s << WrongSecret << 4
-        << QStringList{u"Error: Cannot reach the sign-in service 127.0.0.1:9 for profile 'unreachable': the "
-                       "connection was refused"_s,
-                       u"d365sync-sandbox is running"_s};
-    QTest::newRow("refused access token in the environment")
-        << u"sbx"_s << u"D365SYNC_ACCESS_TOKEN"_s << u"not-a-token-of-this-org"_s << 3
-        << QStringList{u"Error: The access token in D365SYNC_ACCESS_TOKEN was refused"_s,
-                       u"set D365SYNC_ACCESS_TOKEN again"_s};
-    QTest::newRow("never signed in (the sandbox refuses the development token)")
-        << u"sbx"_s << QString() << QString() << 3
-        << QStringList{u"Error: Not signed in to profile 'sbx'"_s,
-                       u"accepts only tokens from its own sign-in"_s, u"auth login --profile sbx"_s};
-}
-} // namespace
-
 void tst_CliAuth::status_signInFails_printsTheProvidersMessage_data()
 {
-    addSignInFailureRows();
+    d365::testsupport::addSignInFailureRows(WrongSecret);
 }
 
 void tst_CliAuth::status_signInFails_printsTheProvidersMessage()

@@ -3,6 +3,7 @@
 // mid-run, a server that never answers, a user without a privilege. After each run the org is read back: no
 // row lost, none duplicated, none reported failed that landed, and every row read has exactly one outcome.
 
+#include "common/cliprocess.h"
 #include "common/sandboxprocess.h"
 #include "common/sandboxsignin.h"
 
@@ -20,11 +21,9 @@ using namespace d365::testsupport;
 
 namespace {
 
-struct CliResult
+// What the CLI said, and the report it wrote (every run gets --report).
+struct RunResult : CliResult
 {
-    int exitCode = -1;
-    QString out;
-    QString err;
     QJsonObject report;
 };
 
@@ -49,7 +48,7 @@ private Q_SLOTS:
     void validateAndRun_userWithoutCreateAccount_exitTwoBeforeAnyRowIsSent();
 
 private:
-    CliResult cli(const QStringList &arguments, const QProcessEnvironment &extra = {});
+    RunResult cli(const QStringList &arguments, const QProcessEnvironment &extra = {});
     QString writeMapping(const QString &prefix, const QString &mode, int rows,
                          const QString &writer = u"auto"_s);
     void setFaults(const QByteArray &json);
@@ -66,7 +65,7 @@ void TestCliFaults::initTestCase()
     QVERIFY(m_dir.isValid());
     QVERIFY(m_sandbox.start({u"--seed"_s, u"5028"_s, u"--client-secret"_s, AppSecret}));
     m_settings = m_dir.filePath(u"settings.ini"_s);
-    const CliResult added = cli(
+    const RunResult added = cli(
         {u"profile"_s, u"add"_s, u"sandbox"_s, u"--url"_s, m_sandbox.baseUrl().toString(), u"--sandbox"_s});
     QVERIFY2(added.exitCode == 0, qPrintable(added.err));
 }
@@ -76,33 +75,19 @@ void TestCliFaults::cleanup()
     setFaults({});
 }
 
-CliResult TestCliFaults::cli(const QStringList &arguments, const QProcessEnvironment &extra)
+RunResult TestCliFaults::cli(const QStringList &arguments, const QProcessEnvironment &extra)
 {
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(u"D365SYNC_ACCESS_TOKEN"_s);
-    env.remove(u"D365SYNC_CLIENT_SECRET"_s);
+    QProcessEnvironment env = cliEnvironment();
     for (const QString &key : extra.keys()) {
         env.insert(key, extra.value(key));
     }
-    process.setProcessEnvironment(env);
-    QStringList all{u"--settings"_s, m_settings};
-    all += arguments;
+    QStringList all = arguments;
     const QString report = m_dir.filePath(u"report-%1.json"_s.arg(++m_reports));
     if (arguments.value(0) == "run"_L1) {
         all += {u"--report"_s, report};
     }
-    process.start(QStringLiteral(D365_CLI_EXE), all);
-    CliResult result;
-    if (!process.waitForFinished(300000)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = u"timed out"_s;
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
+    RunResult result;
+    static_cast<d365::testsupport::CliResult &>(result) = runCli(m_settings, all, env);
     QFile file(report);
     if (file.open(QIODevice::ReadOnly)) {
         result.report = QJsonDocument::fromJson(file.readAll()).object();
@@ -199,7 +184,7 @@ void TestCliFaults::run_droppedConnections_everyRowLandsOnceAndNoneIsReportedFai
     const QString mapping = writeMapping(prefix, mode, 2000, writer);
     // A fifth of the requests is carried out, then the connection drops halfway through the answer.
     setFaults(R"({"dropRate":0.2})");
-    const CliResult run = cli({u"run"_s, mapping, u"--batch-size"_s, u"100"_s, u"--concurrency"_s, u"4"_s});
+    const RunResult run = cli({u"run"_s, mapping, u"--batch-size"_s, u"100"_s, u"--concurrency"_s, u"4"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err.right(3000)));
     QCOMPARE(run.report.value("failed"_L1).toInt(-1), 0);
     const qint64 written = run.report.value("created"_L1).toInteger() +
@@ -218,7 +203,7 @@ void TestCliFaults::run_throttleStorm_waitsRetryAfterAndCompletes()
 {
     const QString prefix = u"storm-"_s;
     setFaults(R"({"throttleNext":6,"retryAfter":1})");
-    const CliResult run =
+    const RunResult run =
         cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"200"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err.right(3000)));
     QVERIFY(run.report.value("throttled"_L1).toInt() >= 6);
@@ -232,7 +217,7 @@ void TestCliFaults::run_serviceUnavailableBursts_retriedAndComplete()
 {
     const QString prefix = u"unavailable-"_s;
     setFaults(R"({"errorRate":0.15,"errorStatuses":[503,502]})");
-    const CliResult run =
+    const RunResult run =
         cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"100"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err.right(3000)));
     QCOMPARE(run.report.value("failed"_L1).toInt(-1), 0);
@@ -249,7 +234,7 @@ void TestCliFaults::run_tokenExpiresEveryFiveRequests_sixteenInFlight_completes(
     setFaults(R"({"expireTokenAfter":5})");
     QProcessEnvironment env;
     env.insert(u"D365SYNC_CLIENT_SECRET"_s, AppSecret);
-    const CliResult run = cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"50"_s,
+    const RunResult run = cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"50"_s,
                                u"--concurrency"_s, u"16"_s},
                               env);
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err.right(3000)));
@@ -265,7 +250,7 @@ void TestCliFaults::run_tokenCannotBeRenewed_exitThreeAndEveryRowReadIsAccounted
     // exactly what happened to each row it had read, and that the rest was never read.
     const QString prefix = u"expire25-"_s;
     setFaults(R"({"expireTokenAfter":25})");
-    const CliResult run = cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"100"_s,
+    const RunResult run = cli({u"run"_s, writeMapping(prefix, u"upsert"_s, 2000), u"--batch-size"_s, u"100"_s,
                                u"--concurrency"_s, u"1"_s});
     QCOMPARE(run.exitCode, 3);
     QVERIFY2(run.err.contains("expired or is invalid"_L1) || run.err.contains("refused"_L1),
@@ -285,7 +270,7 @@ void TestCliFaults::run_serverNeverAnswers_exitFourNamingHostAndTimeout()
     QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
     const QString url = u"http://127.0.0.1:%1"_s.arg(silent.serverPort());
     QVERIFY(cli({u"profile"_s, u"add"_s, u"silent"_s, u"--url"_s, url, u"--sandbox"_s}).exitCode == 0);
-    const CliResult run = cli({u"run"_s, writeMapping(u"silent-"_s, u"upsert"_s, 10), u"--profile"_s,
+    const RunResult run = cli({u"run"_s, writeMapping(u"silent-"_s, u"upsert"_s, 10), u"--profile"_s,
                                u"silent"_s, u"--timeout"_s, u"1"_s});
     QCOMPARE(run.exitCode, 4);
     QVERIFY2(run.err.contains("127.0.0.1"_L1) && run.err.contains("did not answer in time"_L1) &&
@@ -322,11 +307,11 @@ void TestCliFaults::validateAndRun_userWithoutCreateAccount_exitTwoBeforeAnyRowI
     QProcessEnvironment env;
     env.insert(u"D365SYNC_ACCESS_TOKEN"_s, QString::fromLatin1(token));
 
-    const CliResult validate = cli({u"validate"_s, path}, env);
+    const RunResult validate = cli({u"validate"_s, path}, env);
     QCOMPARE(validate.exitCode, 2);
     QVERIFY2(validate.err.contains("prvCreateAccount"_L1) && validate.err.contains("account"_L1),
              qPrintable(validate.err));
-    const CliResult run = cli({u"run"_s, path}, env);
+    const RunResult run = cli({u"run"_s, path}, env);
     QCOMPARE(run.exitCode, 2);
     QVERIFY2(run.err.contains("prvCreateAccount"_L1), qPrintable(run.err));
     QCOMPARE(run.report.value("requests"_L1).toInt(-1), 0);

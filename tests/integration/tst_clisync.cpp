@@ -2,6 +2,7 @@
 // test then reads every record back through the Web API and compares it field by field with its source row.
 // Also the CLI's answers to bad input: exit codes and messages.
 
+#include "common/cliprocess.h"
 #include "common/sandboxprocess.h"
 
 #include <QJsonArray>
@@ -23,15 +24,10 @@
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
+using d365::testsupport::CliResult;
+using d365::testsupport::runCli;
 
 namespace {
-
-struct CliResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
 
 struct Page
 {
@@ -84,19 +80,7 @@ private:
 
 CliResult TestCliSync::cli(const QStringList &arguments, int timeoutMs)
 {
-    QProcess process;
-    process.start(QStringLiteral(D365_CLI_EXE), QStringList{u"--settings"_s, m_settings} + arguments);
-    CliResult result;
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = u"timed out"_s;
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return runCli(m_settings, arguments, {}, {}, timeoutMs);
 }
 
 QString TestCliSync::writeMapping(const QString &fileName, const std::function<void(QJsonObject &)> &edit)

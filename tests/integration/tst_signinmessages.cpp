@@ -5,7 +5,9 @@
 // expired or is invalid". `auth status` and ConnectionSession's own state are covered by tst_cliauth and
 // tst_connectionsession. Needs a D-Bus session with an unlocked gnome-keyring (installer/test.sh).
 
+#include "common/cliprocess.h"
 #include "common/sandboxprocess.h"
+#include "common/signinfailurerows.h"
 #include "services/auth/connectionsession.h"
 #include "services/auth/tokenproviderfactory.h"
 #include "services/mapping/mappingfile.h"
@@ -21,18 +23,12 @@
 
 using namespace Qt::StringLiterals;
 using namespace d365::services;
+using d365::testsupport::CliResult;
 
 namespace {
 
 const QString AppSecret = u"messages+app/secret=value"_s;
 const QString WrongSecret = u"wrong+secret/value=42"_s;
-
-struct CliResult
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
 
 } // namespace
 
@@ -90,21 +86,7 @@ void TestSignInMessages::initTestCase()
 
 CliResult TestSignInMessages::cli(const QStringList &arguments, const QProcessEnvironment &env)
 {
-    QProcess process;
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(D365_CLI_EXE), QStringList{u"--settings"_s, m_settings} + arguments);
-    process.closeWriteChannel();
-    CliResult result;
-    if (!process.waitForFinished(30000)) {
-        process.kill();
-        process.waitForFinished();
-        result.err = u"did not exit within 30 s"_s;
-        return result;
-    }
-    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    result.out = QString::fromUtf8(process.readAllStandardOutput());
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
+    return d365::testsupport::runCli(m_settings, arguments, env, {}, 30000);
 }
 
 Mapping TestSignInMessages::sampleMapping() const
@@ -115,28 +97,7 @@ Mapping TestSignInMessages::sampleMapping() const
 
 void TestSignInMessages::runAndValidate_signInFails_printTheProvidersMessage_data()
 {
-    QTest::addColumn<QString>("profile");
-    QTest::addColumn<QString>("variable");
-    QTest::addColumn<QString>("value");
-    QTest::addColumn<int>("exitCode");
-    QTest::addColumn<QStringList>("mentions");
-    QTest::newRow("wrong client secret")
-        << u"sbx"_s << u"D365SYNC_CLIENT_SECRET"_s << WrongSecret << 3
-        << QStringList{u"Error: The client secret for profile 'sbx' was refused"_s, u"(not its Secret ID)"_s,
-                       u"auth set-secret --profile sbx"_s, u"AADSTS7000215"_s};
-    QTest::newRow("sign-in service unreachable")
-        << u"unreachable"_s << u"D365SYNC_CLIENT_SECRET"_s << WrongSecret << 4
-        << QStringList{u"Error: Cannot reach the sign-in service 127.0.0.1:9 for profile 'unreachable': the "
-                       "connection was refused"_s,
-                       u"d365sync-sandbox is running"_s};
-    QTest::newRow("refused access token in the environment")
-        << u"sbx"_s << u"D365SYNC_ACCESS_TOKEN"_s << u"not-a-token-of-this-org"_s << 3
-        << QStringList{u"Error: The access token in D365SYNC_ACCESS_TOKEN was refused"_s,
-                       u"set D365SYNC_ACCESS_TOKEN again"_s};
-    QTest::newRow("never signed in (the sandbox refuses the development token)")
-        << u"sbx"_s << QString() << QString() << 3
-        << QStringList{u"Error: Not signed in to profile 'sbx'"_s,
-                       u"accepts only tokens from its own sign-in"_s, u"auth login --profile sbx"_s};
+    d365::testsupport::addSignInFailureRows(WrongSecret);
 }
 
 void TestSignInMessages::runAndValidate_signInFails_printTheProvidersMessage()
