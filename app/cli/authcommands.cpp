@@ -29,7 +29,7 @@ namespace d365::cli {
 
 namespace {
 
-int exitCodeFor(ErrorCategory category)
+int authExitCodeFor(ErrorCategory category)
 {
     switch (category) {
     case ErrorCategory::Authentication:
@@ -47,7 +47,7 @@ int fail(const Error &error)
 {
     err() << tr("Error: %1").arg(error.message) << "\n";
     err().flush();
-    return exitCodeFor(error.category);
+    return authExitCodeFor(error.category);
 }
 
 const char *const AuthUsage = R"(Usage: d365sync-cli auth login|status|logout|set-secret --profile NAME

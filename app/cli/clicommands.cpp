@@ -19,6 +19,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -110,24 +111,6 @@ std::unique_ptr<Settings> openSettings(const GlobalOptions &options)
 {
     return options.settingsFile.isEmpty() ? std::make_unique<Settings>()
                                           : std::make_unique<Settings>(options.settingsFile);
-}
-
-int exitCodeFor(ErrorCategory category)
-{
-    switch (category) {
-    case ErrorCategory::Authentication:
-        return SignInError;
-    case ErrorCategory::Configuration:
-    case ErrorCategory::Privilege:
-    case ErrorCategory::Source:
-    case ErrorCategory::NotFound:
-    case ErrorCategory::Validation:
-        return ConfigurationError;
-    case ErrorCategory::Cancelled:
-        return Cancelled;
-    default:
-        return ServiceError;
-    }
 }
 
 struct LoadedRun
@@ -279,15 +262,7 @@ private:
         out() << summaryLine(summary) << "\n";
         out().flush();
 
-        if (summary.cancelled || s_signal.load() != 0) {
-            m_exitCode = Cancelled;
-        } else if (summary.fatal) {
-            m_exitCode = exitCodeFor(summary.fatal->category);
-        } else if (summary.failed > 0 || summary.skipped > 0 || !summary.sourceComplete) {
-            m_exitCode = RowsFailed;
-        } else {
-            m_exitCode = Success;
-        }
+        m_exitCode = s_signal.load() != 0 ? int(Cancelled) : summary.exitCode();
         if (!m_reportPath.isEmpty()) {
             QString problem;
             if (!writeReport(summary, &problem)) {
@@ -355,6 +330,10 @@ private:
             {u"profile"_s, m_run.profile.name},
             {u"entitySet"_s, m_run.mapping.target.entitySet},
             {u"mode"_s, syncModeName(m_run.mapping.mode)},
+            {u"startedAt"_s, summary.startedAt.toString(Qt::ISODateWithMs)},
+            {u"endedAt"_s, summary.endedAt.toString(Qt::ISODateWithMs)},
+            {u"state"_s, summary.statePath},
+            {u"run"_s, summary.runId},
             {u"writer"_s, summary.writer},
             {u"batchSize"_s, summary.batchSize},
             {u"concurrency"_s, summary.concurrency},
@@ -388,27 +367,33 @@ private:
         // The failed rows are streamed from the ledger's spill file: a run where a million rows fail writes a
         // big report, not a big process.
         QByteArray text = QJsonDocument(head).toJson(QJsonDocument::Indented);
-        text.chop(3); // "\n}\n" — the failedRows array goes last
-        text += ",\n    \"failedRows\": [";
-        bool first = true;
+        text.chop(3); // "\n}\n" — the row lists go last
+        // Failed rows (with the Dataverse error) and skipped rows (read, not sent), streamed from the spill.
         QString listProblem;
-        ledger.forEachFailed(
-            [&](const RowOutcome &row) {
-                const QJsonObject entry{{u"row"_s, row.sourceRow + 1},
-                                        {u"key"_s, row.key},
-                                        {u"httpStatus"_s, row.httpStatus},
-                                        {u"code"_s, row.errorCode},
-                                        {u"message"_s, row.message}};
-                text += first ? "\n        " : ",\n        ";
-                text += QJsonDocument(entry).toJson(QJsonDocument::Compact);
-                first = false;
-                if (text.size() > (1 << 20)) {
-                    file.write(text);
-                    text.clear();
-                }
-            },
-            &listProblem);
-        text += first ? "]" : "\n    ]";
+        for (const auto &[status, member] : {qMakePair(RowStatus::Failed, QByteArray("failedRows")),
+                                             qMakePair(RowStatus::Skipped, QByteArray("skippedRows"))}) {
+            text += ",\n    \"" + member + "\": [";
+            bool first = true;
+            ledger.forEach(
+                status,
+                [&](const RowOutcome &row) {
+                    QJsonObject entry{{u"row"_s, row.sourceRow + 1}, {u"key"_s, row.key}};
+                    if (status == RowStatus::Failed) {
+                        entry.insert(u"httpStatus"_s, row.httpStatus);
+                        entry.insert(u"code"_s, row.errorCode);
+                    }
+                    entry.insert(u"message"_s, row.message);
+                    text += first ? "\n        " : ",\n        ";
+                    text += QJsonDocument(entry).toJson(QJsonDocument::Compact);
+                    first = false;
+                    if (text.size() > (1 << 20)) {
+                        file.write(text);
+                        text.clear();
+                    }
+                },
+                &listProblem);
+            text += first ? "]" : "\n    ]";
+        }
         if (!listProblem.isEmpty()) {
             text += ",\n    \"failedRowsNote\": ";
             text += QJsonDocument(QJsonArray{listProblem}).toJson(QJsonDocument::Compact).mid(1).chopped(1);
@@ -460,21 +445,53 @@ int commandRun(const QStringList &arguments, Settings &settings)
     const QCommandLineOption timeoutOption(
         u"timeout"_s, tr("Seconds without an answer before a request counts as timed out (default 120)."),
         u"seconds"_s, u"120"_s);
+    const QCommandLineOption stateOption(
+        u"state"_s,
+        tr("Sync state file (what was last written per row, and the run history); default: the mapping's own "
+           "file under the application data folder. 'none': no state, every row is sent."),
+        u"file"_s);
+    const QCommandLineOption fullOption(
+        u"full"_s, tr("Send every row once, also those the state says are unchanged (a full resync)."));
+    const QCommandLineOption retryFailedOption(u"retry-failed"_s,
+                                               tr("Send only the rows that failed in the last run."));
     const CommandHelp help{
         u"run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N] "
-        "[--timeout SECONDS] [--report FILE]"_s,
+        "[--timeout SECONDS] [--report FILE] [--state FILE|none] [--full] [--retry-failed]"_s,
         tr("Sync the warehouse rows of a mapping file into Dataverse: the source query is read, every row\n"
            "converted by the table's metadata and written by its match key (upsert, insert or update, as "
            "the\n"
            "mapping says), through bulk messages where the table has them, else $batch. Progress goes to\n"
            "stderr, the summary to stdout; the exit code says how it ended (0 all rows written, 1 some\n"
            "failed or were not read, 2 configuration or privileges, 3 sign-in, 4 service or network, 130\n"
-           "interrupted)."),
-        {profileOption, writerOption, batchSizeOption, concurrencyOption, timeoutOption, reportOption}};
+           "interrupted). Rows whose values the org already holds since the last run are not sent again\n"
+           "(\"unchanged\"), rows that failed last time are sent again; --full sends everything."),
+        {profileOption, writerOption, batchSizeOption, concurrencyOption, timeoutOption, reportOption,
+         stateOption, fullOption, retryFailedOption}};
     if (const auto stop = parseCommandLine(parser, arguments, 2, help)) {
         return *stop;
     }
     SyncOptions options;
+    options.fullResync = parser.isSet(fullOption);
+    options.retryFailed = parser.isSet(retryFailedOption);
+    if (options.fullResync && options.retryFailed) {
+        err()
+            << tr("--full and --retry-failed exclude each other: --full sends every row, --retry-failed only "
+                  "the rows that failed last time.")
+            << "\n";
+        return ConfigurationError;
+    }
+    if (parser.isSet(stateOption)) {
+        if (parser.value(stateOption) == "none"_L1) {
+            options.useState = false;
+        } else {
+            options.statePath = QFileInfo(parser.value(stateOption)).absoluteFilePath();
+        }
+    }
+    if (options.retryFailed && !options.useState) {
+        err() << tr("--retry-failed needs the sync state (it knows which rows failed); drop --state none.")
+              << "\n";
+        return ConfigurationError;
+    }
     bool ok = false;
     if (parser.isSet(concurrencyOption)) {
         options.maxConcurrentRequests = parser.value(concurrencyOption).toInt(&ok);
@@ -542,6 +559,7 @@ int commandRun(const QStringList &arguments, Settings &settings)
         return ConfigurationError;
     }
 
+    options.runLabel = QFileInfo(parser.positionalArguments().at(1)).absoluteFilePath();
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     RunCommand command(*run, options, reportPath);

@@ -7,7 +7,7 @@ std::optional<qint64> KeyRegistry::add(quint64 keyHash, qint64 sourceRow)
     if (keyHash == 0) {
         keyHash = 1; // 0 marks empty slots
     }
-    if (qsizetype(m_slots.size()) < 2 * (m_size + 1)) {
+    if (qsizetype(m_slots.size()) * 7 < (m_size + 1) * 10) { // at most 70 % full
         grow();
     }
     const size_t mask = m_slots.size() - 1;

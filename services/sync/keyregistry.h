@@ -3,7 +3,7 @@
 // Which source row first used each match key in this run, so a later row with the same key can be failed
 // with a message naming the first (two rows would otherwise overwrite one record, or fail a bulk request).
 // Keys are remembered as 64-bit hashes (RecordLookup::keyHash) in one flat, open-addressed table: no
-// allocation per row, 16 bytes per key at most twice over (a million keys ≈ 32 MB). Two different keys
+// allocation per row, 16 bytes per key, at most 70 % full (a million keys: 32 MB). Two different keys
 // sharing a hash would be taken for duplicates; at 64 bits the chance over a million keys is about 3·10^-8.
 
 #include <QtGlobal>

@@ -34,6 +34,8 @@ public:
     std::variant<ConvertedRow, RowOutcome> convert(const SourceRow &row) const;
 
     const QStringList &matchKey() const { return m_matchKey; }
+    // The row's source key (the mapping's keyColumn) as text, without converting the rest.
+    QString sourceKey(const SourceRow &row) const { return row.values.value(m_sourceKeyIndex).toString(); }
 
 private:
     struct Column

@@ -25,6 +25,7 @@ void RunLedger::clear()
     m_counts = {};
     m_outcomes = 0;
     m_duplicates = 0;
+    m_distinctRows = 0;
     m_seen.clear();
     m_kept.clear();
     m_spill.reset();
@@ -47,6 +48,9 @@ void RunLedger::record(const QList<RowOutcome> &outcomes)
                 qCWarning(lcLedger) << "source row" << outcome.sourceRow
                                     << "got a second outcome:" << rowStatusName(outcome.status);
             }
+            if (!m_seen[row]) {
+                ++m_distinctRows;
+            }
             m_seen[row] = true;
         }
         if (outcome.status == RowStatus::Failed) {
@@ -54,19 +58,16 @@ void RunLedger::record(const QList<RowOutcome> &outcomes)
                 m_kept.append(outcome);
             }
             spill(outcome);
+        } else if (outcome.status == RowStatus::Skipped) {
+            spill(outcome); // reports list the rows that were read but not sent, too
         }
     }
 }
 
 qint64 RunLedger::rowsWithoutOutcome(qint64 rowsRead) const
 {
-    qint64 missing = 0;
-    for (qint64 row = 0; row < rowsRead; ++row) {
-        if (std::size_t(row) >= m_seen.size() || !m_seen[std::size_t(row)]) {
-            ++missing;
-        }
-    }
-    return missing;
+    // Rows read that no outcome named (rows a run leaves out on purpose, --retry-failed, are not read).
+    return std::max<qint64>(0, rowsRead - m_distinctRows);
 }
 
 void RunLedger::spill(const RowOutcome &outcome)
@@ -85,7 +86,8 @@ void RunLedger::spill(const RowOutcome &outcome)
     }
     QByteArray line;
     line.reserve(256 + outcome.message.size());
-    line += "{\"row\":" + QByteArray::number(outcome.sourceRow) + ",\"key\":";
+    line += "{\"status\":" + QByteArray::number(int(outcome.status)) +
+            ",\"row\":" + QByteArray::number(outcome.sourceRow) + ",\"key\":";
     json::appendString(line, outcome.key);
     line += ",\"http\":" + QByteArray::number(outcome.httpStatus) + ",\"code\":";
     json::appendString(line, outcome.errorCode);
@@ -102,9 +104,17 @@ void RunLedger::spill(const RowOutcome &outcome)
 
 bool RunLedger::forEachFailed(const std::function<void(const RowOutcome &)> &visit, QString *error) const
 {
+    return forEach(RowStatus::Failed, visit, error);
+}
+
+bool RunLedger::forEach(RowStatus status, const std::function<void(const RowOutcome &)> &visit,
+                        QString *error) const
+{
     if (m_spillFailed || !m_spill) {
         for (const RowOutcome &outcome : m_kept) {
-            visit(outcome);
+            if (outcome.status == status) {
+                visit(outcome);
+            }
         }
         if (m_spillFailed && error) {
             *error = QCoreApplication::translate("RunLedger",
@@ -125,7 +135,10 @@ bool RunLedger::forEachFailed(const std::function<void(const RowOutcome &)> &vis
     }
     while (!reader.atEnd()) {
         const QJsonObject o = QJsonDocument::fromJson(reader.readLine()).object();
-        visit(RowOutcome{o.value("row"_L1).toInteger(), o.value("key"_L1).toString(), RowStatus::Failed,
+        if (o.value("status"_L1).toInt() != int(status)) {
+            continue;
+        }
+        visit(RowOutcome{o.value("row"_L1).toInteger(), o.value("key"_L1).toString(), status,
                          o.value("http"_L1).toInt(), o.value("code"_L1).toString(),
                          o.value("message"_L1).toString()});
     }

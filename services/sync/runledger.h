@@ -7,9 +7,9 @@
 //   every row read got exactly one outcome (rows recorded twice, rows never recorded)
 //
 // Memory stays bounded for any run: counts are numbers, the first `keptFailures` failed rows are kept in
-// memory for display, and *every* failed row is also appended to a spill file on disk (JSON lines in a
-// temporary file that is removed with the ledger) from which forEachFailed() reads them back for reports.
-// One bit per source row checks the one-outcome rule (125 KB per million rows).
+// memory for display, and *every* failed or skipped row is also appended to a spill file on disk (JSON lines
+// in a temporary file that is removed with the ledger) from which forEachFailed() reads them back for
+// reports. One bit per source row checks the one-outcome rule (125 KB per million rows).
 //
 // Not thread-safe: use it on one thread (the controller's).
 
@@ -38,13 +38,16 @@ public:
     qint64 outcomes() const { return m_outcomes; }
     // Outcomes for a source row that already had one (must stay 0).
     qint64 duplicateOutcomes() const { return m_duplicates; }
-    // Rows among the first `rowsRead` source rows that have no outcome (must be 0 at the end of a run).
+    // How many of the `rowsRead` rows read have no outcome (must be 0 at the end of a run).
     qint64 rowsWithoutOutcome(qint64 rowsRead) const;
 
     const QList<RowOutcome> &keptFailures() const { return m_kept; }
     // Every failed row recorded since clear(), in the order recorded. Returns false (and says why in
     // `error`) when the spill file could not be read back.
     bool forEachFailed(const std::function<void(const RowOutcome &)> &visit, QString *error = nullptr) const;
+    // The same for another status that is spilled: Failed or Skipped.
+    bool forEach(RowStatus status, const std::function<void(const RowOutcome &)> &visit,
+                 QString *error = nullptr) const;
     // The spill file could not be written: failed rows beyond keptFailures() are counted but not listed.
     bool spillFailed() const { return m_spillFailed; }
 
@@ -56,6 +59,7 @@ private:
     qint64 m_outcomes = 0;
     qint64 m_duplicates = 0;
     std::vector<bool> m_seen; // by source row
+    qint64 m_distinctRows = 0;
     QList<RowOutcome> m_kept;
     std::unique_ptr<QTemporaryFile> m_spill;
     bool m_spillFailed = false;

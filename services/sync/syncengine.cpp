@@ -4,6 +4,7 @@
 #include "services/sync/bulkwriter.h"
 #include "services/sync/preflight.h"
 #include "services/sync/recordlookup.h"
+#include "services/sync/statestore.h"
 
 #include <QLoggingCategory>
 #include <QtConcurrent/QtConcurrentRun>
@@ -18,7 +19,8 @@ namespace {
 
 constexpr qint64 ProgressIntervalMs = 100;
 constexpr int DefaultConcurrency = 8;
-constexpr int MaxConcurrency = 52; // FACTS §9: the service's concurrent-request limit per user
+constexpr int MaxConcurrency = 52;     // FACTS §9: the service's concurrent-request limit per user
+constexpr qint64 ClockMarginMs = 2000; // createdon and the Date header have one-second resolution
 
 } // namespace
 
@@ -59,6 +61,28 @@ void SyncEngine::start()
     qCInfo(lcEngine) << "sync of" << m_mapping.target.entitySet << "on"
                      << m_client->profile().orgUrl.toString() << "mode" << syncModeName(m_mapping.mode);
     Q_EMIT progress(0, -1, tr("Checking the mapping against %1…").arg(m_mapping.target.entitySet));
+    if (m_options.useState) {
+        const QString path = m_options.statePath.isEmpty()
+                                 ? StateStore::defaultPath(m_client->profile().orgUrl.toString(), m_mapping)
+                                 : m_options.statePath;
+        auto opened = StateStore::open(path, StateStore::fingerprint(m_mapping));
+        if (!opened.ok()) {
+            stop(opened.error());
+            return;
+        }
+        m_state = std::move(opened.value());
+        StateStore::RunRecord run;
+        run.started = QDateTime::currentDateTimeUtc();
+        run.mapping = m_options.runLabel.isEmpty() ? m_mapping.name : m_options.runLabel;
+        run.profile = m_client->profile().name;
+        run.mode = syncModeName(m_mapping.mode);
+        m_runId = m_state->beginRun(run);
+        if (m_options.retryFailed) {
+            m_onlyKeys = m_state->failedLastRun();
+            qCInfo(lcEngine) << "retrying the" << m_onlyKeys.size() << "rows that failed last time";
+        }
+    }
+    m_summary.startedAt = QDateTime::currentDateTimeUtc();
     m_preflight = new Preflight(m_client, this);
     m_preflight->run(m_mapping, m_options.writer.value_or(m_mapping.writer), m_sources,
                      [this](std::shared_ptr<PreflightReport> report) { onPreflight(std::move(report)); });
@@ -96,6 +120,7 @@ void SyncEngine::onPreflight(std::shared_ptr<PreflightReport> report)
     } else {
         m_writer = new BatchWriter(m_client, target, m_options.maxRetries, m_options.batchSize == 1, this);
     }
+    m_lookup = new RecordLookup(m_client, target, this);
     m_batchSize = std::clamp(m_options.batchSize > 0 ? m_options.batchSize : m_writer->defaultBatchSize(), 1,
                              m_writer->maxBatchSize());
     m_summary.writer = m_writer->name();
@@ -104,7 +129,9 @@ void SyncEngine::onPreflight(std::shared_ptr<PreflightReport> report)
     qCInfo(lcEngine).noquote() << "writing with" << m_summary.writer << "," << m_batchSize
                                << "rows per request," << concurrency() << "in flight";
     m_started = true;
-    startCounting();
+    if (!m_options.retryFailed) {
+        startCounting(); // a retry reads only some rows: a count of the whole source would mislead
+    }
     Q_EMIT started(m_summary.total);
     emitProgress(true);
     pump();
@@ -159,6 +186,9 @@ void SyncEngine::pump()
             m_summary.total = m_summary.rowsRead; // the source may have changed since it was counted
             break;
         }
+        if (m_options.retryFailed && !m_onlyKeys.contains(StateStore::keyHash(m_converter->sourceKey(row)))) {
+            continue; // not part of this run: it did not fail last time
+        }
         ++m_summary.rowsRead;
         auto converted = m_converter->convert(row);
         if (auto *failure = std::get_if<RowOutcome>(&converted)) {
@@ -178,10 +208,38 @@ void SyncEngine::pump()
                                .arg(m_mapping.target.matchKey.join(u", "_s))});
             continue;
         }
+        InFlight tracked;
+        if (m_state) {
+            tracked.stateKey = StateStore::keyHash(ready.sourceKey);
+            tracked.rowHash = rowHash(ready);
+            StateStore::Entry *entry = m_state->entry(tracked.stateKey);
+            if (entry) {
+                entry->seen = true;
+                if (!m_options.fullResync && !entry->failed && entry->pendingSince == 0 &&
+                    entry->rowHash == tracked.rowHash) {
+                    record(RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Unchanged, 0, {}, {}});
+                    continue; // the service already holds exactly these values
+                }
+                if (m_mapping.mode == SyncMode::Insert && entry->pendingSince > 0) {
+                    // A create of this row was on its way when an earlier run ended: find out first.
+                    tracked.pendingSince = entry->pendingSince;
+                    m_inFlightRows.insert(ready.sourceRow, tracked);
+                    m_pending.append(std::move(ready));
+                    if (m_pending.size() >= m_batchSize) {
+                        resolvePending();
+                    }
+                    continue;
+                }
+            }
+            m_inFlightRows.insert(ready.sourceRow, tracked);
+        }
         m_chunk.append(std::move(ready));
         if (m_chunk.size() >= m_batchSize) {
             dispatch();
         }
+    }
+    if (!m_stopped && m_sourceExhausted && !m_pending.isEmpty()) {
+        resolvePending();
     }
     // The last, partial chunk goes when nothing more will join it.
     if (!m_stopped && m_sourceExhausted && !m_chunk.isEmpty() && m_inFlight < concurrency()) {
@@ -198,6 +256,23 @@ void SyncEngine::dispatch()
         return;
     }
     m_chunk.reserve(m_batchSize);
+    if (m_state && m_mapping.mode == SyncMode::Insert) {
+        // The intent goes to disk before the creates go out: a run killed now finds out next time whether
+        // they happened (createdon at or after this moment) instead of failing them as "already exists".
+        QList<StateStore::Confirmed> intents;
+        intents.reserve(rows.size());
+        for (const ConvertedRow &row : std::as_const(rows)) {
+            intents.append({m_inFlightRows.value(row.sourceRow).stateKey, row.sourceKey, 0, {}});
+        }
+        const QDateTime server = m_client->serverNow();
+        const qint64 sentAt =
+            (server.isValid() ? server : QDateTime::currentDateTimeUtc()).toMSecsSinceEpoch();
+        if (auto marked = m_state->markPending(intents, sentAt); !marked.ok()) {
+            m_chunk = rows + m_chunk; // not sent: skipped when the run ends
+            stop(marked.error());
+            return;
+        }
+    }
     ++m_inFlight;
     const qint64 count = rows.size();
     m_writer->write(std::move(rows),
@@ -215,6 +290,7 @@ void SyncEngine::onWritten(qint64 rows, WriteResult result)
     m_summary.requests += result.writeRequests;
     m_summary.readRequests += result.readRequests;
     m_summary.wireMilliseconds += result.wireMilliseconds;
+    remember(result.outcomes);
     for (RowOutcome &outcome : result.outcomes) {
         record(std::move(outcome));
     }
@@ -248,6 +324,10 @@ void SyncEngine::record(RowOutcome outcome)
         break;
     case RowStatus::Failed:
         ++m_summary.failed;
+        if (m_state) {
+            m_historyFailed.append(
+                {outcome.sourceRow, outcome.key, outcome.httpStatus, outcome.errorCode, outcome.message});
+        }
         qCDebug(lcEngine).noquote() << "row" << outcome.sourceRow << "failed:" << outcome.errorCode
                                     << outcome.message;
         break;
@@ -270,9 +350,119 @@ void SyncEngine::stop(const Error &failure)
     maybeFinish();
 }
 
+quint64 SyncEngine::rowHash(const ConvertedRow &row)
+{
+    // FNV-1a over the values as they are sent, then the match key: equal hashes, equal writes.
+    quint64 hash = 14695981039346656037ull;
+    for (const char byte : row.members) {
+        hash ^= uchar(byte);
+        hash *= 1099511628211ull;
+    }
+    hash ^= RecordLookup::keyHash(row.keyValues);
+    hash *= 1099511628211ull;
+    return hash == 0 ? 1 : hash;
+}
+
+void SyncEngine::remember(const QList<RowOutcome> &outcomes)
+{
+    if (!m_state) {
+        return;
+    }
+    // Only what the service confirmed makes a row unchanged next time; a failure is tried again.
+    QList<StateStore::Confirmed> confirmed;
+    QList<quint64> failed;
+    for (const RowOutcome &outcome : outcomes) {
+        const auto tracked = m_inFlightRows.constFind(outcome.sourceRow);
+        if (tracked == m_inFlightRows.cend()) {
+            continue;
+        }
+        switch (outcome.status) {
+        case RowStatus::Created:
+        case RowStatus::Updated:
+        case RowStatus::Upserted:
+        case RowStatus::Unchanged:
+            confirmed.append({tracked->stateKey, outcome.key, tracked->rowHash, {}});
+            break;
+        case RowStatus::Failed:
+            failed.append(tracked->stateKey);
+            break;
+        case RowStatus::Skipped:
+            break; // a create's intent (insert mode) stays: the next run finds out what happened
+        }
+        m_inFlightRows.erase(tracked);
+    }
+    auto stored = m_state->confirm(confirmed);
+    if (stored.ok()) {
+        stored = m_state->fail(failed);
+    }
+    if (stored.ok()) {
+        stored = m_state->recordFailed(m_runId, std::exchange(m_historyFailed, {}));
+    }
+    if (!stored.ok()) {
+        stop(stored.error());
+    }
+}
+
+void SyncEngine::resolvePending()
+{
+    // Insert mode, rows whose create an earlier run sent without learning the answer: a record created at or
+    // after that moment is ours (created); an older one existed before (the row fails, as inserts do); none
+    // at all means the create never happened, and the row is sent now.
+    QList<ConvertedRow> rows = std::exchange(m_pending, {});
+    if (rows.isEmpty()) {
+        return;
+    }
+    QList<QVariantList> keys;
+    keys.reserve(rows.size());
+    for (const ConvertedRow &row : std::as_const(rows)) {
+        keys.append(row.keyValues);
+    }
+    ++m_inFlight;
+    m_lookup->find(keys, [this, rows](RecordLookup::Answer found) {
+        --m_inFlight;
+        m_summary.readRequests += found.requests;
+        if (found.error) {
+            m_chunk += rows;
+            stop(*found.error);
+            pump();
+            return;
+        }
+        QList<RowOutcome> outcomes;
+        for (const ConvertedRow &row : rows) {
+            const qint64 since = m_inFlightRows.value(row.sourceRow).pendingSince;
+            const auto record = found.byKey.constFind(RecordLookup::normalizedKey(row.keyValues));
+            if (record == found.byKey.cend()) {
+                m_chunk.append(row);
+            } else if (!record->createdOn.isValid() ||
+                       record->createdOn.toMSecsSinceEpoch() >= since - ClockMarginMs) {
+                outcomes.append({row.sourceRow,
+                                 row.sourceKey,
+                                 RowStatus::Created,
+                                 0,
+                                 {},
+                                 tr("Created by an earlier run that ended before it heard the answer.")});
+            } else {
+                outcomes.append({row.sourceRow, row.sourceKey, RowStatus::Failed, 412, u"0x80040237"_s,
+                                 tr("A %1 record with this key already exists; Insert mode does not change "
+                                    "existing records.")
+                                     .arg(m_mapping.target.entitySet)});
+            }
+        }
+        remember(outcomes);
+        for (RowOutcome &outcome : outcomes) {
+            record(std::move(outcome));
+        }
+        if (m_chunk.size() >= m_batchSize || (m_sourceExhausted && !m_chunk.isEmpty())) {
+            dispatch();
+        }
+        pump();
+    });
+}
+
 void SyncEngine::skipUnsent()
 {
     // Read and converted but never sent (cancel or a fatal error): each gets its outcome.
+    m_chunk += std::exchange(m_pending, {});
     for (const ConvertedRow &row : std::as_const(m_chunk)) {
         record(RowOutcome{row.sourceRow,
                           row.sourceKey,
@@ -320,6 +510,23 @@ void SyncEngine::maybeFinish()
         m_pendingOutcomes.clear();
     }
     Q_EMIT progress(m_summary.done(), m_summary.total, tr("Writing to %1").arg(m_mapping.target.entitySet));
+    m_summary.endedAt = QDateTime::currentDateTimeUtc();
+    if (m_state) {
+        // The history: the failed rows, then how the run ended; a complete run also forgets rows the source
+        // no longer has.
+        const bool complete =
+            m_summary.sourceComplete && !m_summary.fatal && !m_summary.cancelled && !m_options.retryFailed;
+        auto recorded = m_state->recordFailed(m_runId, std::exchange(m_historyFailed, {}));
+        if (recorded.ok()) {
+            recorded = m_state->endRun(m_runId, m_summary, m_summary.exitCode(), complete);
+        }
+        if (!recorded.ok()) {
+            qCWarning(lcEngine).noquote()
+                << "the run history could not be written:" << recorded.error().message;
+        }
+        m_summary.statePath = m_state->path();
+        m_summary.runId = m_runId;
+    }
     qCInfo(lcEngine) << "finished:" << m_summary.created << "created," << m_summary.updated << "updated,"
                      << m_summary.upserted << "upserted," << m_summary.failed << "failed,"
                      << m_summary.skipped << "skipped of" << m_summary.rowsRead << "read in"

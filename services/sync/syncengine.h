@@ -25,6 +25,7 @@
 #include "services/mapping/mapping.h"
 #include "services/sync/keyregistry.h"
 #include "services/sync/rowconverter.h"
+#include "services/sync/statestore.h"
 #include "services/sync/syncoptions.h"
 #include "services/sync/syncresult.h"
 #include "services/sync/writer.h"
@@ -41,6 +42,7 @@
 namespace d365::services {
 
 class Preflight;
+class RecordLookup;
 struct PreflightReport;
 class Writer;
 
@@ -71,6 +73,9 @@ private:
     void dispatch();
     void onWritten(qint64 rows, WriteResult result);
     void record(RowOutcome outcome);
+    void remember(const QList<RowOutcome> &outcomes); // the state of rows the service answered for
+    void resolvePending();
+    static quint64 rowHash(const ConvertedRow &row);
     void stop(const Error &error);
     void skipUnsent();
     void emitProgress(bool force);
@@ -97,6 +102,21 @@ private:
     int m_batchSize = 0;
     QList<ConvertedRow> m_chunk; // converted rows not sent yet
     KeyRegistry m_keys;          // match keys seen so far → the first source row with each
+
+    // Sync state (absent with useState false).
+    struct InFlight
+    {
+        quint64 stateKey = 0;
+        quint64 rowHash = 0;
+        qint64 pendingSince = 0;
+    };
+    std::unique_ptr<StateStore> m_state;
+    qint64 m_runId = 0;
+    QHash<qint64, InFlight> m_inFlightRows; // by source row, until the service answered
+    QList<ConvertedRow> m_pending;          // insert mode: rows an earlier run may have created
+    QList<StateStore::FailedRow> m_historyFailed;
+    QSet<quint64> m_onlyKeys; // retryFailed: the rows that failed last time
+    RecordLookup *m_lookup = nullptr;
     SyncSummary m_summary;
     QList<RowOutcome> m_pendingOutcomes;
     QElapsedTimer m_clock;

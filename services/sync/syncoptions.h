@@ -19,6 +19,14 @@ struct SyncOptions
     // Overrides the mapping's "writer" (auto: bulk messages where the table supports them, else $batch).
     std::optional<WriterKind> writer;
     int requestTimeoutMs = 120000; // no answer for this long: a timeout (retried, then the run stops)
+
+    // Sync state (StateStore): rows whose converted values the service already confirmed are "unchanged" and
+    // not sent. Empty statePath → the mapping's default state file; useState false → no state, no history.
+    bool useState = true;
+    QString statePath;
+    bool fullResync = false;  // send every row once, whatever the state says (the state is updated)
+    bool retryFailed = false; // only the rows that failed last time; the others are not part of the run
+    QString runLabel;         // what the history calls the run's mapping (its file, or its name)
 };
 
 } // namespace d365::services

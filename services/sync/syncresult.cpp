@@ -1,5 +1,7 @@
 #include "services/sync/syncresult.h"
 
+#include "services/common/exitcode.h"
+
 using namespace Qt::StringLiterals;
 
 namespace d365::services {
@@ -21,6 +23,20 @@ QString rowStatusName(RowStatus status)
         return u"upserted"_s;
     }
     return u"failed"_s;
+}
+
+int SyncSummary::exitCode() const
+{
+    if (cancelled) {
+        return Cancelled;
+    }
+    if (fatal) {
+        return exitCodeFor(fatal->category);
+    }
+    if (failed > 0 || skipped > 0 || !sourceComplete) {
+        return RowsFailed;
+    }
+    return Success;
 }
 
 } // namespace d365::services

@@ -5,6 +5,7 @@
 
 #include "services/common/result.h"
 
+#include <QDateTime>
 #include <QList>
 #include <QMetaType>
 #include <QString>
@@ -53,12 +54,18 @@ struct SyncSummary
     int concurrency = 0; // write requests in flight at most
     bool cancelled = false;
     std::optional<Error> fatal; // set when the run stopped for a reason that is not one row's fault
+    QDateTime startedAt;
+    QDateTime endedAt;
+    QString statePath; // the sync state and history this run used (empty without)
+    qint64 runId = 0;  // its number in that history
 
     qint64 done() const { return created + updated + upserted + unchanged + failed + skipped; }
     qint64 written() const { return created + updated + upserted + unchanged; }
     // Source rows never read because the run stopped first (0 when the total is unknown).
     qint64 notRead() const { return total > rowsRead ? total - rowsRead : 0; }
     double rowsPerSecond() const { return elapsedMs > 0 ? done() * 1000.0 / elapsedMs : 0.0; }
+    // How the run ended as a process exit code (d365::ExitCode): 0 only when every source row was written.
+    int exitCode() const;
 };
 
 } // namespace d365::services

@@ -245,13 +245,19 @@ void TestCliSync::run_sampleWarehouse_everyRowReadsBackIdentical()
 void TestCliSync::run_again_updatesEveryRowAndCreatesNone()
 {
     const QString mapping = writeMapping(u"sample.json"_s, [](QJsonObject &) {});
-    // $batch PATCHes with return=representation tell created from updated.
-    const CliResult run = cli({u"run"_s, mapping, u"--writer"_s, u"batch"_s});
+    // Nothing changed since the first run: the state says so, and nothing is sent.
+    const QString report = m_dir.filePath(u"again-report.json"_s);
+    const CliResult unchanged = cli({u"run"_s, mapping, u"--report"_s, report});
+    QVERIFY2(unchanged.exitCode == 0, qPrintable(unchanged.out + unchanged.err));
+    QVERIFY2(unchanged.out.contains("10,000 unchanged, 0 failed. 0 write requests"_L1),
+             qPrintable(unchanged.out));
+    // --full sends every row anyway: $batch PATCHes with return=representation tell created from updated.
+    const CliResult run = cli({u"run"_s, mapping, u"--writer"_s, u"batch"_s, u"--full"_s});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
     QVERIFY2(run.out.contains("0 created, 10,000 updated, 0 failed"_L1), qPrintable(run.out));
     QCOMPARE(readAllContacts().size(), 10000);
     // UpsertMultiple cannot tell them apart, and never duplicates a record either.
-    const CliResult bulk = cli({u"run"_s, mapping});
+    const CliResult bulk = cli({u"run"_s, mapping, u"--full"_s});
     QVERIFY2(bulk.exitCode == 0, qPrintable(bulk.out + bulk.err));
     QVERIFY2(bulk.out.contains("10,000 upserted, 0 failed"_L1), qPrintable(bulk.out));
     QCOMPARE(readAllContacts().size(), 10000);

@@ -10,6 +10,7 @@
 #include <QSemaphore>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -118,6 +119,11 @@ Run TestSyncEngine::run(FakeOrg &org, const Mapping &mapping, QList<QVariantList
                         const std::function<void()> &beforeCount)
 {
     auto client = org.client();
+    // Each run keeps its sync state in a file of its own unless the test chose one.
+    QTemporaryDir stateDir;
+    if (options.statePath.isEmpty()) {
+        options.statePath = stateDir.filePath(u"state.db"_s);
+    }
     const QStringList columns{u"id"_s, u"email"_s, u"first"_s, u"last"_s};
     SyncEngine engine(
         mapping, client.get(),

@@ -1,0 +1,555 @@
+#include "services/sync/statestore.h"
+
+#include "services/mapping/mapping.h"
+
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QUrl>
+#include <QUuid>
+#include <QVariant>
+
+using namespace Qt::StringLiterals;
+
+Q_LOGGING_CATEGORY(lcState, "d365.sync.state")
+
+namespace d365::services {
+
+namespace {
+
+constexpr int SchemaVersion = 1;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("StateStore", text);
+}
+
+Error storeError(const QString &path, const QString &what)
+{
+    return Error::make(
+        ErrorCategory::Configuration,
+        tr("The sync state file %1 cannot be used: %2. Pass another file with --state FILE, or "
+           "move this one away (the next run then sends every row once).")
+            .arg(QDir::toNativeSeparators(path), what),
+        what);
+}
+
+QString identityOf(const Mapping &mapping)
+{
+    QJsonObject identity{{u"source"_s, QJsonObject{{u"type"_s, mapping.source.type},
+                                                   {u"path"_s, mapping.source.path},
+                                                   {u"keyColumn"_s, mapping.source.keyColumn}}},
+                         {u"entitySet"_s, mapping.target.entitySet},
+                         {u"matchKey"_s, QJsonArray::fromStringList(mapping.target.matchKey)}};
+    return QString::fromLatin1(
+        QCryptographicHash::hash(QJsonDocument(identity).toJson(QJsonDocument::Compact),
+                                 QCryptographicHash::Sha256)
+            .toHex()
+            .left(16));
+}
+
+} // namespace
+
+StateStore::~StateStore()
+{
+    if (m_db.isValid()) {
+        m_db.close();
+    }
+    m_db = QSqlDatabase();
+    if (!m_connection.isEmpty()) {
+        QSqlDatabase::removeDatabase(m_connection);
+    }
+}
+
+QString StateStore::defaultPath(const QString &orgUrl, const Mapping &mapping)
+{
+    const QUrl url(orgUrl);
+    const QString org = url.host() + u'_' + QString::number(url.port(url.scheme() == "https"_L1 ? 443 : 80));
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u"/state/"_s + org + u'/' +
+           mapping.target.entitySet + u'-' + identityOf(mapping) + u".db"_s;
+}
+
+QString StateStore::fingerprint(const Mapping &mapping)
+{
+    // Everything that changes what a row converts to; a change makes every stored hash meaningless.
+    QJsonArray fields;
+    for (const FieldMapping &field : mapping.fields) {
+        QJsonObject f{{u"source"_s, field.source},
+                      {u"target"_s, field.target},
+                      {u"nullPolicy"_s, nullPolicyName(field.nullPolicy)},
+                      {u"truncate"_s, field.truncate},
+                      {u"sourceTimeZone"_s, field.sourceTimeZone}};
+        if (field.hasConstant()) {
+            f.insert(u"constant"_s, field.constant);
+        }
+        if (field.lookup) {
+            f.insert(u"lookup"_s,
+                     QJsonObject{{u"table"_s, field.lookup->table},
+                                 {u"tableColumn"_s, field.lookup->tableColumn},
+                                 {u"key"_s, QJsonArray::fromStringList(field.lookup->key)},
+                                 {u"sources"_s, QJsonArray::fromStringList(field.lookup->sources)}});
+        }
+        fields.append(f);
+    }
+    const QJsonObject all{{u"entitySet"_s, mapping.target.entitySet},
+                          {u"matchKey"_s, QJsonArray::fromStringList(mapping.target.matchKey)},
+                          {u"mode"_s, syncModeName(mapping.mode)},
+                          {u"sourceTimeZone"_s, mapping.sourceTimeZone},
+                          {u"fields"_s, fields}};
+    return QString::fromLatin1(QCryptographicHash::hash(QJsonDocument(all).toJson(QJsonDocument::Compact),
+                                                        QCryptographicHash::Sha256)
+                                   .toHex());
+}
+
+quint64 StateStore::keyHash(const QString &sourceKey)
+{
+    quint64 hash = 14695981039346656037ull;
+    for (const QChar c : sourceKey) {
+        hash ^= c.unicode();
+        hash *= 1099511628211ull;
+    }
+    return hash == 0 ? 1 : hash;
+}
+
+Result<void> StateStore::exec(const QString &sql)
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(sql)) {
+        return storeError(m_path, query.lastError().text());
+    }
+    return {};
+}
+
+Result<std::unique_ptr<StateStore>> StateStore::open(const QString &path, const QString &fingerprint)
+{
+    std::unique_ptr<StateStore> store(new StateStore);
+    store->m_path = path;
+    if (!QDir().mkpath(QFileInfo(path).absolutePath())) {
+        return storeError(path, tr("its folder cannot be created"));
+    }
+    store->m_connection = u"d365-state-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    store->m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, store->m_connection);
+    store->m_db.setDatabaseName(path);
+    store->m_db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+    if (!store->m_db.open()) {
+        return storeError(path, store->m_db.lastError().text());
+    }
+    // WAL: `history` reads while a run writes. FULL: an insert's intent survives a power loss (it is written
+    // before the create is sent, once per chunk).
+    for (const auto &sql :
+         {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA synchronous=FULL"_s,
+          u"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"_s,
+          u"CREATE TABLE IF NOT EXISTS rows (key_hash INTEGER PRIMARY KEY, source_key TEXT, "
+          "row_hash INTEGER, record_id TEXT, failed INTEGER NOT NULL DEFAULT 0, "
+          "pending_since INTEGER NOT NULL DEFAULT 0)"_s,
+          u"CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT, "
+          "ended TEXT, mapping TEXT, profile TEXT, mode TEXT, writer TEXT, summary TEXT, "
+          "exit_code INTEGER, error TEXT)"_s,
+          u"CREATE TABLE IF NOT EXISTS failed (run_id INTEGER, source_row INTEGER, "
+          "source_key TEXT, http INTEGER, code TEXT, message TEXT)"_s,
+          u"CREATE INDEX IF NOT EXISTS failed_run ON failed(run_id)"_s}) {
+        if (auto done = store->exec(sql); !done.ok()) {
+            return done.error();
+        }
+    }
+    QSqlQuery meta(store->m_db);
+    meta.exec(u"SELECT key, value FROM meta"_s);
+    QHash<QString, QString> values;
+    while (meta.next()) {
+        values.insert(meta.value(0).toString(), meta.value(1).toString());
+    }
+    meta.finish();
+    if (values.value(u"schema"_s).toInt() > SchemaVersion) {
+        return storeError(
+            path,
+            tr("it was written by a newer D365 Sync (state version %1)").arg(values.value(u"schema"_s)));
+    }
+    if (values.value(u"fingerprint"_s) != fingerprint) {
+        // The mapping converts differently now: stored hashes say nothing. Ids and history stay.
+        store->m_fingerprintChanged = values.contains(u"fingerprint"_s);
+        if (store->m_fingerprintChanged) {
+            qCInfo(lcState) << "the mapping changed since the last run: every row counts as changed";
+        }
+        QSqlQuery reset(store->m_db);
+        reset.exec(u"UPDATE rows SET row_hash = 0"_s);
+        QSqlQuery put(store->m_db);
+        put.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"_s);
+        for (const auto &[key, value] : {qMakePair(u"fingerprint"_s, fingerprint),
+                                         qMakePair(u"schema"_s, QString::number(SchemaVersion))}) {
+            put.addBindValue(key);
+            put.addBindValue(value);
+            if (!put.exec()) {
+                return storeError(path, put.lastError().text());
+            }
+        }
+    }
+    // Everything a run compares against, in memory: 24 bytes a row, looked up once per source row.
+    QSqlQuery rows(store->m_db);
+    rows.setForwardOnly(true);
+    if (!rows.exec(u"SELECT key_hash, row_hash, failed, pending_since FROM rows"_s)) {
+        return storeError(path, rows.lastError().text());
+    }
+    while (rows.next()) {
+        Entry *entry = store->insertEntry(quint64(rows.value(0).toLongLong()));
+        entry->rowHash = quint64(rows.value(1).toLongLong());
+        entry->failed = rows.value(2).toInt() != 0;
+        entry->pendingSince = rows.value(3).toLongLong();
+    }
+    qCInfo(lcState).noquote() << "state" << path << "holds" << store->m_size << "rows";
+    return store;
+}
+
+void StateStore::grow()
+{
+    std::vector<Slot> old = std::move(m_slots);
+    m_slots.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    const size_t mask = m_slots.size() - 1;
+    for (const Slot &slot : old) {
+        if (slot.keyHash == 0) {
+            continue;
+        }
+        size_t i = size_t(slot.keyHash) & mask;
+        while (m_slots[i].keyHash != 0) {
+            i = (i + 1) & mask;
+        }
+        m_slots[i] = slot;
+    }
+}
+
+StateStore::Entry *StateStore::entry(quint64 keyHash)
+{
+    if (m_slots.empty()) {
+        return nullptr;
+    }
+    keyHash = keyHash == 0 ? 1 : keyHash;
+    const size_t mask = m_slots.size() - 1;
+    for (size_t i = size_t(keyHash) & mask;; i = (i + 1) & mask) {
+        Slot &slot = m_slots[i];
+        if (slot.keyHash == keyHash) {
+            return &slot.entry;
+        }
+        if (slot.keyHash == 0) {
+            return nullptr;
+        }
+    }
+}
+
+StateStore::Entry *StateStore::insertEntry(quint64 keyHash)
+{
+    keyHash = keyHash == 0 ? 1 : keyHash;
+    if (qsizetype(m_slots.size()) * 7 < (m_size + 1) * 10) { // at most 70 % full
+        grow();
+    }
+    const size_t mask = m_slots.size() - 1;
+    for (size_t i = size_t(keyHash) & mask;; i = (i + 1) & mask) {
+        Slot &slot = m_slots[i];
+        if (slot.keyHash == keyHash) {
+            return &slot.entry;
+        }
+        if (slot.keyHash == 0) {
+            slot.keyHash = keyHash;
+            ++m_size;
+            return &slot.entry;
+        }
+    }
+}
+
+QSet<quint64> StateStore::failedLastRun() const
+{
+    QSet<quint64> keys;
+    for (const Slot &slot : m_slots) {
+        if (slot.keyHash != 0 && slot.entry.failed) {
+            keys.insert(slot.keyHash);
+        }
+    }
+    return keys;
+}
+
+QList<QPair<quint64, qint64>> StateStore::pendingRows() const
+{
+    QList<QPair<quint64, qint64>> rows;
+    for (const Slot &slot : m_slots) {
+        if (slot.keyHash != 0 && slot.entry.pendingSince > 0) {
+            rows.append({slot.keyHash, slot.entry.pendingSince});
+        }
+    }
+    return rows;
+}
+
+Result<void> StateStore::markPending(const QList<Confirmed> &rows, qint64 sentAtMs)
+{
+    if (rows.isEmpty()) {
+        return {};
+    }
+    m_db.transaction();
+    QSqlQuery query(m_db);
+    query.prepare(u"INSERT INTO rows (key_hash, source_key, row_hash, pending_since) VALUES (?, ?, 0, ?) "
+                  "ON CONFLICT(key_hash) DO UPDATE SET pending_since = excluded.pending_since"_s);
+    for (const Confirmed &row : rows) {
+        query.addBindValue(qint64(row.keyHash == 0 ? 1 : row.keyHash));
+        query.addBindValue(row.sourceKey);
+        query.addBindValue(sentAtMs);
+        if (!query.exec()) {
+            m_db.rollback();
+            return storeError(m_path, query.lastError().text());
+        }
+        Entry *entry = insertEntry(row.keyHash);
+        entry->pendingSince = sentAtMs;
+        entry->seen = true;
+    }
+    if (!m_db.commit()) {
+        return storeError(m_path, m_db.lastError().text());
+    }
+    return {};
+}
+
+Result<void> StateStore::confirm(const QList<Confirmed> &rows)
+{
+    if (rows.isEmpty()) {
+        return {};
+    }
+    m_db.transaction();
+    QSqlQuery query(m_db);
+    query.prepare(
+        u"INSERT INTO rows (key_hash, source_key, row_hash, record_id, failed, pending_since) "
+        "VALUES (?, ?, ?, ?, 0, 0) ON CONFLICT(key_hash) DO UPDATE SET source_key = excluded.source_key, "
+        "row_hash = excluded.row_hash, record_id = coalesce(excluded.record_id, rows.record_id), "
+        "failed = 0, pending_since = 0"_s);
+    for (const Confirmed &row : rows) {
+        query.addBindValue(qint64(row.keyHash == 0 ? 1 : row.keyHash));
+        query.addBindValue(row.sourceKey);
+        query.addBindValue(qint64(row.rowHash));
+        query.addBindValue(row.recordId.isEmpty() ? QVariant() : QVariant(row.recordId));
+        if (!query.exec()) {
+            m_db.rollback();
+            return storeError(m_path, query.lastError().text());
+        }
+        Entry *entry = insertEntry(row.keyHash);
+        entry->rowHash = row.rowHash;
+        entry->failed = false;
+        entry->pendingSince = 0;
+        entry->seen = true; // written in this run: the source has it
+    }
+    if (!m_db.commit()) {
+        return storeError(m_path, m_db.lastError().text());
+    }
+    return {};
+}
+
+Result<void> StateStore::fail(const QList<quint64> &keyHashes)
+{
+    if (keyHashes.isEmpty()) {
+        return {};
+    }
+    m_db.transaction();
+    QSqlQuery query(m_db);
+    query.prepare(u"UPDATE rows SET failed = 1, pending_since = 0 WHERE key_hash = ?"_s);
+    for (const quint64 keyHash : keyHashes) {
+        Entry *entry = this->entry(keyHash);
+        if (!entry) {
+            continue; // never written: nothing to remember, it is sent next time anyway
+        }
+        query.addBindValue(qint64(keyHash == 0 ? 1 : keyHash));
+        if (!query.exec()) {
+            m_db.rollback();
+            return storeError(m_path, query.lastError().text());
+        }
+        entry->failed = true;
+        entry->pendingSince = 0;
+    }
+    if (!m_db.commit()) {
+        return storeError(m_path, m_db.lastError().text());
+    }
+    return {};
+}
+
+qint64 StateStore::beginRun(const RunRecord &run)
+{
+    QSqlQuery query(m_db);
+    query.prepare(
+        u"INSERT INTO runs (started, mapping, profile, mode, writer, exit_code) VALUES (?, ?, ?, ?, ?, -1)"_s);
+    query.addBindValue(run.started.toUTC().toString(Qt::ISODateWithMs));
+    query.addBindValue(run.mapping);
+    query.addBindValue(run.profile);
+    query.addBindValue(run.mode);
+    query.addBindValue(run.writer);
+    if (!query.exec()) {
+        qCWarning(lcState) << "cannot record the run:" << query.lastError().text();
+        return 0;
+    }
+    return query.lastInsertId().toLongLong();
+}
+
+Result<void> StateStore::recordFailed(qint64 runId, const QList<FailedRow> &failed)
+{
+    if (failed.isEmpty() || runId <= 0) {
+        return {};
+    }
+    m_db.transaction();
+    QSqlQuery insert(m_db);
+    insert.prepare(
+        u"INSERT INTO failed (run_id, source_row, source_key, http, code, message) VALUES (?, ?, ?, ?, ?, ?)"_s);
+    for (const FailedRow &row : failed) {
+        insert.addBindValue(runId);
+        insert.addBindValue(row.sourceRow);
+        insert.addBindValue(row.sourceKey);
+        insert.addBindValue(row.httpStatus);
+        insert.addBindValue(row.code);
+        insert.addBindValue(row.message);
+        if (!insert.exec()) {
+            m_db.rollback();
+            return storeError(m_path, insert.lastError().text());
+        }
+    }
+    if (!m_db.commit()) {
+        return storeError(m_path, m_db.lastError().text());
+    }
+    return {};
+}
+
+Result<void> StateStore::endRun(qint64 runId, const SyncSummary &summary, int exitCode, bool complete)
+{
+    m_db.transaction();
+    QSqlQuery query(m_db);
+    const QJsonObject counts{{u"total"_s, summary.total},         {u"created"_s, summary.created},
+                             {u"updated"_s, summary.updated},     {u"upserted"_s, summary.upserted},
+                             {u"unchanged"_s, summary.unchanged}, {u"failed"_s, summary.failed},
+                             {u"skipped"_s, summary.skipped},     {u"rowsRead"_s, summary.rowsRead},
+                             {u"requests"_s, summary.requests},   {u"cancelled"_s, summary.cancelled}};
+    query.prepare(
+        u"UPDATE runs SET ended = ?, writer = ?, summary = ?, exit_code = ?, error = ? WHERE id = ?"_s);
+    query.addBindValue(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    query.addBindValue(summary.writer);
+    query.addBindValue(QString::fromUtf8(QJsonDocument(counts).toJson(QJsonDocument::Compact)));
+    query.addBindValue(exitCode);
+    query.addBindValue(summary.fatal ? summary.fatal->message : QString());
+    query.addBindValue(runId);
+    if (!query.exec()) {
+        m_db.rollback();
+        return storeError(m_path, query.lastError().text());
+    }
+    if (complete) {
+        // Rows the source no longer has: their state would only grow the file.
+        QSqlQuery prune(m_db);
+        prune.prepare(u"DELETE FROM rows WHERE key_hash = ?"_s);
+        qint64 pruned = 0;
+        for (Slot &slot : m_slots) {
+            if (slot.keyHash != 0 && !slot.entry.seen && slot.entry.pendingSince == 0) {
+                prune.addBindValue(qint64(slot.keyHash));
+                if (!prune.exec()) {
+                    m_db.rollback();
+                    return storeError(m_path, prune.lastError().text());
+                }
+                ++pruned;
+            }
+        }
+        if (pruned > 0) {
+            qCInfo(lcState) << "pruned" << pruned << "rows the source no longer has";
+        }
+    }
+    if (!m_db.commit()) {
+        return storeError(m_path, m_db.lastError().text());
+    }
+    return {};
+}
+
+Result<QList<StateStore::RunRecord>> StateStore::readHistory(const QString &path, int limit, QString *)
+{
+    if (!QFileInfo::exists(path)) {
+        return QList<RunRecord>();
+    }
+    const QString name = u"d365-history-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QList<RunRecord> runs;
+    std::optional<Error> failure;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(u"QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"_s);
+        if (!db.open()) {
+            failure = storeError(path, db.lastError().text());
+        } else {
+            QSqlQuery query(db);
+            query.prepare(
+                u"SELECT id, started, ended, mapping, profile, mode, writer, summary, exit_code, error "
+                "FROM runs ORDER BY id DESC LIMIT ?"_s);
+            query.addBindValue(limit);
+            if (!query.exec()) {
+                failure = storeError(path, query.lastError().text());
+            }
+            while (query.next()) {
+                RunRecord run;
+                run.id = query.value(0).toLongLong();
+                run.started = QDateTime::fromString(query.value(1).toString(), Qt::ISODateWithMs);
+                run.ended = QDateTime::fromString(query.value(2).toString(), Qt::ISODateWithMs);
+                run.mapping = query.value(3).toString();
+                run.profile = query.value(4).toString();
+                run.mode = query.value(5).toString();
+                run.writer = query.value(6).toString();
+                const QJsonObject counts =
+                    QJsonDocument::fromJson(query.value(7).toString().toUtf8()).object();
+                run.total = counts.value("total"_L1).toInteger(-1);
+                run.created = counts.value("created"_L1).toInteger();
+                run.updated = counts.value("updated"_L1).toInteger();
+                run.upserted = counts.value("upserted"_L1).toInteger();
+                run.unchanged = counts.value("unchanged"_L1).toInteger();
+                run.failed = counts.value("failed"_L1).toInteger();
+                run.skipped = counts.value("skipped"_L1).toInteger();
+                run.rowsRead = counts.value("rowsRead"_L1).toInteger();
+                run.requests = counts.value("requests"_L1).toInteger();
+                run.cancelled = counts.value("cancelled"_L1).toBool();
+                run.exitCode = query.value(8).isNull() ? -1 : query.value(8).toInt();
+                run.error = query.value(9).toString();
+                runs.append(run);
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    if (failure) {
+        return *failure;
+    }
+    return runs;
+}
+
+Result<QList<StateStore::FailedRow>> StateStore::readFailedRows(const QString &path, qint64 runId)
+{
+    const QString name = u"d365-failed-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QList<FailedRow> rows;
+    std::optional<Error> failure;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(u"QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"_s);
+        if (!db.open()) {
+            failure = storeError(path, db.lastError().text());
+        } else {
+            QSqlQuery query(db);
+            query.prepare(u"SELECT source_row, source_key, http, code, message FROM failed WHERE run_id = ? "
+                          "ORDER BY source_row"_s);
+            query.addBindValue(runId);
+            if (!query.exec()) {
+                failure = storeError(path, query.lastError().text());
+            }
+            while (query.next()) {
+                rows.append({query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toInt(),
+                             query.value(3).toString(), query.value(4).toString()});
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    if (failure) {
+        return *failure;
+    }
+    return rows;
+}
+
+} // namespace d365::services

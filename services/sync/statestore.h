@@ -1,0 +1,142 @@
+#pragma once
+
+// What a mapping last wrote to its org, per source row, and its run history: one SQLite file (WAL) per
+// org + table + mapping (defaultPath()), or the file given with --state.
+//
+//   open(path, fingerprint)      the mapping's fingerprint (target, match key, fields and their conversions):
+//                                when it changed since the last run, every row counts as changed
+//   entry(keyHash)               in memory for the whole run: the hash of the values the service last
+//   confirmed,
+//                                whether the row failed last time, whether a create was on its way when the
+//                                last run ended (pending, insert mode)
+//   markPending(rows)            insert mode, before a chunk is sent: the create's intent and its time
+//   confirm(rows) / fail(rows)   after the service answered; only confirmed values ever make a row unchanged
+//   beginRun / endRun            the run history: times, mapping, profile, mode, writer, counts, exit code,
+//                                failed rows (source key, code, message); endRun of a complete run prunes the
+//                                rows the source no longer has
+//
+// Keys are 64-bit hashes of the source key (RecordLookup::keyHash); the text of the key is kept beside it for
+// reports. Used on one thread (the engine's); `history()` may be read from another process at any time (WAL).
+// The store never holds a secret: keys, hashes, ids, counts and Dataverse's messages.
+
+#include "services/common/result.h"
+#include "services/sync/syncresult.h"
+
+#include <QDateTime>
+#include <QSet>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace d365::services {
+
+struct Mapping;
+
+class StateStore
+{
+public:
+    struct Entry
+    {
+        quint64 rowHash = 0;
+        qint64 pendingSince =
+            0;               // ms since epoch (server clock) of a create on its way when a run ended; 0: none
+        bool failed = false; // the last write of this row failed: try it again even when unchanged
+        bool seen = false;   // read in this run (pruning)
+    };
+    struct Confirmed
+    {
+        quint64 keyHash = 0;
+        QString sourceKey;
+        quint64 rowHash = 0;
+        QString recordId; // when the answer said it
+    };
+    struct RunRecord
+    {
+        qint64 id = 0;
+        QDateTime started;
+        QDateTime ended;
+        QString mapping;
+        QString profile;
+        QString mode;
+        QString writer;
+        qint64 total = -1;
+        qint64 created = 0;
+        qint64 updated = 0;
+        qint64 upserted = 0;
+        qint64 unchanged = 0;
+        qint64 failed = 0;
+        qint64 skipped = 0;
+        qint64 rowsRead = 0;
+        qint64 requests = 0;
+        int exitCode = -1; // -1 while running or when the run was killed
+        bool cancelled = false;
+        QString error;
+    };
+    struct FailedRow
+    {
+        qint64 sourceRow = 0;
+        QString sourceKey;
+        int httpStatus = 0;
+        QString code;
+        QString message;
+    };
+
+    ~StateStore();
+
+    // The state file of a mapping: <AppDataLocation>/state/<org host_port>/<entity set>-<hash of the
+    // mapping's identity: source, key column, target, match key>.db
+    static QString defaultPath(const QString &orgUrl, const Mapping &mapping);
+    // The fingerprint of what makes converted values comparable between runs.
+    static QString fingerprint(const Mapping &mapping);
+
+    static Result<std::unique_ptr<StateStore>> open(const QString &path, const QString &fingerprint);
+    // The state key of a source row: a 64-bit hash of its source key, case-sensitive like the warehouse.
+    static quint64 keyHash(const QString &sourceKey);
+    // Read-only access to the history of a state file (the CLI's `history`), from any process.
+    static Result<QList<RunRecord>> readHistory(const QString &path, int limit, QString *error = nullptr);
+    static Result<QList<FailedRow>> readFailedRows(const QString &path, qint64 runId);
+
+    const QString &path() const { return m_path; }
+    // Whether the fingerprint differed from the stored one (the state was reset when opened).
+    bool fingerprintChanged() const { return m_fingerprintChanged; }
+    qsizetype size() const { return m_size; }
+
+    Entry *entry(quint64 keyHash);
+    // Keys of rows that failed in the last run (for --retry-failed).
+    QSet<quint64> failedLastRun() const;
+
+    Result<void> markPending(const QList<Confirmed> &rows, qint64 sentAtMs);
+    Result<void> confirm(const QList<Confirmed> &rows);
+    Result<void> fail(const QList<quint64> &keyHashes);
+    // Rows whose create was on its way when an earlier run ended.
+    QList<QPair<quint64, qint64>> pendingRows() const;
+
+    qint64 beginRun(const RunRecord &run);
+    // Records how the run ended; `complete` (every source row read, no fatal error) also prunes the rows the
+    // source no longer has.
+    Result<void> recordFailed(qint64 runId, const QList<FailedRow> &failed);
+    Result<void> endRun(qint64 runId, const SyncSummary &summary, int exitCode, bool complete);
+
+private:
+    StateStore() = default;
+    Entry *insertEntry(quint64 keyHash);
+    void grow();
+    Result<void> exec(const QString &sql);
+
+    struct Slot
+    {
+        quint64 keyHash = 0;
+        Entry entry;
+    };
+    QString m_path;
+    QString m_connection;
+    QSqlDatabase m_db;
+    bool m_fingerprintChanged = false;
+    std::vector<Slot> m_slots;
+    qsizetype m_size = 0;
+};
+
+} // namespace d365::services
