@@ -3,6 +3,8 @@
 #include "authcommands.h"
 #include "clioutput.h"
 #include "commandline.h"
+#include "historycommands.h"
+#include "loadedrun.h"
 #include "runtocompletion.h"
 #include "services/auth/tokenprovider.h"
 #include "services/auth/tokenproviderfactory.h"
@@ -52,11 +54,15 @@ const char *const Usage = R"(Usage: d365sync-cli [--settings FILE] [--verbose] <
 
 Commands (each prints its own help: d365sync-cli <command> --help, d365sync-cli profile add --help):
   run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N]
-      [--timeout SECONDS] [--report FILE]
-        Sync the warehouse rows of a mapping file into Dataverse.
+      [--timeout SECONDS] [--report FILE] [--state FILE|none] [--full | --retry-failed]
+        Sync the warehouse rows of a mapping file into Dataverse; rows the org already holds are not sent.
   validate <mapping.json> [--profile NAME] [--writer auto|bulk|batch]
         Check a mapping file against the target table's metadata, the warehouse query and the signed-in
         user's privileges, exactly as run does before it writes.
+  history <mapping.json> [--profile NAME] [--state FILE] [--limit N] [--json]
+        The mapping's last runs: when, how long, counts per outcome, how each ended.
+  failed <mapping.json> [--run N] [--output FILE.csv] [--keys-only] [--profile NAME] [--state FILE]
+        The rows that failed in the last run (or run N) as CSV: the source's columns and the error.
   profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID]
               [--authority-host URL]
   profile list
@@ -111,50 +117,6 @@ std::unique_ptr<Settings> openSettings(const GlobalOptions &options)
 {
     return options.settingsFile.isEmpty() ? std::make_unique<Settings>()
                                           : std::make_unique<Settings>(options.settingsFile);
-}
-
-struct LoadedRun
-{
-    Mapping mapping;
-    ConnectionProfile profile;
-};
-
-// Loads the mapping file and its profile; prints every problem.
-std::optional<LoadedRun> loadRun(const QString &mappingPath, const QString &profileOverride,
-                                 Settings &settings)
-{
-    const MappingLoadResult loaded = MappingFile::load(mappingPath);
-    if (!loaded.ok()) {
-        err() << tr("The mapping file %1 has problems:").arg(mappingPath) << "\n";
-        for (const auto &problem : loaded.problems) {
-            err() << "  " << problem.path << ": " << problem.message << "\n";
-        }
-        return std::nullopt;
-    }
-    LoadedRun run{*loaded.mapping, {}};
-    const QString profileName = profileOverride.isEmpty() ? run.mapping.target.profile : profileOverride;
-    const auto profile = settings.profile(profileName);
-    if (!profile) {
-        err() << tr("No connection profile named '%1'. Create it with:\n  d365sync-cli profile add %1 --url "
-                    "https://<environment>.crm.dynamics.com\nKnown profiles: %2")
-                     .arg(profileName, settings.profileNames().isEmpty()
-                                           ? tr("(none)")
-                                           : settings.profileNames().join(", "_L1))
-              << "\n";
-        return std::nullopt;
-    }
-    run.profile = *profile;
-    return run;
-}
-
-QString formatCount(qint64 value)
-{
-    static const QLocale locale = [] {
-        QLocale c = QLocale::c();
-        c.setNumberOptions(QLocale::DefaultNumberOptions); // C omits group separators; "10,000" reads better
-        return c;
-    }();
-    return locale.toString(value);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -292,8 +254,18 @@ private:
         if (summary.skipped > 0) {
             counts << tr("%1 skipped (read, not sent)").arg(formatCount(summary.skipped));
         }
+        if (summary.retryRows == 0 && !summary.fatal) {
+            return tr("Nothing to retry: no row failed in the last run into %1 (profile %2).")
+                .arg(m_run.mapping.target.entitySet, m_run.profile.name);
+        }
         QString source;
-        if (summary.sourceComplete) {
+        if (summary.retryRows > 0 && summary.sourceComplete) {
+            source = tr("%1 of the %2 rows that failed last time (the others are no longer in the source)")
+                         .arg(formatCount(summary.rowsRead), formatCount(summary.retryRows));
+            if (summary.rowsRead == summary.retryRows) {
+                source = tr("the %1 rows that failed last time").arg(formatCount(summary.rowsRead));
+            }
+        } else if (summary.sourceComplete) {
             source = tr("%1 source rows").arg(formatCount(summary.rowsRead));
         } else if (summary.rowsRead == 0) {
             source = tr("no source row was read");
@@ -830,6 +802,12 @@ int runCommand(const QStringList &arguments)
     }
     if (command == "auth"_L1) {
         return commandAuth(rest, *settings);
+    }
+    if (command == "history"_L1) {
+        return commandHistory(rest, *settings);
+    }
+    if (command == "failed"_L1) {
+        return commandFailed(rest, *settings);
     }
     err() << tr("Unknown command '%1'.").arg(command) << "\n\n" << QString::fromUtf8(Usage);
     return ConfigurationError;

@@ -18,6 +18,9 @@ namespace d365::services {
 
 namespace {
 
+// Tries for a refused connection before the service ever answered (then the address is most likely wrong).
+constexpr int FirstContactRefusedRetries = 2;
+
 bool isJsonContentType(const QByteArray &contentType)
 {
     return contentType.contains("json");
@@ -201,6 +204,9 @@ void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
     for (const auto &[name, value] : std::as_const(reply.headers)) {
         response.headers.insert(name.toLower(), value);
     }
+    if (reply.status > 0) {
+        m_reachedService = true;
+    }
     if (const int hint = response.header("x-ms-dop-hint").toInt(); hint > 0) {
         m_dopHint = hint;
     }
@@ -231,7 +237,12 @@ void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
                                reply.error == TransportError::Other;
         // A timeout already waited the whole limit: it gets fewer tries than a dropped connection.
         int &retries = timedOut ? pending->timeoutRetries : pending->otherRetries;
-        const int limit = timedOut ? m_retryPolicy.maxTimeoutRetries : m_retryPolicy.maxRetries;
+        int limit = timedOut ? m_retryPolicy.maxTimeoutRetries : m_retryPolicy.maxRetries;
+        if (reply.error == TransportError::ConnectionRefused && !m_reachedService) {
+            // Refused before the service ever answered: most likely the wrong address or nothing listening;
+            // a user should hear that in seconds, not after the minutes a restarting server is given.
+            limit = std::min(limit, FirstContactRefusedRetries);
+        }
         if (transient && mayResend && retries < limit) {
             ++retries;
             pending->resent = pending->resent || reply.requestSent;

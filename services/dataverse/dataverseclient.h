@@ -142,6 +142,7 @@ private:
     int m_inFlight = 0;
     int m_dopHint = 0;
     QDateTime m_serverDate;
+    bool m_reachedService = false; // some request got an HTTP answer (refusals after that are retried longer)
     QElapsedTimer m_sinceServerDate;
     ClientStats m_stats;
 };

@@ -17,6 +17,8 @@
 #include <QUuid>
 #include <QVariant>
 
+#include <limits>
+
 using namespace Qt::StringLiterals;
 
 Q_LOGGING_CATEGORY(lcState, "d365.sync.state")
@@ -262,13 +264,24 @@ StateStore::Entry *StateStore::insertEntry(quint64 keyHash)
     }
 }
 
-QSet<quint64> StateStore::failedLastRun() const
+QSet<quint64> StateStore::failedLastRun(qint64 currentRunId) const
 {
+    // The rows the previous run recorded as failed (conversion, duplicate key or the service's answer), and
+    // rows whose last write failed in any earlier run and were not confirmed since (a killed run's rows).
     QSet<quint64> keys;
     for (const Slot &slot : m_slots) {
         if (slot.keyHash != 0 && slot.entry.failed) {
             keys.insert(slot.keyHash);
         }
+    }
+    QSqlQuery query(m_db);
+    query.prepare(u"SELECT source_key FROM failed WHERE run_id = (SELECT max(id) FROM runs WHERE id < ?)"_s);
+    query.addBindValue(currentRunId > 0 ? currentRunId : std::numeric_limits<qint64>::max());
+    if (!query.exec()) {
+        qCWarning(lcState) << "cannot read the failed rows of the last run:" << query.lastError().text();
+    }
+    while (query.next()) {
+        keys.insert(keyHash(query.value(0).toString()));
     }
     return keys;
 }
@@ -461,7 +474,7 @@ Result<void> StateStore::endRun(qint64 runId, const SyncSummary &summary, int ex
     return {};
 }
 
-Result<QList<StateStore::RunRecord>> StateStore::readHistory(const QString &path, int limit, QString *)
+Result<QList<StateStore::RunRecord>> StateStore::readHistory(const QString &path, int limit)
 {
     if (!QFileInfo::exists(path)) {
         return QList<RunRecord>();

@@ -96,7 +96,7 @@ public:
     // The state key of a source row: a 64-bit hash of its source key, case-sensitive like the warehouse.
     static quint64 keyHash(const QString &sourceKey);
     // Read-only access to the history of a state file (the CLI's `history`), from any process.
-    static Result<QList<RunRecord>> readHistory(const QString &path, int limit, QString *error = nullptr);
+    static Result<QList<RunRecord>> readHistory(const QString &path, int limit);
     static Result<QList<FailedRow>> readFailedRows(const QString &path, qint64 runId);
 
     const QString &path() const { return m_path; }
@@ -105,8 +105,9 @@ public:
     qsizetype size() const { return m_size; }
 
     Entry *entry(quint64 keyHash);
-    // Keys of rows that failed in the last run (for --retry-failed).
-    QSet<quint64> failedLastRun() const;
+    // Keys of rows that failed in the run before `currentRunId` (for --retry-failed), and of rows whose last
+    // write failed and was not confirmed since.
+    QSet<quint64> failedLastRun(qint64 currentRunId) const;
 
     Result<void> markPending(const QList<Confirmed> &rows, qint64 sentAtMs);
     Result<void> confirm(const QList<Confirmed> &rows);

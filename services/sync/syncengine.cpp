@@ -78,7 +78,9 @@ void SyncEngine::start()
         run.mode = syncModeName(m_mapping.mode);
         m_runId = m_state->beginRun(run);
         if (m_options.retryFailed) {
-            m_onlyKeys = m_state->failedLastRun();
+            m_onlyKeys = m_state->failedLastRun(m_runId);
+            m_summary.retryRows = m_onlyKeys.size();
+            m_summary.total = m_summary.retryRows; // an upper bound: some may be gone from the source
             qCInfo(lcEngine) << "retrying the" << m_onlyKeys.size() << "rows that failed last time";
         }
     }

@@ -15,7 +15,7 @@ namespace d365::services {
 enum class RowStatus {
     Created,   // a new record was created
     Updated,   // an existing record was updated
-    Unchanged, // nothing to send (change detection, later issue)
+    Unchanged, // the org already holds these values (sync state): not sent
     Failed,    // the row could not be written: see errorCode / message
     Skipped,   // read but not sent: the run was cancelled or stopped on an error first
     Upserted,  // written by UpsertMultiple, which does not say whether it created or updated (FACTS §7)
@@ -56,8 +56,9 @@ struct SyncSummary
     std::optional<Error> fatal; // set when the run stopped for a reason that is not one row's fault
     QDateTime startedAt;
     QDateTime endedAt;
-    QString statePath; // the sync state and history this run used (empty without)
-    qint64 runId = 0;  // its number in that history
+    QString statePath;     // the sync state and history this run used (empty without)
+    qint64 runId = 0;      // its number in that history
+    qint64 retryRows = -1; // --retry-failed: the rows that failed last time (-1: not a retry)
 
     qint64 done() const { return created + updated + upserted + unchanged + failed + skipped; }
     qint64 written() const { return created + updated + upserted + unchanged; }

@@ -4,6 +4,7 @@
 // row lost, none duplicated, none reported failed that landed, and every row read has exactly one outcome.
 
 #include "common/cliprocess.h"
+#include "common/samplemapping.h"
 #include "common/sandboxprocess.h"
 #include "common/sandboxsignin.h"
 
@@ -98,28 +99,13 @@ RunResult TestCliFaults::cli(const QStringList &arguments, const QProcessEnviron
 QString TestCliFaults::writeMapping(const QString &prefix, const QString &mode, int rows,
                                     const QString &writer)
 {
-    QFile sample(QStringLiteral(D365_SOURCE_DIR "/resources/sample/customers-to-contacts.json"));
-    if (!sample.open(QIODevice::ReadOnly)) {
-        return {};
-    }
-    QJsonObject mapping = QJsonDocument::fromJson(sample.readAll()).object();
-    QJsonObject source = mapping.value("source"_L1).toObject();
-    source.insert(u"path"_s, QStringLiteral(D365_SAMPLE_DB));
-    source.insert(u"query"_s,
-                  u"SELECT customer_id, '%1' || email AS email, first_name, last_name, phone, job_title, "
-                  "city, company, lifetime_value, lead_source, signup_date FROM customers WHERE "
-                  "customer_id <= %2 ORDER BY customer_id"_s.arg(prefix)
-                      .arg(rows));
-    mapping.insert(u"source"_s, source);
-    mapping.insert(u"mode"_s, mode);
-    mapping.insert(u"writer"_s, writer);
-    const QString path = m_dir.filePath(prefix + u".json"_s);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return {};
-    }
-    file.write(QJsonDocument(mapping).toJson());
-    return path;
+    return writeSampleMapping(m_dir.filePath(prefix + u".json"_s), [&](QJsonObject &mapping) {
+        QJsonObject source = mapping.value("source"_L1).toObject();
+        source.insert(u"query"_s, prefixedSampleQuery(prefix, rows));
+        mapping.insert(u"source"_s, source);
+        mapping.insert(u"mode"_s, mode);
+        mapping.insert(u"writer"_s, writer);
+    });
 }
 
 void TestCliFaults::setFaults(const QByteArray &json)
@@ -132,38 +118,9 @@ void TestCliFaults::setFaults(const QByteArray &json)
 
 int TestCliFaults::countContacts(const QString &prefix)
 {
-    int count = 0;
-    QUrl url = m_sandbox.webApiUrl().resolved(
-        QUrl(u"contacts?$select=contactid&$filter=startswith(emailaddress1,'%1')"_s.arg(prefix)));
-    while (url.isValid() && !url.isEmpty()) {
-        const HttpResult page =
-            request("GET", url, {{"Authorization", "Bearer test"}, {"Prefer", "odata.maxpagesize=5000"}});
-        if (page.status != 200) {
-            return -1;
-        }
-        const QJsonObject json = page.json().object();
-        count += int(json.value("value"_L1).toArray().size());
-        url = QUrl(json.value("@odata.nextLink"_L1).toString());
-    }
-    return count;
-}
-
-// The counts of a report add up: each row read has one outcome, and the rest was not read.
-static void checkAccounting(const QJsonObject &report)
-{
-    const QJsonObject check = report.value("outcomeCheck"_L1).toObject();
-    QCOMPARE(check.value("rowsWithoutOutcome"_L1).toInt(-1), 0);
-    QCOMPARE(check.value("duplicateOutcomes"_L1).toInt(-1), 0);
-    const qint64 outcomes = report.value("created"_L1).toInteger() + report.value("updated"_L1).toInteger() +
-                            report.value("upserted"_L1).toInteger() +
-                            report.value("unchanged"_L1).toInteger() + report.value("failed"_L1).toInteger() +
-                            report.value("skipped"_L1).toInteger();
-    QCOMPARE(outcomes, report.value("rowsRead"_L1).toInteger());
-    QCOMPARE(check.value("outcomes"_L1).toInteger(), outcomes);
-    if (report.value("total"_L1).toInteger() >= 0) {
-        QCOMPARE(report.value("rowsRead"_L1).toInteger() + report.value("notRead"_L1).toInteger(),
-                 report.value("total"_L1).toInteger());
-    }
+    return int(readRecords(m_sandbox,
+                           u"contacts?$select=contactid&$filter=startswith(emailaddress1,'%1')"_s.arg(prefix))
+                   .size());
 }
 
 void TestCliFaults::run_droppedConnections_everyRowLandsOnceAndNoneIsReportedFailed_data()

@@ -3,6 +3,7 @@
 // Also the CLI's answers to bad input: exit codes and messages.
 
 #include "common/cliprocess.h"
+#include "common/samplemapping.h"
 #include "common/sandboxprocess.h"
 
 #include <QJsonArray>
@@ -85,22 +86,7 @@ CliResult TestCliSync::cli(const QStringList &arguments, int timeoutMs)
 
 QString TestCliSync::writeMapping(const QString &fileName, const std::function<void(QJsonObject &)> &edit)
 {
-    QFile sample(QStringLiteral(D365_SOURCE_DIR "/resources/sample/customers-to-contacts.json"));
-    if (!sample.open(QIODevice::ReadOnly)) {
-        return {};
-    }
-    QJsonObject mapping = QJsonDocument::fromJson(sample.readAll()).object();
-    QJsonObject source = mapping.value("source"_L1).toObject();
-    source.insert(u"path"_s, QStringLiteral(D365_SAMPLE_DB));
-    mapping.insert(u"source"_s, source);
-    edit(mapping);
-    const QString path = m_dir.filePath(fileName);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return {};
-    }
-    file.write(QJsonDocument(mapping).toJson());
-    return path;
+    return d365::testsupport::writeSampleMapping(m_dir.filePath(fileName), edit);
 }
 
 Page TestCliSync::get(const QUrl &url)

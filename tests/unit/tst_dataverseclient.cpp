@@ -23,6 +23,7 @@ private Q_SLOTS:
     void send_invalidJsonWith200_isNeverASuccess();
     void send_redirect_isAnErrorNotASuccess();
     void send_connectionRefused_retriedUntilTheServiceIsBack();
+    void send_connectionRefusedAtFirstContact_givesUpAfterTwoRetries();
     void send_noAnswer_retriedThenNetworkErrorNamingHostAndTimeout();
     void send_throttled_waitsRetryAfterThenSucceeds();
     void send_serverError500_retriedTwiceThenReported();
@@ -145,15 +146,29 @@ void TestDataverseClient::send_redirect_isAnErrorNotASuccess()
 
 void TestDataverseClient::send_connectionRefused_retriedUntilTheServiceIsBack()
 {
+    // The service answered once, then restarts: refusals are waited out.
     int calls = 0;
     auto h = harness([&calls](const HttpRequest &) {
-        return ++calls <= 3 ? transportFailure(TransportError::ConnectionRefused, false)
-                            : jsonReply(200, {{u"UserId"_s, u"x"_s}});
+        ++calls;
+        return calls >= 2 && calls <= 6 ? transportFailure(TransportError::ConnectionRefused, false)
+                                        : jsonReply(200, {{u"UserId"_s, u"x"_s}});
     });
+    QVERIFY(sendAndWait(*h->client, DataverseRequest::get(u"WhoAmI"_s)).ok());
     const DataverseResponse r = sendAndWait(*h->client, DataverseRequest::get(u"WhoAmI"_s));
     QVERIFY2(r.ok(), qPrintable(r.error ? r.error->message : QString()));
-    QCOMPARE(calls, 4);
+    QCOMPARE(calls, 7); // five refusals, more than a first contact is given
     QVERIFY(!r.resent); // nothing reached the service before
+}
+
+void TestDataverseClient::send_connectionRefusedAtFirstContact_givesUpAfterTwoRetries()
+{
+    // Nothing ever answered: most likely a wrong address; the user hears it in seconds.
+    auto h = harness(
+        [](const HttpRequest &) { return transportFailure(TransportError::ConnectionRefused, false); });
+    const DataverseResponse r = sendAndWait(*h->client, DataverseRequest::get(u"WhoAmI"_s));
+    QVERIFY(!r.ok());
+    QCOMPARE(h->transport->requests.size(), 3);
+    QCOMPARE(toUserError(*r.error, h->client->errorContext()).category, ErrorCategory::Network);
 }
 
 void TestDataverseClient::send_noAnswer_retriedThenNetworkErrorNamingHostAndTimeout()
