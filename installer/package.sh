@@ -30,7 +30,7 @@ cmake --build "$build" -j"$(nproc)"
 built=$(date +%s)
 
 # CPack's scratch folder stays in the build tree; only the packages land in build/packages/.
-(cd "$build" && cpack -G "DEB;TGZ" -B "$build/cpack" >/dev/null)
+(cd "$build" && cpack -G "DEB;TGZ" -B "$build/cpack" >"$build/cpack.log" 2>&1) || { cat "$build/cpack.log"; exit 1; }
 mv "$build"/cpack/*.deb "$build"/cpack/*.tar.gz "$out/"
 "$root/installer/check-install.sh" "$build" >/dev/null
 

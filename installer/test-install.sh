@@ -19,7 +19,7 @@
 # Usage (as root, after installer/package.sh):
 #   installer/test-install.sh [--debs DIR] [--keep] [--mirror URL]
 # Output: build/test-install/ (log.txt, screenshot.png, times.txt). --keep leaves the root in that folder.
-set -euo pipefail
+set -Eeuo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 debs_dir="$root/build/packages"
@@ -36,6 +36,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 fail() { echo "test-install: FAILED: $*" >&2; exit 1; }
+trap 'echo "test-install: FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 [[ $(id -u) -eq 0 ]] || fail "run as root (debootstrap and chroot need it)"
 shopt -s nullglob
 debs=("$debs_dir"/*.deb)
@@ -62,9 +63,10 @@ step() {
   awk -v n="$name" -v a="$t0" -v b="$t1" 'BEGIN { printf "%-52s %6.1f s\n", n, b - a }' | tee -a "$times"
 }
 
-if ! command -v debootstrap >/dev/null; then
-  echo "test-install: installing debootstrap on this machine" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+# On this machine: debootstrap for the root, ImageMagick to turn the X dump into a PNG.
+if ! command -v debootstrap >/dev/null || [[ ! -x /usr/bin/convert ]]; then
+  echo "test-install: installing debootstrap and imagemagick on this machine" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap imagemagick >/dev/null
 fi
 
 # Everything mounted or started inside the root is undone on any exit: processes still running in the root
@@ -184,7 +186,8 @@ gui_screenshot() {
   # .desktop file (Exec=d365sync %f), as a GIO file manager does.
   local type app
   type=$(in_user gio info -a standard::content-type "$sample" | sed -n 's/^ *standard::content-type: //p')
-  app=$(in_user gio mime application/x-d365sync-mapping | head -1)
+  app=$(in_user gio mime application/x-d365sync-mapping)
+  app=${app%%$'\n'*} # the first line: "Default application for ...: <desktop file>"
   echo "    content type: $type; $app"
   [[ "$type" == application/x-d365sync-mapping ]] || fail "the sample mapping has content type '$type'"
   [[ "$app" == *example.d365sync.D365Sync.desktop* ]] || fail "no default application for mapping files"
@@ -196,13 +199,19 @@ gui_screenshot() {
       sleep 0.1
     done
     echo "    window after $i x 0.1 s: $(xwininfo -root -tree | grep "(\"d365sync\"" | head -1 | sed "s/^ *//")"
+    # The window icon (an SVG resource: drawn only if the SVG icon engine of libqt6svg6 is there).
+    win=$(xwininfo -root -tree | grep "(\"d365sync\"" | head -1 | sed "s/^ *\(0x[0-9a-f]*\) .*/\1/")
+    echo "    window icon: $(xprop -id "$win" _NET_WM_ICON | grep -o "Icon ([0-9]* x [0-9]*)" | tr "\n" " ")"
     sleep 3   # the sign-in check against the sandbox and the first paint
     xwd -root -silent >/tmp/screenshot.xwd
     for p in /proc/[0-9]*; do
       [ "$(cat $p/comm 2>/dev/null)" = d365sync ] && echo "    d365sync: $(tr "\0" " " <$p/cmdline)" && kill ${p#/proc/}
     done
-    true' "$sample"
+    true' "$sample" >"$out/gui.txt" 2>&1 || { cat "$out/gui.txt"; fail "xvfb-run"; }
+  cat "$out/gui.txt"
   [[ -s "$target/tmp/screenshot.xwd" ]] || fail "no screenshot"
+  grep -q "window icon: Icon (" "$out/gui.txt" || fail "the window has no icon"
+  [[ -s "$target/usr/share/icons/hicolor/48x48/apps/d365sync.png" ]] || fail "no menu icon"
   /usr/bin/convert "xwd:$target/tmp/screenshot.xwd" "$out/screenshot.png"
   echo "    screenshot: $out/screenshot.png"
 }

@@ -24,8 +24,13 @@ add_custom_command(OUTPUT ${icons_dir}/d365sync.icns
   ${iconset_commands}
   COMMAND iconutil -c icns -o ${icons_dir}/d365sync.icns ${iconset}
   DEPENDS d365-render-icon ${icon_svg} VERBATIM)
+# The rule lives in this directory, the bundle target in app/: a custom target orders them, and the source
+# properties are set in the target's directory.
+add_custom_target(d365_icns DEPENDS ${icons_dir}/d365sync.icns)
+add_dependencies(d365sync d365_icns)
 target_sources(d365sync PRIVATE ${icons_dir}/d365sync.icns)
-set_source_files_properties(${icons_dir}/d365sync.icns PROPERTIES MACOSX_PACKAGE_LOCATION Resources)
+set_source_files_properties(${icons_dir}/d365sync.icns DIRECTORY ${PROJECT_SOURCE_DIR}/app
+  PROPERTIES GENERATED TRUE MACOSX_PACKAGE_LOCATION Resources)
 
 set_target_properties(d365sync PROPERTIES
   MACOSX_BUNDLE ON
