@@ -16,8 +16,8 @@ set(iconset_commands)
 foreach(size 16 32 128 256 512)
   math(EXPR size2 "${size} * 2")
   list(APPEND iconset_commands
-    COMMAND d365-render-icon ${icon_svg} ${iconset}/icon_${size}x${size}.png ${size}
-    COMMAND d365-render-icon ${icon_svg} ${iconset}/icon_${size}x${size}@2x.png ${size2})
+    COMMAND ${render_icon} ${icon_svg} ${iconset}/icon_${size}x${size}.png ${size}
+    COMMAND ${render_icon} ${icon_svg} ${iconset}/icon_${size}x${size}@2x.png ${size2})
 endforeach()
 add_custom_command(OUTPUT ${icons_dir}/d365sync.icns
   COMMAND ${CMAKE_COMMAND} -E make_directory ${iconset}
