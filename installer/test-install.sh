@@ -211,7 +211,8 @@ gui_screenshot() {
   cat "$out/gui.txt"
   [[ -s "$target/tmp/screenshot.xwd" ]] || fail "no screenshot"
   grep -q "window icon: Icon (" "$out/gui.txt" || fail "the window has no icon"
-  [[ -s "$target/usr/share/icons/hicolor/48x48/apps/d365sync.png" ]] || fail "no menu icon"
+  [[ -s "$target/usr/share/icons/hicolor/48x48/apps/d365sync.png" &&
+    -s "$target/usr/share/icons/hicolor/index.theme" ]] || fail "no menu icon, or no hicolor theme to find it"
   /usr/bin/convert "xwd:$target/tmp/screenshot.xwd" "$out/screenshot.png"
   echo "    screenshot: $out/screenshot.png"
 }
