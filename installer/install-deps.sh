@@ -9,6 +9,7 @@ build_pkgs=(
   qt6-base-dev qt6-networkauth-dev qt6-httpserver-dev qt6-websockets-dev qt6-svg-dev qt6-tools-dev
   qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql libqt6sql6-odbc
   libsecret-1-0 libxkbcommon-dev desktop-file-utils sqlite3
+  appstream man-db  # installer/check-install.sh: appstreamcli validate, man --warnings
 )
 test_pkgs=(
   xvfb xauth x11-utils x11-apps imagemagick fonts-dejavu-core

@@ -1,7 +1,10 @@
 // d365sync: the desktop application. All the work is in the libraries; this file parses the command line,
 // builds the services (settings, token provider, sync controller), hands them to the main window and runs.
 //
-//   d365sync [--mapping FILE] [--profile NAME] [--sync-on-start] [--settings FILE] [--verbose]
+//   d365sync [--mapping FILE] [--profile NAME] [--sync-on-start] [--settings FILE] [--verbose] [FILE]
+//
+// A mapping file may also come as the one positional argument: that is how the desktop entry's "Exec=d365sync
+// %f" (and Windows' file association) hands over a double-clicked *.d365map.json.
 
 #include "services/auth/connectionsession.h"
 #include "services/common/heap.h"
@@ -34,6 +37,8 @@ int main(int argc, char **argv)
     QApplication::setApplicationDisplayName(QCoreApplication::translate("main", "D365 Sync"));
     QApplication::setApplicationVersion(d365::ui::applicationVersion());
     QApplication::setWindowIcon(QIcon(u":/d365/icons/d365sync.svg"_s));
+    // The installed desktop entry (installer/linux/): lets Wayland and the taskbar match the window to it.
+    QGuiApplication::setDesktopFileName(u"example.d365sync.D365Sync"_s);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate(
@@ -61,16 +66,20 @@ int main(int argc, char **argv)
     const QCommandLineOption verboseOption(u"verbose"_s,
                                            QCoreApplication::translate("main", "Debug logging on stderr."));
     parser.addOptions({mappingOption, profileOption, syncOnStartOption, settingsOption, verboseOption});
+    parser.addPositionalArgument(
+        u"file"_s, QCoreApplication::translate("main", "A mapping file to open (same as --mapping)."),
+        u"[file]"_s);
     parser.process(app);
     // Debug output of our categories only with --verbose (QT_LOGGING_RULES still overrides this).
     QLoggingCategory::setFilterRules(parser.isSet(verboseOption) ? u"d365.*.debug=true"_s
                                                                  : u"d365.*.debug=false"_s);
-    if (!parser.positionalArguments().isEmpty()) {
+    const QStringList positionals = parser.positionalArguments();
+    if (positionals.size() > 1 || (positionals.size() == 1 && parser.isSet(mappingOption))) {
         const QString message =
             QCoreApplication::translate("main",
-                                        "d365sync: unexpected argument \"%1\". Give the mapping file with "
-                                        "--mapping FILE; see d365sync --help.")
-                .arg(parser.positionalArguments().constFirst());
+                                        "d365sync: unexpected argument \"%1\". Give one mapping file, either "
+                                        "as FILE or with --mapping FILE; see d365sync --help.")
+                .arg(positionals.constLast());
         std::fprintf(stderr, "%s\n", qPrintable(message));
         return 2;
     }
@@ -97,7 +106,7 @@ int main(int argc, char **argv)
     if (parser.isSet(profileOption))
         window.setProfileOverride(parser.value(profileOption));
 
-    QString mappingPath = parser.value(mappingOption);
+    QString mappingPath = positionals.isEmpty() ? parser.value(mappingOption) : positionals.constFirst();
     if (mappingPath.isEmpty()) {
         // Reopen the last mapping, unless it has gone since: a stale path is not worth an error banner.
         const QString last = settings.lastMappingPath();
