@@ -55,6 +55,7 @@ private Q_SLOTS:
     void initTestCase();
     void filter_withOrNotParentheses_returnsMatchingRows_data();
     void filter_withOrNotParentheses_returnsMatchingRows();
+    void filter_keyLookup_pagesInInsertionOrder();
     void filter_malformed_returns400NamingTheProblem_data();
     void filter_malformed_returns400NamingTheProblem();
     void expand_singleValued_returnsRelatedRowWithNestedSelect();
@@ -132,7 +133,8 @@ void tst_SandboxQuery::initTestCase()
         QJsonObject body{{u"firstname"_s, p.first},
                          {u"lastname"_s, p.last},
                          {u"numberofchildren"_s, p.children},
-                         {u"jobtitle"_s, u"qtest"_s}};
+                         {u"jobtitle"_s, u"qtest"_s},
+                         {u"emailaddress1"_s, QString(p.first.toLower() + u"@q.example"_s)}};
         if (p.parent.startsWith(u"accounts"_s))
             body.insert(u"parentcustomerid_account@odata.bind"_s, p.parent);
         else if (!p.parent.isEmpty())
@@ -174,6 +176,19 @@ void tst_SandboxQuery::filter_withOrNotParentheses_returnsMatchingRows_data()
         << QStringList{u"Bob"_s, u"Cid"_s, u"Eve"_s};
     QTest::newRow("not function") << u"not startswith(lastname,'D')"_s
                                   << QStringList{u"Ann"_s, u"Bob"_s, u"Cid"_s, u"Eve"_s};
+    // emailaddress1 is an alternate key: these are answered from its index (rowfilter.h), with the same rows.
+    QTest::newRow("key eq or eq, other case")
+        << u"emailaddress1 eq 'ANN@Q.EXAMPLE' or emailaddress1 eq 'cid@q.example'"_s
+        << QStringList{u"Ann"_s, u"Cid"_s};
+    QTest::newRow("key In")
+        << u"Microsoft.Dynamics.CRM.In(PropertyName='emailaddress1',PropertyValues=['bob@q.example','x@q.example'])"_s
+        << QStringList{u"Bob"_s};
+    QTest::newRow("key eq and another term")
+        << u"emailaddress1 eq 'eve@q.example' and numberofchildren eq 4"_s << QStringList{};
+    QTest::newRow("key eq or a scan")
+        << u"emailaddress1 eq 'ann@q.example' or firstname eq 'Dee'"_s << QStringList{u"Ann"_s, u"Dee"_s};
+    QTest::newRow("key ne is a scan")
+        << u"emailaddress1 ne 'ann@q.example' and numberofchildren le 2"_s << QStringList{u"Bob"_s};
     QTest::newRow("quoted or/and/not are text")
         << u"firstname eq 'or' or lastname eq 'not (x) and'"_s << QStringList{};
 }
@@ -186,6 +201,23 @@ void tst_SandboxQuery::filter_withOrNotParentheses_returnsMatchingRows()
                                         enc(u"jobtitle eq 'qtest' and ("_s + filter + u')'));
     QVERIFY2(r.status == 200, r.body.constData());
     QCOMPARE(field(r.json().object().value(u"value"_s).toArray(), u"firstname"_s), expected);
+}
+
+void tst_SandboxQuery::filter_keyLookup_pagesInInsertionOrder()
+{
+    // A key lookup answered from the index pages like a scan: insertion order, one row per page here.
+    QStringList seen;
+    QString next = u"contacts?$select=firstname&$filter="_s +
+                   enc(u"emailaddress1 eq 'eve@q.example' or emailaddress1 eq 'ann@q.example' or "
+                       "emailaddress1 eq 'cid@q.example'"_s);
+    for (int page = 0; page < 5 && !next.isEmpty(); ++page) {
+        const HttpResult r = api("GET", next, {}, {{"Prefer", "odata.maxpagesize=1"}});
+        QVERIFY2(r.status == 200, r.body.constData());
+        seen += field(r.json().object().value(u"value"_s).toArray(), u"firstname"_s);
+        next = r.json().object().value(u"@odata.nextLink"_s).toString();
+        next = next.mid(next.indexOf(u"contacts?"_s));
+    }
+    QCOMPARE(seen, (QStringList{u"Ann"_s, u"Cid"_s, u"Eve"_s}));
 }
 
 void tst_SandboxQuery::filter_malformed_returns400NamingTheProblem_data()

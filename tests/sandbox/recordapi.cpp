@@ -947,13 +947,26 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
         return badRequest(u"Invalid value '%1' for $count; use true or false."_s.arg(countText));
     const bool wantCount = countText == u"true"_s;
 
+    // Rows in insertion order after a sequence number: from the key index when the filter allows, else all.
+    const auto candidates = filter.indexedRows(m_store, table);
+    const auto forEachRow = [&](quint64 after, auto &&callback) {
+        if (!candidates) {
+            m_store.forEach(table, after, callback);
+            return;
+        }
+        for (const Row *row : *candidates) {
+            if (row->sequence > after && !callback(*row))
+                return;
+        }
+    };
+
     QJsonArray values;
     quint64 lastSequence = token.after;
     bool more = false;
     qsizetype total = -1;
     if (!orderBy.isEmpty() || wantCount) {
         QList<const Row *> matches;
-        m_store.forEach(table, 0, [&](const Row &row) {
+        forEachRow(0, [&](const Row &row) {
             if ((!scope || scope->ids.contains(row.id)) && filter.matches(row))
                 matches.append(&row);
             return true;
@@ -967,7 +980,7 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
         more = end < total;
         lastSequence = quint64(end);
     } else {
-        m_store.forEach(table, token.after, [&](const Row &row) {
+        forEachRow(token.after, [&](const Row &row) {
             if ((scope && !scope->ids.contains(row.id)) || !filter.matches(row))
                 return true;
             if (values.size() >= limit) {

@@ -2,6 +2,8 @@
 
 #include "odataresponse.h"
 
+#include <QSet>
+
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
@@ -175,6 +177,75 @@ bool RowFilter::matches(const Row &row) const
         return !children.front().matches(row);
     }
     return false;
+}
+
+namespace {
+
+// The index of the one-column alternate key on `attribute`, or -1.
+int singleColumnKey(const TableDef &table, const AttributeDef &attribute)
+{
+    for (int k = 0; k < table.keys.size(); ++k) {
+        if (table.keys[k].keyAttributes == QStringList{attribute.logicalName})
+            return k;
+    }
+    return -1;
+}
+
+// Adds the canonical key values an equality term (or an Or of them) on one string key column can match;
+// false when the node is anything else.
+bool collectKeyValues(const RowFilter &filter, const TableDef &table, int *key, QStringList *values)
+{
+    if (filter.kind == RowFilter::Kind::Or) {
+        for (const RowFilter &child : filter.children) {
+            if (!collectKeyValues(child, table, key, values))
+                return false;
+        }
+        return true;
+    }
+    if (filter.kind != RowFilter::Kind::Term || filter.attribute->kind != ValueKind::String ||
+        (filter.term.op != FilterTerm::Op::Eq && filter.term.op != FilterTerm::Op::In) || filter.term.negate)
+        return false;
+    const int k = singleColumnKey(table, *filter.attribute);
+    if (k < 0 || (*key >= 0 && *key != k))
+        return false;
+    *key = k;
+    const QList<ODataLiteral> literals =
+        filter.term.op == FilterTerm::Op::In ? filter.term.values : QList<ODataLiteral>{filter.term.value};
+    for (const ODataLiteral &literal : literals) {
+        if (literal.kind != ODataLiteral::Kind::String)
+            return false;
+        values->append(OrgStore::canonicalKeyValue(*filter.attribute, QJsonValue(literal.text)));
+    }
+    return true;
+}
+
+} // namespace
+
+std::optional<QList<const Row *>> RowFilter::indexedRows(const OrgStore &store, const TableDef &table) const
+{
+    if (kind == Kind::And) {
+        for (const RowFilter &child : children) {
+            if (auto rows = child.indexedRows(store, table))
+                return rows;
+        }
+        return std::nullopt;
+    }
+    int key = -1;
+    QStringList values;
+    if (kind == Kind::All || !collectKeyValues(*this, table, &key, &values))
+        return std::nullopt;
+    QList<const Row *> rows;
+    QSet<QUuid> seen;
+    for (const QString &value : std::as_const(values)) {
+        const auto id = store.findByKey(table, key, {value});
+        if (!id || seen.contains(*id))
+            continue;
+        seen.insert(*id);
+        if (const Row *row = store.find(table, *id))
+            rows.append(row);
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row *a, const Row *b) { return a->sequence < b->sequence; });
+    return rows;
 }
 
 std::optional<HttpResponse> compileRowFilter(const TableDef &table, QStringView text, RowFilter *out)

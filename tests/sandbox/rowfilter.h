@@ -29,6 +29,11 @@ struct RowFilter
     std::vector<RowFilter> children;         // And/Or/Not
 
     bool matches(const Row &row) const;
+    // The rows an equality filter on a one-column string alternate key can match, found through the key's
+    // index instead of a scan (`emailaddress1 eq 'a' or emailaddress1 eq 'b'`, In(...), or such a filter
+    // and-ed with anything), in insertion order; matches() still decides. nullopt: the filter needs a scan.
+    // Real Dataverse answers these from an index too; without this a key lookup costs a full table scan.
+    std::optional<QList<const Row *>> indexedRows(const OrgStore &store, const TableDef &table) const;
 };
 
 // Empty text → Kind::All. Errors: syntax 400 0x0 (message names the position), unknown property 400 0x0
