@@ -54,8 +54,9 @@ const char *const Usage = R"(Usage: d365sync-cli [--settings FILE] [--verbose] <
 
 Commands (each prints its own help: d365sync-cli <command> --help, d365sync-cli profile add --help):
   run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N]
-      [--timeout SECONDS] [--report FILE] [--state FILE|none] [--full | --retry-failed]
+      [--timeout SECONDS] [--report FILE] [--state FILE|none] [--full | --retry-failed] [--dry-run]
         Sync the warehouse rows of a mapping file into Dataverse; rows the org already holds are not sent.
+        --dry-run writes nothing and shows what a run would change.
   validate <mapping.json> [--profile NAME] [--writer auto|bulk|batch]
         Check a mapping file against the target table's metadata, the warehouse query and the signed-in
         user's privileges, exactly as run does before it writes.
@@ -221,6 +222,9 @@ private:
                                                      : tr(" (all of them are in the report)"))
                   << "\n";
         }
+        if (summary.dryRun) {
+            printPreview(summary);
+        }
         out() << summaryLine(summary) << "\n";
         out().flush();
 
@@ -237,22 +241,69 @@ private:
         m_finish(m_exitCode);
     }
 
+    // A sample of the rows a preview compared: what would change, column by column.
+    void printPreview(const SyncSummary &summary) const
+    {
+        const auto text = [](const QJsonValue &value) {
+            QString shown =
+                value.isNull() || value.isUndefined()
+                    ? u"(empty)"_s
+                    : QString::fromUtf8(QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact))
+                          .mid(1)
+                          .chopped(1);
+            return shown.size() > 80 ? shown.left(79) + u'…' : shown;
+        };
+        for (const RowPreview &row : summary.preview) {
+            if (row.status == RowStatus::Failed) {
+                continue; // the failures are listed on stderr with the others
+            }
+            if (row.status == RowStatus::Created) {
+                // A new record: its values on one line.
+                QStringList values;
+                for (const ColumnChange &change : row.changes) {
+                    values << change.column + u' ' + text(change.after);
+                }
+                QString line = tr("Would create row %1 (key %2): %3")
+                                   .arg(row.sourceRow + 1)
+                                   .arg(row.key, values.join(u", "_s));
+                out() << (line.size() > 160 ? line.left(159) + u'…' : line) << "\n";
+                continue;
+            }
+            out() << tr("Would update row %1 (key %2):").arg(row.sourceRow + 1).arg(row.key) << "\n";
+            for (const ColumnChange &change : row.changes) {
+                out() << "    " << change.column << ": "
+                      << tr("%1 → %2").arg(text(change.before), text(change.after))
+                      << (change.compared ? QString() : tr("  (lookup by key: not compared)")) << "\n";
+            }
+        }
+    }
+
     QString summaryLine(const SyncSummary &summary) const
     {
         QStringList counts;
-        if (summary.upserted > 0 || summary.writer == "UpsertMultiple"_L1) {
+        if (summary.dryRun) {
+            counts << tr("%1 would be created").arg(formatCount(summary.created))
+                   << tr("%1 would be updated").arg(formatCount(summary.updated))
+                   << tr("%1 unchanged").arg(formatCount(summary.unchanged))
+                   << tr("%1 would fail").arg(formatCount(summary.failed));
+            if (summary.skipped > 0) {
+                counts << tr("%1 not compared").arg(formatCount(summary.skipped));
+            }
+        } else if (summary.upserted > 0 || summary.writer == "UpsertMultiple"_L1) {
             counts << tr("%1 upserted").arg(formatCount(summary.upserted));
         }
-        if (summary.writer != "UpsertMultiple"_L1 || summary.created + summary.updated > 0) {
-            counts << tr("%1 created").arg(formatCount(summary.created))
-                   << tr("%1 updated").arg(formatCount(summary.updated));
-        }
-        if (summary.unchanged > 0) {
-            counts << tr("%1 unchanged").arg(formatCount(summary.unchanged));
-        }
-        counts << tr("%1 failed").arg(formatCount(summary.failed));
-        if (summary.skipped > 0) {
-            counts << tr("%1 skipped (read, not sent)").arg(formatCount(summary.skipped));
+        if (!summary.dryRun) {
+            if (summary.writer != "UpsertMultiple"_L1 || summary.created + summary.updated > 0) {
+                counts << tr("%1 created").arg(formatCount(summary.created))
+                       << tr("%1 updated").arg(formatCount(summary.updated));
+            }
+            if (summary.unchanged > 0) {
+                counts << tr("%1 unchanged").arg(formatCount(summary.unchanged));
+            }
+            counts << tr("%1 failed").arg(formatCount(summary.failed));
+            if (summary.skipped > 0) {
+                counts << tr("%1 skipped (read, not sent)").arg(formatCount(summary.skipped));
+            }
         }
         if (summary.retryRows == 0 && !summary.fatal) {
             return tr("Nothing to retry: no row failed in the last run into %1 (profile %2).")
@@ -276,11 +327,14 @@ private:
         } else {
             source = tr("%1 source rows read before the run stopped").arg(formatCount(summary.rowsRead));
         }
-        const QString head = summary.cancelled ? tr("Cancelled")
-                             : summary.fatal   ? tr("Stopped")
-                                               : tr("Finished");
+        QString head = summary.cancelled ? tr("Cancelled") : summary.fatal ? tr("Stopped") : tr("Finished");
         QString requests = tr("%1 write requests").arg(formatCount(summary.requests));
-        if (!summary.writer.isEmpty()) {
+        if (summary.dryRun) {
+            head = summary.cancelled || summary.fatal ? tr("Preview stopped (nothing written)")
+                                                      : tr("Preview (nothing written)");
+            requests = tr("%1 read requests; a run would write with %2")
+                           .arg(formatCount(summary.readRequests), summary.writer);
+        } else if (!summary.writer.isEmpty()) {
             requests += tr(" (%1, up to %2 rows each)").arg(summary.writer).arg(summary.batchSize);
         }
         return tr("%1: %2 into %3 (profile %4) in %5 s — %6. %7; %8 rows/s.")
@@ -325,6 +379,7 @@ private:
             {u"wireMilliseconds"_s, summary.wireMilliseconds},
             {u"elapsedMs"_s, summary.elapsedMs},
             {u"cancelled"_s, summary.cancelled},
+            {u"dryRun"_s, summary.dryRun},
             {u"exitCode"_s, m_exitCode},
             // The one-outcome rule, checked independently of the engine's own counting.
             {u"outcomeCheck"_s,
@@ -332,6 +387,28 @@ private:
                          {u"duplicateOutcomes"_s, ledger.duplicateOutcomes()},
                          {u"rowsWithoutOutcome"_s, ledger.rowsWithoutOutcome(summary.rowsRead)}}},
         };
+        if (summary.dryRun) {
+            QJsonArray preview;
+            for (const RowPreview &row : summary.preview) {
+                QJsonArray changes;
+                for (const ColumnChange &change : row.changes) {
+                    changes.append(QJsonObject{{u"column"_s, change.column},
+                                               {u"before"_s, change.before},
+                                               {u"after"_s, change.after},
+                                               {u"compared"_s, change.compared}});
+                }
+                QJsonObject entry{{u"row"_s, row.sourceRow + 1},
+                                  {u"key"_s, row.key},
+                                  {u"outcome"_s, rowStatusName(row.status)},
+                                  {u"columns"_s, changes}};
+                if (row.status == RowStatus::Failed) {
+                    entry.insert(u"code"_s, row.errorCode);
+                    entry.insert(u"message"_s, row.message);
+                }
+                preview.append(entry);
+            }
+            head.insert(u"preview"_s, preview);
+        }
         if (summary.fatal) {
             head.insert(u"error"_s, QJsonObject{{u"category"_s, errorCategoryName(summary.fatal->category)},
                                                 {u"message"_s, summary.fatal->message}});
@@ -426,9 +503,13 @@ int commandRun(const QStringList &arguments, Settings &settings)
         u"full"_s, tr("Send every row once, also those the state says are unchanged (a full resync)."));
     const QCommandLineOption retryFailedOption(u"retry-failed"_s,
                                                tr("Send only the rows that failed in the last run."));
+    const QCommandLineOption dryRunOption(
+        u"dry-run"_s, tr("Write nothing: read the records the run would write (in bulk) and show how many "
+                         "rows would be created, updated, left unchanged or fail, with a sample of the "
+                         "columns that would change."));
     const CommandHelp help{
         u"run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N] "
-        "[--timeout SECONDS] [--report FILE] [--state FILE|none] [--full] [--retry-failed]"_s,
+        "[--timeout SECONDS] [--report FILE] [--state FILE|none] [--full] [--retry-failed] [--dry-run]"_s,
         tr("Sync the warehouse rows of a mapping file into Dataverse: the source query is read, every row\n"
            "converted by the table's metadata and written by its match key (upsert, insert or update, as "
            "the\n"
@@ -438,13 +519,14 @@ int commandRun(const QStringList &arguments, Settings &settings)
            "interrupted). Rows whose values the org already holds since the last run are not sent again\n"
            "(\"unchanged\"), rows that failed last time are sent again; --full sends everything."),
         {profileOption, writerOption, batchSizeOption, concurrencyOption, timeoutOption, reportOption,
-         stateOption, fullOption, retryFailedOption}};
+         stateOption, fullOption, retryFailedOption, dryRunOption}};
     if (const auto stop = parseCommandLine(parser, arguments, 2, help)) {
         return *stop;
     }
     SyncOptions options;
     options.fullResync = parser.isSet(fullOption);
     options.retryFailed = parser.isSet(retryFailedOption);
+    options.dryRun = parser.isSet(dryRunOption);
     if (options.fullResync && options.retryFailed) {
         err()
             << tr("--full and --retry-failed exclude each other: --full sends every row, --retry-failed only "

@@ -113,6 +113,11 @@ void RecordLookup::find(const QList<QVariantList> &keys, std::function<void(Answ
     if (m_target.hasCreatedOn) {
         select.append(u"createdon"_s);
     }
+    for (const QString &column : std::as_const(m_columns)) {
+        if (!select.contains(column)) {
+            select.append(column);
+        }
+    }
     const QString prefix = m_target.entitySet + u"?$select="_s + select.join(u',') + u"&$filter="_s;
 
     // Groups of keys whose encoded filter keeps the URL short enough.
@@ -155,9 +160,10 @@ void RecordLookup::send(const DataverseRequest &request, int parts, int roundsLe
 {
     const QStringList keyColumns = m_target.matchKey;
     const QString idColumn = m_target.primaryIdAttribute;
+    const bool withValues = !m_columns.isEmpty();
     m_client->send(
         request, this,
-        [this, request, done, keyColumns, idColumn, parts, roundsLeft,
+        [this, request, done, keyColumns, idColumn, withValues, parts, roundsLeft,
          requestsSoFar](const DataverseResponse &r) {
             Answer answer;
             answer.requests = requestsSoFar + r.attempts;
@@ -212,6 +218,9 @@ void RecordLookup::send(const DataverseRequest &request, int parts, int roundsLe
                     record.id = row.value(idColumn).toString();
                     record.createdOn =
                         QDateTime::fromString(row.value("createdon"_L1).toString(), Qt::ISODateWithMs);
+                    if (withValues) {
+                        record.values = row;
+                    }
                     answer.byKey.insert(normalizedKey(key), record);
                 }
             }

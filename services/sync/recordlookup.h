@@ -17,6 +17,7 @@
 
 #include <QDateTime>
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 
 #include <functional>
@@ -31,6 +32,7 @@ public:
     {
         QString id;
         QDateTime createdOn; // invalid when the table has no createdon
+        QJsonObject values;  // the columns asked for with setColumns(), as the Web API returned them
     };
     struct Answer
     {
@@ -41,6 +43,8 @@ public:
 
     RecordLookup(DataverseClient *client, WriteTarget target, QObject *parent = nullptr);
     void find(const QList<QVariantList> &keys, std::function<void(Answer)> done);
+    // Also read these columns of each record (a dry run compares them); by default only id and createdon.
+    void setColumns(const QStringList &columns) { m_columns = columns; }
 
     static QString normalizedKey(const QVariantList &values);
     // A hash that is equal for keys whose normalizedKey() is equal, without building it (the engine hashes
@@ -53,6 +57,7 @@ private:
 
     DataverseClient *m_client;
     WriteTarget m_target;
+    QStringList m_columns;
 };
 
 } // namespace d365::services

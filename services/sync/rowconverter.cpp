@@ -106,6 +106,28 @@ RowOutcome RowConverter::failure(const SourceRow &row, const QString &key, const
     return RowOutcome{row.index, key, RowStatus::Failed, 0, code, message};
 }
 
+QStringList RowConverter::writtenAttributes() const
+{
+    QStringList names;
+    for (const Column &column : m_columns) {
+        if (!column.isKey && !names.contains(column.attribute.logicalName)) {
+            names.append(column.attribute.logicalName);
+        }
+    }
+    return names;
+}
+
+QHash<QString, QString> RowConverter::lookupAttributes() const
+{
+    QHash<QString, QString> byMember;
+    for (const Column &column : m_columns) {
+        for (const LookupTarget &target : column.lookupTargets) {
+            byMember.insert(target.navigationProperty + u"@odata.bind"_s, column.attribute.logicalName);
+        }
+    }
+    return byMember;
+}
+
 std::variant<ConvertedRow, RowOutcome> RowConverter::convert(const SourceRow &row) const
 {
     ConvertedRow converted;

@@ -34,6 +34,11 @@ public:
     std::variant<ConvertedRow, RowOutcome> convert(const SourceRow &row) const;
 
     const QStringList &matchKey() const { return m_matchKey; }
+    // The attributes a row writes besides its match key (their logical names; a lookup's own name, which
+    // $select answers with _<name>_value), for reading the records as they are (dry run).
+    QStringList writtenAttributes() const;
+    // "<navigation property>@odata.bind" → the lookup attribute's logical name, for every lookup target.
+    QHash<QString, QString> lookupAttributes() const;
     // The row's source key (the mapping's keyColumn) as text, without converting the rest.
     QString sourceKey(const SourceRow &row) const { return row.values.value(m_sourceKeyIndex).toString(); }
 

@@ -130,19 +130,31 @@ Result<void> StateStore::exec(const QString &sql)
     return {};
 }
 
-Result<std::unique_ptr<StateStore>> StateStore::open(const QString &path, const QString &fingerprint)
+Result<std::unique_ptr<StateStore>> StateStore::open(const QString &path, const QString &fingerprint,
+                                                     Access access)
 {
     std::unique_ptr<StateStore> store(new StateStore);
     store->m_path = path;
-    if (!QDir().mkpath(QFileInfo(path).absolutePath())) {
+    store->m_readOnly = access == Access::ReadOnly;
+    if (store->m_readOnly && !QFileInfo::exists(path)) {
+        return store; // nothing ran yet: no state, and a preview creates none
+    }
+    if (!store->m_readOnly && !QDir().mkpath(QFileInfo(path).absolutePath())) {
         return storeError(path, tr("its folder cannot be created"));
     }
     store->m_connection = u"d365-state-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces);
     store->m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, store->m_connection);
     store->m_db.setDatabaseName(path);
-    store->m_db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+    store->m_db.setConnectOptions(store->m_readOnly ? u"QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"_s
+                                                    : u"QSQLITE_BUSY_TIMEOUT=5000"_s);
     if (!store->m_db.open()) {
         return storeError(path, store->m_db.lastError().text());
+    }
+    if (store->m_readOnly) {
+        if (auto loaded = store->load(fingerprint); !loaded.ok()) {
+            return loaded.error();
+        }
+        return store;
     }
     // WAL: `history` reads while a run writes. FULL: an insert's intent survives a power loss (it is written
     // before the create is sent, once per chunk).
@@ -162,8 +174,19 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const QString &path, const 
             return done.error();
         }
     }
-    QSqlQuery meta(store->m_db);
-    meta.exec(u"SELECT key, value FROM meta"_s);
+    if (auto loaded = store->load(fingerprint); !loaded.ok()) {
+        return loaded.error();
+    }
+    return store;
+}
+
+Result<void> StateStore::load(const QString &fingerprint)
+{
+    const QString &path = m_path;
+    QSqlQuery meta(m_db);
+    if (!meta.exec(u"SELECT key, value FROM meta"_s)) {
+        return storeError(path, meta.lastError().text());
+    }
     QHash<QString, QString> values;
     while (meta.next()) {
         values.insert(meta.value(0).toString(), meta.value(1).toString());
@@ -174,39 +197,44 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const QString &path, const 
             path,
             tr("it was written by a newer D365 Sync (state version %1)").arg(values.value(u"schema"_s)));
     }
+    bool hashesValid = true;
     if (values.value(u"fingerprint"_s) != fingerprint) {
         // The mapping converts differently now: stored hashes say nothing. Ids and history stay.
-        store->m_fingerprintChanged = values.contains(u"fingerprint"_s);
-        if (store->m_fingerprintChanged) {
+        m_fingerprintChanged = values.contains(u"fingerprint"_s);
+        hashesValid = false;
+        if (m_fingerprintChanged) {
             qCInfo(lcState) << "the mapping changed since the last run: every row counts as changed";
         }
-        QSqlQuery reset(store->m_db);
-        reset.exec(u"UPDATE rows SET row_hash = 0"_s);
-        QSqlQuery put(store->m_db);
-        put.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"_s);
-        for (const auto &[key, value] : {qMakePair(u"fingerprint"_s, fingerprint),
-                                         qMakePair(u"schema"_s, QString::number(SchemaVersion))}) {
-            put.addBindValue(key);
-            put.addBindValue(value);
-            if (!put.exec()) {
-                return storeError(path, put.lastError().text());
+        if (!m_readOnly) {
+            QSqlQuery reset(m_db);
+            reset.exec(u"UPDATE rows SET row_hash = 0"_s);
+            QSqlQuery put(m_db);
+            put.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"_s);
+            for (const auto &[key, value] : {qMakePair(u"fingerprint"_s, fingerprint),
+                                             qMakePair(u"schema"_s, QString::number(SchemaVersion))}) {
+                put.addBindValue(key);
+                put.addBindValue(value);
+                if (!put.exec()) {
+                    return storeError(path, put.lastError().text());
+                }
             }
         }
     }
     // Everything a run compares against, in memory: 24 bytes a row, looked up once per source row.
-    QSqlQuery rows(store->m_db);
+    QSqlQuery rows(m_db);
     rows.setForwardOnly(true);
     if (!rows.exec(u"SELECT key_hash, row_hash, failed, pending_since FROM rows"_s)) {
         return storeError(path, rows.lastError().text());
     }
     while (rows.next()) {
-        Entry *entry = store->insertEntry(quint64(rows.value(0).toLongLong()));
-        entry->rowHash = quint64(rows.value(1).toLongLong());
+        Entry *entry = insertEntry(quint64(rows.value(0).toLongLong()));
+        entry->rowHash = hashesValid ? quint64(rows.value(1).toLongLong()) : 0;
         entry->failed = rows.value(2).toInt() != 0;
         entry->pendingSince = rows.value(3).toLongLong();
     }
-    qCInfo(lcState).noquote() << "state" << path << "holds" << store->m_size << "rows";
-    return store;
+    qCInfo(lcState).noquote() << "state" << path << "holds" << m_size << "rows"
+                              << (m_readOnly ? "(read only)" : "");
+    return {};
 }
 
 void StateStore::grow()
@@ -274,6 +302,9 @@ QSet<quint64> StateStore::failedLastRun(qint64 currentRunId) const
             keys.insert(slot.keyHash);
         }
     }
+    if (!m_db.isOpen()) {
+        return keys; // a preview of a mapping that never ran
+    }
     QSqlQuery query(m_db);
     query.prepare(u"SELECT source_key FROM failed WHERE run_id = (SELECT max(id) FROM runs WHERE id < ?)"_s);
     query.addBindValue(currentRunId > 0 ? currentRunId : std::numeric_limits<qint64>::max());
@@ -299,6 +330,9 @@ QList<QPair<quint64, qint64>> StateStore::pendingRows() const
 
 Result<void> StateStore::markPending(const QList<Confirmed> &rows, qint64 sentAtMs)
 {
+    if (m_readOnly) {
+        return {};
+    }
     if (rows.isEmpty()) {
         return {};
     }
@@ -326,6 +360,9 @@ Result<void> StateStore::markPending(const QList<Confirmed> &rows, qint64 sentAt
 
 Result<void> StateStore::confirm(const QList<Confirmed> &rows)
 {
+    if (m_readOnly) {
+        return {};
+    }
     if (rows.isEmpty()) {
         return {};
     }
@@ -359,6 +396,9 @@ Result<void> StateStore::confirm(const QList<Confirmed> &rows)
 
 Result<void> StateStore::fail(const QList<quint64> &keyHashes)
 {
+    if (m_readOnly) {
+        return {};
+    }
     if (keyHashes.isEmpty()) {
         return {};
     }
@@ -386,6 +426,9 @@ Result<void> StateStore::fail(const QList<quint64> &keyHashes)
 
 qint64 StateStore::beginRun(const RunRecord &run)
 {
+    if (m_readOnly) {
+        return 0;
+    }
     QSqlQuery query(m_db);
     query.prepare(
         u"INSERT INTO runs (started, mapping, profile, mode, writer, exit_code) VALUES (?, ?, ?, ?, ?, -1)"_s);
@@ -403,6 +446,9 @@ qint64 StateStore::beginRun(const RunRecord &run)
 
 Result<void> StateStore::recordFailed(qint64 runId, const QList<FailedRow> &failed)
 {
+    if (m_readOnly) {
+        return {};
+    }
     if (failed.isEmpty() || runId <= 0) {
         return {};
     }
@@ -430,6 +476,9 @@ Result<void> StateStore::recordFailed(qint64 runId, const QList<FailedRow> &fail
 
 Result<void> StateStore::endRun(qint64 runId, const SyncSummary &summary, int exitCode, bool complete)
 {
+    if (m_readOnly) {
+        return {};
+    }
     m_db.transaction();
     QSqlQuery query(m_db);
     const QJsonObject counts{{u"total"_s, summary.total},         {u"created"_s, summary.created},
@@ -448,6 +497,17 @@ Result<void> StateStore::endRun(qint64 runId, const SyncSummary &summary, int ex
     if (!query.exec()) {
         m_db.rollback();
         return storeError(m_path, query.lastError().text());
+    }
+    // The history keeps the last runs, and the failed rows of fewer of them (one run may fail a million).
+    for (const auto &[sql, keep] : {qMakePair(u"DELETE FROM failed WHERE run_id <= ?"_s, KeptFailedRuns),
+                                    qMakePair(u"DELETE FROM runs WHERE id <= ?"_s, KeptRuns)}) {
+        QSqlQuery prune(m_db);
+        prune.prepare(sql);
+        prune.addBindValue(runId - keep);
+        if (!prune.exec()) {
+            m_db.rollback();
+            return storeError(m_path, prune.lastError().text());
+        }
     }
     if (complete) {
         // Rows the source no longer has: their state would only grow the file.

@@ -84,6 +84,11 @@ public:
         QString message;
     };
 
+    // How much history a state file keeps: the last KeptRuns runs, the failed rows of the last
+    // KeptFailedRuns.
+    static constexpr qint64 KeptRuns = 1000;
+    static constexpr qint64 KeptFailedRuns = 50;
+
     ~StateStore();
 
     // The state file of a mapping: <AppDataLocation>/state/<org host_port>/<entity set>-<hash of the
@@ -92,7 +97,12 @@ public:
     // The fingerprint of what makes converted values comparable between runs.
     static QString fingerprint(const Mapping &mapping);
 
-    static Result<std::unique_ptr<StateStore>> open(const QString &path, const QString &fingerprint);
+    enum class Access {
+        ReadWrite,
+        ReadOnly, // a preview: reads what the file holds (a missing file is an empty state), changes nothing
+    };
+    static Result<std::unique_ptr<StateStore>> open(const QString &path, const QString &fingerprint,
+                                                    Access access = Access::ReadWrite);
     // The state key of a source row: a 64-bit hash of its source key, case-sensitive like the warehouse.
     static quint64 keyHash(const QString &sourceKey);
     // Read-only access to the history of a state file (the CLI's `history`), from any process.
@@ -123,6 +133,7 @@ public:
 
 private:
     StateStore() = default;
+    Result<void> load(const QString &fingerprint);
     Entry *insertEntry(quint64 keyHash);
     void grow();
     Result<void> exec(const QString &sql);
@@ -136,6 +147,7 @@ private:
     QString m_connection;
     QSqlDatabase m_db;
     bool m_fingerprintChanged = false;
+    bool m_readOnly = false;
     std::vector<Slot> m_slots;
     qsizetype m_size = 0;
 };

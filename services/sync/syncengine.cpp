@@ -4,6 +4,7 @@
 #include "services/sync/bulkwriter.h"
 #include "services/sync/preflight.h"
 #include "services/sync/recordlookup.h"
+#include "services/sync/rowpreview.h"
 #include "services/sync/statestore.h"
 
 #include <QLoggingCategory>
@@ -65,7 +66,10 @@ void SyncEngine::start()
         const QString path = m_options.statePath.isEmpty()
                                  ? StateStore::defaultPath(m_client->profile().orgUrl.toString(), m_mapping)
                                  : m_options.statePath;
-        auto opened = StateStore::open(path, StateStore::fingerprint(m_mapping));
+        // A preview reads the state as it is and leaves it (and the history) alone.
+        auto opened =
+            StateStore::open(path, StateStore::fingerprint(m_mapping),
+                             m_options.dryRun ? StateStore::Access::ReadOnly : StateStore::Access::ReadWrite);
         if (!opened.ok()) {
             stop(opened.error());
             return;
@@ -85,6 +89,7 @@ void SyncEngine::start()
         }
     }
     m_summary.startedAt = QDateTime::currentDateTimeUtc();
+    m_summary.dryRun = m_options.dryRun;
     m_preflight = new Preflight(m_client, this);
     m_preflight->run(m_mapping, m_options.writer.value_or(m_mapping.writer), m_sources,
                      [this](std::shared_ptr<PreflightReport> report) { onPreflight(std::move(report)); });
@@ -123,6 +128,10 @@ void SyncEngine::onPreflight(std::shared_ptr<PreflightReport> report)
         m_writer = new BatchWriter(m_client, target, m_options.maxRetries, m_options.batchSize == 1, this);
     }
     m_lookup = new RecordLookup(m_client, target, this);
+    if (m_options.dryRun) {
+        m_lookup->setColumns(m_converter->writtenAttributes());
+        m_lookupAttributes = m_converter->lookupAttributes();
+    }
     m_batchSize = std::clamp(m_options.batchSize > 0 ? m_options.batchSize : m_writer->defaultBatchSize(), 1,
                              m_writer->maxBatchSize());
     m_summary.writer = m_writer->name();
@@ -222,7 +231,7 @@ void SyncEngine::pump()
                     record(RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Unchanged, 0, {}, {}});
                     continue; // the service already holds exactly these values
                 }
-                if (m_mapping.mode == SyncMode::Insert && entry->pendingSince > 0) {
+                if (m_mapping.mode == SyncMode::Insert && entry->pendingSince > 0 && !m_options.dryRun) {
                     // A create of this row was on its way when an earlier run ended: find out first.
                     tracked.pendingSince = entry->pendingSince;
                     m_inFlightRows.insert(ready.sourceRow, tracked);
@@ -258,6 +267,10 @@ void SyncEngine::dispatch()
         return;
     }
     m_chunk.reserve(m_batchSize);
+    if (m_options.dryRun) {
+        preview(std::move(rows));
+        return;
+    }
     if (m_state && m_mapping.mode == SyncMode::Insert) {
         // The intent goes to disk before the creates go out: a run killed now finds out next time whether
         // they happened (createdon at or after this moment) instead of failing them as "already exists".
@@ -326,7 +339,10 @@ void SyncEngine::record(RowOutcome outcome)
         break;
     case RowStatus::Failed:
         ++m_summary.failed;
-        if (m_state) {
+        if (m_options.dryRun) {
+            addPreview(
+                {outcome.sourceRow, outcome.key, RowStatus::Failed, outcome.errorCode, outcome.message, {}});
+        } else if (m_state) {
             m_historyFailed.append(
                 {outcome.sourceRow, outcome.key, outcome.httpStatus, outcome.errorCode, outcome.message});
         }
@@ -461,6 +477,85 @@ void SyncEngine::resolvePending()
     });
 }
 
+void SyncEngine::preview(QList<ConvertedRow> rows)
+{
+    // What a run would do with these rows: their records as they are now, compared column by column.
+    QList<QVariantList> keys;
+    keys.reserve(rows.size());
+    for (const ConvertedRow &row : std::as_const(rows)) {
+        keys.append(row.keyValues);
+    }
+    ++m_inFlight;
+    m_lookup->find(keys, [this, rows](RecordLookup::Answer found) {
+        --m_inFlight;
+        m_summary.readRequests += found.requests;
+        if (found.error) {
+            m_chunk += rows; // not compared: skipped when the run ends
+            stop(*found.error);
+            pump();
+            return;
+        }
+        for (const ConvertedRow &row : rows) {
+            m_inFlightRows.remove(row.sourceRow);
+            const auto current = found.byKey.constFind(RecordLookup::normalizedKey(row.keyValues));
+            const bool exists = current != found.byKey.cend();
+            RowOutcome outcome{row.sourceRow, row.sourceKey, RowStatus::Created, 0, {}, {}};
+            if (exists && m_mapping.mode == SyncMode::Insert) {
+                outcome = {row.sourceRow,
+                           row.sourceKey,
+                           RowStatus::Failed,
+                           412,
+                           u"0x80040237"_s,
+                           tr("A %1 record with this key already exists; Insert mode does not change "
+                              "existing records.")
+                               .arg(m_mapping.target.entitySet)};
+            } else if (!exists && m_mapping.mode == SyncMode::Update) {
+                outcome = {row.sourceRow,
+                           row.sourceKey,
+                           RowStatus::Failed,
+                           404,
+                           u"0x80040217"_s,
+                           tr("No %1 record matches this key; Update mode does not create records.")
+                               .arg(m_mapping.target.entitySet)};
+            } else if (!exists) {
+                addPreview({row.sourceRow,
+                            row.sourceKey,
+                            RowStatus::Created,
+                            {},
+                            {},
+                            newRecordColumns(parseMembers(row.members), m_lookupAttributes)});
+            } else {
+                const QList<ColumnChange> changes =
+                    compareWithRecord(parseMembers(row.members), current->values, m_lookupAttributes);
+                const bool changed = std::any_of(changes.cbegin(), changes.cend(),
+                                                 [](const ColumnChange &c) { return c.compared; });
+                outcome.status = changed ? RowStatus::Updated : RowStatus::Unchanged;
+                if (changed) {
+                    addPreview({row.sourceRow, row.sourceKey, RowStatus::Updated, {}, {}, changes});
+                }
+            }
+            record(std::move(outcome));
+        }
+        pump();
+    });
+}
+
+void SyncEngine::addPreview(RowPreview row)
+{
+    const qsizetype shown = std::count_if(m_summary.preview.cbegin(), m_summary.preview.cend(),
+                                          [&row](const RowPreview &p) { return p.status == row.status; });
+    if (shown >= m_options.previewSample) {
+        return;
+    }
+    // The columns in mapping order (JSON objects keep theirs sorted).
+    const QStringList order = m_converter ? m_converter->writtenAttributes() : QStringList();
+    std::stable_sort(row.changes.begin(), row.changes.end(),
+                     [&order](const ColumnChange &a, const ColumnChange &b) {
+                         return order.indexOf(a.column) < order.indexOf(b.column);
+                     });
+    m_summary.preview.append(std::move(row));
+}
+
 void SyncEngine::skipUnsent()
 {
     // Read and converted but never sent (cancel or a fatal error): each gets its outcome.
@@ -513,7 +608,7 @@ void SyncEngine::maybeFinish()
     }
     Q_EMIT progress(m_summary.done(), m_summary.total, tr("Writing to %1").arg(m_mapping.target.entitySet));
     m_summary.endedAt = QDateTime::currentDateTimeUtc();
-    if (m_state) {
+    if (m_state && !m_options.dryRun) {
         // The history: the failed rows, then how the run ended; a complete run also forgets rows the source
         // no longer has.
         const bool complete =

@@ -75,6 +75,8 @@ private:
     void record(RowOutcome outcome);
     void remember(const QList<RowOutcome> &outcomes); // the state of rows the service answered for
     void resolvePending();
+    void preview(QList<ConvertedRow> rows); // dry run: compare with the records instead of writing
+    void addPreview(RowPreview row);
     static quint64 rowHash(const ConvertedRow &row);
     void stop(const Error &error);
     void skipUnsent();
@@ -117,6 +119,7 @@ private:
     QList<StateStore::FailedRow> m_historyFailed;
     QSet<quint64> m_onlyKeys; // retryFailed: the rows that failed last time
     RecordLookup *m_lookup = nullptr;
+    QHash<QString, QString> m_lookupAttributes; // dry run: lookup member → attribute
     SyncSummary m_summary;
     QList<RowOutcome> m_pendingOutcomes;
     QElapsedTimer m_clock;

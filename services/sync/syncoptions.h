@@ -27,6 +27,11 @@ struct SyncOptions
     bool fullResync = false;  // send every row once, whatever the state says (the state is updated)
     bool retryFailed = false; // only the rows that failed last time; the others are not part of the run
     QString runLabel;         // what the history calls the run's mapping (its file, or its name)
+
+    // A dry run (preview): the records of the rows a run would send are read in bulk and compared; nothing
+    // is written, the state and the history stay as they are.
+    bool dryRun = false;
+    int previewSample = 10; // rows per outcome (create, update, fail) shown with their columns
 };
 
 } // namespace d365::services

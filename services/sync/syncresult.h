@@ -6,6 +6,7 @@
 #include "services/common/result.h"
 
 #include <QDateTime>
+#include <QJsonValue>
 #include <QList>
 #include <QMetaType>
 #include <QString>
@@ -31,6 +32,25 @@ struct RowOutcome
     int httpStatus = 0; // last HTTP status, 0 when no request was made
     QString errorCode;  // Dataverse error code (e.g. 0x80044331) or a local code (e.g. "conversion")
     QString message;    // human-readable reason for a failure
+};
+
+struct ColumnChange
+{
+    QString column;       // the attribute's logical name
+    QJsonValue before;    // null when the record does not exist yet or the column is empty
+    QJsonValue after;     // what the run sends (for a lookup, its @odata.bind path)
+    bool compared = true; // false: a lookup by alternate key, shown but not compared
+};
+
+// A dry run's view of one row (rowpreview.h compares).
+struct RowPreview
+{
+    qint64 sourceRow = 0;
+    QString key;                             // the source key
+    RowStatus status = RowStatus::Unchanged; // Created, Updated, Unchanged or Failed as the run would end
+    QString errorCode;                       // Failed: why
+    QString message;
+    QList<ColumnChange> changes; // Created: every column sent; Updated: the columns that differ
 };
 
 struct SyncSummary
@@ -59,6 +79,10 @@ struct SyncSummary
     QString statePath;     // the sync state and history this run used (empty without)
     qint64 runId = 0;      // its number in that history
     qint64 retryRows = -1; // --retry-failed: the rows that failed last time (-1: not a retry)
+    // A dry run: nothing was written; the counts say what a run would do (created/updated/unchanged/failed,
+    // read from the records as they are), `preview` shows a sample of rows with their columns.
+    bool dryRun = false;
+    QList<RowPreview> preview;
 
     qint64 done() const { return created + updated + upserted + unchanged + failed + skipped; }
     qint64 written() const { return created + updated + upserted + unchanged; }

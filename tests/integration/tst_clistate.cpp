@@ -39,6 +39,8 @@ private Q_SLOTS:
     void wrongCalls_exitTwoNamingTheFix_data();
     void wrongCalls_exitTwoNamingTheFix();
     void failed_warehouseGone_namesKeysOnly_andKeysOnlyStillWorks();
+    void dryRun_showsWhatWouldChange_writesNothing();
+    void dryRun_insertAndUpdateModes_nameTheRowsThatWouldFail();
 
 private:
     RunResult cli(const QStringList &arguments);
@@ -348,6 +350,79 @@ void TestCliState::failed_warehouseGone_namesKeysOnly_andKeysOnlyStillWorks()
     const RunResult keys = cli(QStringList{u"failed"_s, moved, u"--keys-only"_s} + stateArgs);
     QCOMPARE(keys.exitCode, 0);
     QVERIFY2(keys.out.contains("\n7,7,,conversion,"_L1), qPrintable(keys.out));
+}
+
+void TestCliState::dryRun_showsWhatWouldChange_writesNothing()
+{
+    const QString prefix = u"dry-"_s;
+    const QStringList stateArgs{u"--state"_s, state(u"dry"_s)};
+    RunResult run =
+        cli(QStringList{u"run"_s, mapping(u"dry"_s, prefixedSampleQuery(prefix, 990))} + stateArgs);
+    QCOMPARE(run.exitCode, 0);
+
+    // Ten more rows, and five job titles changed in the warehouse.
+    const QString changed =
+        mapping(u"dry"_s, prefixedSampleQuery(prefix, 1000,
+                                              {{u"job_title"_s, u"CASE WHEN customer_id % 200 = 0 THEN "
+                                                                "'Previewed' ELSE job_title END"_s}}));
+    run = cli(QStringList{u"run"_s, changed, u"--dry-run"_s} + stateArgs);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QVERIFY(run.report.value("dryRun"_L1).toBool());
+    QCOMPARE(run.report.value("created"_L1).toInt(), 10);
+    QCOMPARE(run.report.value("updated"_L1).toInt(), 4); // rows 200…800; row 1000 is one of the new ones
+    QCOMPARE(run.report.value("unchanged"_L1).toInt(), 986);
+    QCOMPARE(run.report.value("requests"_L1).toInt(-1), 0);
+    QVERIFY(run.report.value("readRequests"_L1).toInt() >= 1);
+    QVERIFY2(run.out.contains("Preview (nothing written)"_L1) && run.out.contains("4 would be updated"_L1),
+             qPrintable(run.out));
+    QVERIFY2(run.out.contains("Would update row 200 (key 200):"_L1) && run.out.contains("\"Previewed\""_L1) &&
+                 run.out.contains(u" → "_s),
+             qPrintable(run.out));
+    const QJsonArray preview = run.report.value("preview"_L1).toArray();
+    QCOMPARE(preview.size(), 14);
+    const QJsonObject first = preview.first().toObject();
+    QCOMPARE(first.value("outcome"_L1).toString(), u"updated"_s);
+    const QJsonObject column = first.value("columns"_L1).toArray().first().toObject();
+    QCOMPARE(column.value("column"_L1).toString(), u"jobtitle"_s);
+    QCOMPARE(column.value("after"_L1).toString(), u"Previewed"_s);
+    QVERIFY(!column.value("before"_L1).toString().isEmpty());
+
+    // Nothing was written, and neither the state nor the history moved: the run still sends all 14.
+    QVERIFY(
+        readRecords(m_sandbox, u"contacts?$select=contactid&$filter=jobtitle eq 'Previewed'"_s).isEmpty());
+    const RunResult history = cli(QStringList{u"history"_s, changed, u"--json"_s} + stateArgs);
+    QCOMPARE(QJsonDocument::fromJson(history.out.toUtf8()).array().size(), 1);
+    run = cli(QStringList{u"run"_s, changed} + stateArgs);
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.report.value("upserted"_L1).toInt(), 14);
+    QCOMPARE(run.report.value("unchanged"_L1).toInt(), 986);
+}
+
+void TestCliState::dryRun_insertAndUpdateModes_nameTheRowsThatWouldFail()
+{
+    const QString prefix = u"drym-"_s;
+    QCOMPARE(cli({u"run"_s, mapping(u"drym"_s, prefixedSampleQuery(prefix, 50)), u"--state"_s, u"none"_s})
+                 .exitCode,
+             0);
+    const QString more = prefixedSampleQuery(prefix, 60);
+    RunResult insert = cli(
+        {u"run"_s, mapping(u"drym-insert"_s, more, [](QJsonObject &m) { m.insert(u"mode"_s, u"insert"_s); }),
+         u"--dry-run"_s, u"--state"_s, u"none"_s});
+    QCOMPARE(insert.exitCode, 1); // a run would fail rows
+    QCOMPARE(insert.report.value("created"_L1).toInt(), 10);
+    QCOMPARE(insert.report.value("failed"_L1).toInt(), 50);
+    QVERIFY2(insert.err.contains("already exists"_L1), qPrintable(insert.err));
+    RunResult update = cli(
+        {u"run"_s, mapping(u"drym-update"_s, more, [](QJsonObject &m) { m.insert(u"mode"_s, u"update"_s); }),
+         u"--dry-run"_s, u"--state"_s, u"none"_s});
+    QCOMPARE(update.exitCode, 1);
+    QCOMPARE(update.report.value("unchanged"_L1).toInt(), 50);
+    QCOMPARE(update.report.value("failed"_L1).toInt(), 10);
+    QVERIFY2(update.err.contains("Update mode does not create records"_L1), qPrintable(update.err));
+    QCOMPARE(readRecords(m_sandbox,
+                         u"contacts?$select=contactid&$filter=startswith(emailaddress1,'%1')"_s.arg(prefix))
+                 .size(),
+             50);
 }
 
 QTEST_GUILESS_MAIN(TestCliState)

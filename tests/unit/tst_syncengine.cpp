@@ -107,6 +107,7 @@ private Q_SLOTS:
     void missingPrivilege_stopsBeforeAnyRowIsSent();
     void cancel_midRun_stopsReadingAndAccountsForEveryRowRead();
     void slowCount_firstRowsAreSentBeforeTheCountArrives();
+    void state_changedRowsOnly_andARefusedRowIsTriedAgainEvenUnchanged();
 
 private:
     Run run(FakeOrg &org, const Mapping &mapping, QList<QVariantList> rows, SyncOptions options = {},
@@ -475,6 +476,48 @@ void TestSyncEngine::slowCount_firstRowsAreSentBeforeTheCountArrives()
     QCOMPARE(r.summary.upserted, 500);
     QCOMPARE(r.summary.total, 500);
     checkOneOutcomePerRow(r);
+}
+
+void TestSyncEngine::state_changedRowsOnly_andARefusedRowIsTriedAgainEvenUnchanged()
+{
+    FakeOrg org;
+    QTemporaryDir dir;
+    SyncOptions options;
+    options.statePath = dir.filePath(u"state.db"_s);
+    const auto bad = [](int i) { return i == 50 ? u"BAD"_s : u"Last%1"_s.arg(i); };
+    Run r = run(org, mappingFor(SyncMode::Upsert), people(1000, bad), options);
+    QCOMPARE(r.summary.upserted, 999);
+    QCOMPARE(r.summary.failed, 1);
+
+    // Nothing changed: only the refused row goes again (and is refused again).
+    r = run(org, mappingFor(SyncMode::Upsert), people(1000, bad), options);
+    QCOMPARE(r.summary.unchanged, 999);
+    QCOMPARE(r.summary.failed, 1);
+    QCOMPARE(r.summary.requests, 1);
+    checkOneOutcomePerRow(r);
+
+    // One row in a hundred changes, and the refused one is fixed: exactly those eleven are written.
+    r = run(org, mappingFor(SyncMode::Upsert),
+            people(1000, [](int i) { return i % 100 == 0 ? u"Changed%1"_s.arg(i) : u"Last%1"_s.arg(i); }),
+            options);
+    QCOMPARE(r.summary.upserted, 11);
+    QCOMPARE(r.summary.unchanged, 989);
+    QCOMPARE(r.summary.failed, 0);
+    QCOMPARE(org.records.value(u"person300@example.com"_s).values.value("lastname"_L1).toString(),
+             u"Changed300"_s);
+    QCOMPARE(org.records.value(u"person50@example.com"_s).values.value("lastname"_L1).toString(),
+             u"Last50"_s);
+
+    // --full sends all of them; --retry-failed, with nothing failed last time, sends none.
+    options.fullResync = true;
+    r = run(org, mappingFor(SyncMode::Upsert), people(1000), options);
+    QCOMPARE(r.summary.upserted, 1000);
+    options.fullResync = false;
+    options.retryFailed = true;
+    r = run(org, mappingFor(SyncMode::Upsert), people(1000), options);
+    QCOMPARE(r.summary.rowsRead, 0);
+    QCOMPARE(r.summary.retryRows, 0);
+    QCOMPARE(r.summary.requests, 0);
 }
 
 QTEST_GUILESS_MAIN(TestSyncEngine)
