@@ -125,12 +125,13 @@ ServerQueryError parseServerQueryError(const QSqlError &error)
         QString text = serverText(error);
         text.remove(u"Error while executing the query"_s);
         text = text.simplified();
-        while (text.endsWith(u';'))
-            text.chop(1);
         if (text.startsWith("ERROR:"_L1))
             text = text.mid(6).trimmed();
         parsed.message = text;
     }
+    // psqlODBC ends its messages with ';', others with '.': the sentence around it has its own.
+    while (parsed.message.endsWith(u';') || parsed.message.endsWith(u'.') || parsed.message.endsWith(u' '))
+        parsed.message.chop(1);
     return parsed;
 }
 
@@ -286,9 +287,11 @@ Result<void> SqlSource::connectDatabase(QSqlDatabase &db, const QString &connect
     db.setConnectOptions(options.join(u';'));
     if (!db.open())
         return connectError(db.lastError());
-    if (m_connection.kind == WarehouseConnection::Kind::PostgreSql) {
+    if (m_connection.kind == WarehouseConnection::Kind::PostgreSql ||
+        isPostgreSqlOdbcDriver(m_connection.driver)) {
         // Reads only, whatever the query: "WITH d AS (DELETE …) SELECT …" passes the mapping file's SELECT
-        // check but fails here.
+        // check but fails here. (psqlODBC does not act on SQL_ATTR_ACCESS_MODE, so it gets the same
+        // statement.)
         QSqlQuery readOnly(db);
         if (!readOnly.exec(u"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"_s))
             qCWarning(lcSqlSource) << "could not make the session read-only:" << readOnly.lastError().text();

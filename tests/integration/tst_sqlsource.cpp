@@ -89,6 +89,7 @@ private Q_SLOTS:
     void columnTypes_areTheServersTypes();
     void countRows_withoutOpenAndWhileReading_countsEveryRow_data();
     void countRows_withoutOpenAndWhileReading_countsEveryRow();
+    void open_writingQuery_isRefusedByTheReadOnlySession_data();
     void open_writingQuery_isRefusedByTheReadOnlySession();
     void largeResult_isStreamedRowByRow_data();
     void largeResult_isStreamedRowByRow();
@@ -259,15 +260,25 @@ void TestSqlSource::countRows_withoutOpenAndWhileReading_countsEveryRow()
     QVERIFY(!reader.lastError());
 }
 
+void TestSqlSource::open_writingQuery_isRefusedByTheReadOnlySession_data()
+{
+    addKinds();
+}
+
 void TestSqlSource::open_writingQuery_isRefusedByTheReadOnlySession()
 {
-    const WarehouseConnection c = serverConnection(WarehouseConnection::Kind::PostgreSql);
+    QFETCH(WarehouseConnection::Kind, kind);
+    const WarehouseConnection c = serverConnection(kind);
     SqlSource source(
         specFor(c, u"WITH gone AS (DELETE FROM tst_sqlsource_people RETURNING id) SELECT id FROM gone"_s), c,
         password());
     const auto opened = source.open();
     QVERIFY(!opened.ok());
-    QVERIFY2(messageOf(opened).contains(u"read-only transaction"_s), qPrintable(messageOf(opened)));
+    // Refused by the read-only session, or (psqlODBC reads through a cursor) by DECLARE CURSOR itself.
+    QVERIFY2(messageOf(opened).contains(u"in a read-only transaction"_s) ||
+                 messageOf(opened).contains(u"DECLARE CURSOR must not contain data-modifying statements"_s),
+             qPrintable(messageOf(opened)));
+    QVERIFY2(!messageOf(opened).contains(u";."_s), qPrintable(messageOf(opened)));
     QSqlQuery count(m_admin);
     QVERIFY(count.exec(u"SELECT COUNT(*) FROM tst_sqlsource_people"_s) && count.next());
     QCOMPARE(count.value(0).toInt(), 3);
