@@ -2,6 +2,10 @@
 # The test command (README "Quick start"): installs what is needed, builds, and runs the whole suite.
 # Services the tests need are started here and stopped afterwards:
 #   - a private D-Bus session with an unlocked gnome-keyring (keychain tests), in a throwaway HOME;
+#   - a throwaway PostgreSQL server (installer/pg-test-server.sh: its own cluster in a temporary folder, a free
+#     port below 32768) for the warehouse tests — QPSQL, and QODBC through the PostgreSQL ODBC driver — which
+#     find it through D365SYNC_TEST_PG_HOST/PORT/SOCKET/DATABASE/USER/PASSWORD; stopped when this script ends,
+#     whether the tests pass, fail or are interrupted;
 #   - the sandbox org (d365sync-sandbox) is started by each integration / GUI test itself, on a free port;
 #   - GUI tests run offscreen (QT_QPA_PLATFORM=offscreen), so no X server is needed.
 # Usage: installer/test.sh [--preset asan|debug|release] [extra ctest arguments]
@@ -25,7 +29,16 @@ built=$(date +%s)
 echo "test.sh: build ($preset) took $((built - start)) s" >&2
 
 scratch=$(mktemp -d /tmp/d365sync-test.XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
+# Outside $scratch: the server runs as the postgres user, which cannot enter root's 0700 folder.
+pgdir=$(mktemp -d /tmp/d365sync-pg.XXXXXX)
+trap '"$root/installer/pg-test-server.sh" stop "$pgdir"; rm -rf "$scratch" "$pgdir"' EXIT
+trap 'exit 130' INT TERM
+pg_started=$(date +%s)
+pg_env=$("$root/installer/pg-test-server.sh" start "$pgdir")
+while IFS= read -r assignment; do
+  export "${assignment?}"
+done <<<"$pg_env"
+echo "test.sh: PostgreSQL on port $D365SYNC_TEST_PG_PORT ($(($(date +%s) - pg_started)) s to start)" >&2
 
 # ctest runs inside its own session bus; HOME and XDG folders point into the scratch folder so the tests never
 # touch the user's settings or keyring, and the keyring is created fresh and unlocked for every run.

@@ -14,6 +14,7 @@
 #include "ui/schemabrowser.h"
 #include "ui/syncpanel.h"
 #include "ui/version.h"
+#include "ui/warehouseconnectiondialog.h"
 
 #include <QAction>
 #include <QApplication>
@@ -146,6 +147,13 @@ void MainWindow::createActions()
         fileMenu->addAction(tr("Connection &profiles…"), this, &MainWindow::openConnectionDialog);
     m_connectionProfilesAction->setObjectName(u"connectionProfilesAction"_s);
     m_connectionProfilesAction->setVisible(false); // needs the connection session (setConnectionSession)
+    QAction *warehouseAction = fileMenu->addAction(tr("&Warehouse connections…"), this, [this] {
+        auto *dialog = new WarehouseConnectionDialog(m_settings, this);
+        dialog->setObjectName(u"warehouseConnectionDialog"_s);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
+    warehouseAction->setObjectName(u"warehouseConnectionsAction"_s);
     fileMenu->addSeparator();
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     quitAction->setObjectName(u"quitAction"_s);

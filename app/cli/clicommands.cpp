@@ -16,6 +16,7 @@
 #include "services/sync/preflight.h"
 #include "services/sync/synccontroller.h"
 #include "services/warehouse/warehousesource.h"
+#include "warehousecommands.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -72,6 +73,9 @@ Commands (each prints its own help: d365sync-cli <command> --help, d365sync-cli 
   auth login|status|logout|set-secret --profile NAME
         Browser sign-in (prints the URL), who is signed in, forget the sign-in, store an application
         user's client secret read from stdin.
+  warehouse add|list|show|test|remove|set-password ...
+        Named warehouse connections (postgresql, odbc) that mapping files read through; passwords go to
+        the keychain (or D365SYNC_WAREHOUSE_PASSWORD_<NAME>), never into the settings.
 
 Global options:
   --settings FILE   keep settings in this INI file (default: the user's settings; env D365SYNC_SETTINGS)
@@ -873,6 +877,7 @@ int runCommand(const QStringList &arguments)
         return Success;
     }
     auto settings = openSettings(options);
+    prepareWarehouseSources(rest, *settings); // warehouse connections of run/validate (warehousecommands.h)
     if (command == "run"_L1) {
         return commandRun(rest, *settings);
     }
@@ -890,6 +895,9 @@ int runCommand(const QStringList &arguments)
     }
     if (command == "failed"_L1) {
         return commandFailed(rest, *settings);
+    }
+    if (command == "warehouse"_L1) {
+        return commandWarehouse(rest, *settings);
     }
     err() << tr("Unknown command '%1'.").arg(command) << "\n\n" << QString::fromUtf8(Usage);
     return ConfigurationError;

@@ -7,6 +7,7 @@
 // %f" (and Windows' file association) hands over a double-clicked *.d365map.json.
 
 #include "services/auth/connectionsession.h"
+#include "services/auth/warehousecredentials.h"
 #include "services/common/heap.h"
 #include "services/dataverse/metadataloader.h"
 #include "services/settings/settings.h"
@@ -92,6 +93,8 @@ int main(int argc, char **argv)
         settingsFile.isEmpty() ? std::make_unique<d365::services::Settings>()
                                : std::make_unique<d365::services::Settings>(settingsFile);
     d365::services::Settings &settings = *settingsStore;
+    // Sources that name a warehouse connection find it in these settings, and its password in the keychain.
+    d365::services::WarehouseCredentials::install(settings.fileName());
     // The connection session is the token provider: the stored sign-in of the profile (keychain), a client
     // secret, D365SYNC_ACCESS_TOKEN or, for sandbox profiles, the development token.
     d365::services::ConnectionSession session;

@@ -1,5 +1,7 @@
 #include "services/auth/credentialstore.h"
 
+#include "services/warehouse/warehouseconnection.h"
+
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QPointer>
@@ -13,7 +15,15 @@ namespace d365::services {
 
 QString CredentialStore::key(const QString &profile, Kind kind)
 {
-    return profile + (kind == RefreshToken ? u"/refresh-token"_s : u"/client-secret"_s);
+    switch (kind) {
+    case RefreshToken:
+        return profile + u"/refresh-token"_s;
+    case ClientSecret:
+        return profile + u"/client-secret"_s;
+    case WarehousePassword:
+        return u"warehouse/"_s + profile + u"/password"_s;
+    }
+    return profile;
 }
 
 QString CredentialStore::unavailableMessage(const QString &detail)
@@ -27,6 +37,20 @@ QString CredentialStore::unavailableMessage(const QString &detail)
                "libsecret-1-0, or KWallet on KDE) and sign in again. For headless runs use "
                "D365SYNC_CLIENT_SECRET instead.")
         .arg(detail);
+}
+
+QString CredentialStore::unavailableMessage(const QString &detail, Kind kind, const QString &name)
+{
+    if (kind != WarehousePassword)
+        return unavailableMessage(detail);
+    return QCoreApplication::translate("CredentialStore", "No OS keychain is available (%1), so the password "
+                                                          "of warehouse connection '%2' cannot be read or "
+                                                          "stored. D365 Sync keeps passwords only in the "
+                                                          "keychain, never in plain text: install and unlock "
+                                                          "a Secret Service provider (on Debian/Ubuntu: apt "
+                                                          "install gnome-keyring libsecret-1-0, or KWallet "
+                                                          "on KDE). For headless runs set %3 instead.")
+        .arg(detail, name, WarehouseConnection::passwordVariable(name));
 }
 
 namespace {
@@ -58,8 +82,23 @@ void runJob(std::function<QKeychain::Job *()> makeJob, QObject *context, std::fu
     });
 }
 
-Error outcomeError(const Outcome &o, const QString &profile, bool writing)
+Error outcomeError(const Outcome &o, const QString &profile, bool writing,
+                   CredentialStore::Kind kind = CredentialStore::RefreshToken)
 {
+    if (kind == CredentialStore::WarehousePassword) {
+        if (o.error == QKeychain::AccessDenied || o.error == QKeychain::AccessDeniedByUser)
+            return Error::make(ErrorCategory::Configuration,
+                               QCoreApplication::translate(
+                                   "CredentialStore", "Access to the keychain was denied while %1 the "
+                                                      "password of warehouse connection '%2'. Unlock the "
+                                                      "keychain and try again.")
+                                   .arg(writing ? QCoreApplication::translate("CredentialStore", "saving")
+                                                : QCoreApplication::translate("CredentialStore", "reading"),
+                                        profile),
+                               o.errorString);
+        return Error::make(ErrorCategory::Configuration,
+                           CredentialStore::unavailableMessage(o.errorString, kind, profile), o.errorString);
+    }
     if (o.error == QKeychain::AccessDenied || o.error == QKeychain::AccessDeniedByUser)
         return Error::make(ErrorCategory::Authentication,
                            QCoreApplication::translate("CredentialStore",
@@ -88,14 +127,14 @@ void CredentialStore::read(const QString &profile, Kind kind, QObject *context,
             return job;
         },
         context,
-        [profile, done](const Outcome &o) {
+        [profile, kind, done](const Outcome &o) {
             if (o.error == QKeychain::EntryNotFound) {
                 done(QString());
             } else if (o.error != QKeychain::NoError) {
                 // Debug only: the caller decides whether it matters (a run with D365SYNC_CLIENT_SECRET or a
                 // sandbox profile works without a keychain) and shows the error when it does.
                 qCDebug(lcCredentials) << "keychain read failed for profile" << profile << o.errorString;
-                done(outcomeError(o, profile, false));
+                done(outcomeError(o, profile, false, kind));
             } else {
                 done(o.text);
             }
@@ -114,10 +153,10 @@ void CredentialStore::write(const QString &profile, Kind kind, const QString &se
             return job;
         },
         context,
-        [profile, done](const Outcome &o) {
+        [profile, kind, done](const Outcome &o) {
             if (o.error != QKeychain::NoError) {
                 qCDebug(lcCredentials) << "keychain write failed for profile" << profile << o.errorString;
-                done(outcomeError(o, profile, true));
+                done(outcomeError(o, profile, true, kind));
                 return;
             }
             qCDebug(lcCredentials) << "stored a credential for profile" << profile;
@@ -136,9 +175,9 @@ void CredentialStore::remove(const QString &profile, Kind kind, QObject *context
             return job;
         },
         context,
-        [profile, done](const Outcome &o) {
+        [profile, kind, done](const Outcome &o) {
             if (o.error != QKeychain::NoError && o.error != QKeychain::EntryNotFound)
-                done(outcomeError(o, profile, true));
+                done(outcomeError(o, profile, true, kind));
             else
                 done({});
         });

@@ -2,6 +2,7 @@
 
 #include "services/common/textmatch.h"
 #include "services/dataverse/connectionprofile.h"
+#include "services/warehouse/warehouseconnection.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -42,7 +43,21 @@ struct Text
 const QStringList rootMembers = {u"$schema"_s, u"version"_s, u"name"_s,           u"source"_s, u"target"_s,
                                  u"mode"_s,    u"writer"_s,  u"sourceTimeZone"_s, u"fields"_s};
 const QStringList rootRequired = {u"version"_s, u"source"_s, u"target"_s, u"fields"_s};
-const QStringList sourceMembers = {u"type"_s, u"path"_s, u"query"_s, u"keyColumn"_s};
+const QStringList sourceMembers = {u"type"_s,      u"path"_s,      u"connection"_s, u"query"_s,
+                                   u"keyColumn"_s, u"delimiter"_s, u"quote"_s,      u"columnTypes"_s};
+const QStringList csvOnlyMembers = {u"delimiter"_s, u"quote"_s, u"columnTypes"_s};
+
+// The members a source of this type must have (besides type and keyColumn, which every source has).
+QStringList requiredSourceMembers(const QString &type)
+{
+    if (type == SourceType::Sqlite)
+        return {u"type"_s, u"path"_s, u"query"_s, u"keyColumn"_s};
+    if (type == SourceType::PostgreSql || type == SourceType::Odbc)
+        return {u"type"_s, u"connection"_s, u"query"_s, u"keyColumn"_s};
+    if (type == SourceType::Csv)
+        return {u"type"_s, u"path"_s, u"keyColumn"_s};
+    return {u"type"_s, u"keyColumn"_s};
+}
 const QStringList targetMembers = {u"profile"_s, u"entitySet"_s, u"matchKey"_s};
 const QStringList fieldMembers = {u"source"_s,   u"target"_s,         u"constant"_s, u"nullPolicy"_s,
                                   u"truncate"_s, u"sourceTimeZone"_s, u"lookup"_s};
@@ -61,6 +76,7 @@ QString exampleFor(const QString &member)
         {u"fields"_s, u"\"fields\": [ { \"source\": \"email\", \"target\": \"emailaddress1\" } ]"_s},
         {u"type"_s, u"\"type\": \"sqlite\""_s},
         {u"path"_s, u"\"path\": \"warehouse.db\""_s},
+        {u"connection"_s, u"\"connection\": \"dw\" (a warehouse connection: d365sync-cli warehouse list)"_s},
         {u"query"_s, u"\"query\": \"SELECT customer_id, email FROM customers ORDER BY customer_id\""_s},
         {u"keyColumn"_s, u"\"keyColumn\": \"customer_id\""_s},
         {u"profile"_s, u"\"profile\": \"sandbox\""_s},
@@ -621,42 +637,155 @@ private:
 
     void parseSource(const QJsonObject &object, SourceSpec &source)
     {
-        checkMembers(object, u"$.source"_s, sourceMembers, sourceMembers);
+        // The type decides which members the source needs; an unknown type still gets its other members
+        // checked against what every source has.
+        QString type;
+        if (object.contains("type"_L1) && object.value("type"_L1).isString())
+            type = object.value("type"_L1).toString().trimmed();
+        const bool knownType = SourceType::All.contains(type);
+        checkMembers(object, u"$.source"_s, sourceMembers,
+                     requiredSourceMembers(knownType ? type : QString()));
 
-        if (const auto type = nonEmptyString(object, u"$.source"_s, u"type"_s,
-                                             Text::tr("The source type is empty; use \"sqlite\"."))) {
-            if (*type != "sqlite"_L1) {
+        if (const auto typeValue = nonEmptyString(
+                object, u"$.source"_s, u"type"_s,
+                Text::tr("The source type is empty; use one of: %1.").arg(SourceType::All.join(u", "_s)))) {
+            if (!knownType) {
                 add(u"$.source.type"_s,
-                    Text::tr("The source type \"%1\" is not supported. Supported types: sqlite.").arg(*type));
+                    Text::tr("The source type \"%1\" is not supported. Supported types: %2.")
+                        .arg(*typeValue, SourceType::All.join(u", "_s)));
             }
-            source.type = *type;
+            source.type = *typeValue;
         }
-        if (const auto path =
-                nonEmptyString(object, u"$.source"_s, u"path"_s,
-                               Text::tr("The database path is empty. Give the SQLite file, relative to "
-                                        "this mapping file's folder (e.g. \"warehouse.db\") or "
-                                        "absolute."))) {
-            source.path = resolvePath(*path, m_baseDir);
+        if (knownType)
+            refuseMembersOfOtherTypes(object, type);
+
+        if (object.contains("path"_L1) && (!knownType || SourceType::readsFile(type))) {
+            const QString whenEmpty =
+                type == SourceType::Csv
+                    ? Text::tr("The file path is empty. Give the CSV file, relative to this mapping file's "
+                               "folder (e.g. \"customers.csv\") or absolute.")
+                    : Text::tr("The database path is empty. Give the SQLite file, relative to this mapping "
+                               "file's folder (e.g. \"warehouse.db\") or absolute.");
+            if (const auto path = nonEmptyString(object, u"$.source"_s, u"path"_s, whenEmpty))
+                source.path = resolvePath(*path, m_baseDir);
         }
-        if (const auto query =
-                nonEmptyString(object, u"$.source"_s, u"query"_s,
-                               Text::tr("The query is empty. Write the SELECT that reads the rows to "
-                                        "sync, e.g. SELECT customer_id, email FROM customers ORDER "
-                                        "BY customer_id."))) {
-            const QString keyword = firstKeyword(*query);
-            if (keyword.toUpper() != "SELECT"_L1 && keyword.toUpper() != "WITH"_L1) {
-                add(u"$.source.query"_s, Text::tr("The query starts with \"%1\" but must be a SELECT (or "
-                                                  "WITH … SELECT) statement: D365 "
-                                                  "Sync only reads from the warehouse.")
-                                             .arg(keyword.isEmpty() ? query->trimmed().left(20) : keyword));
+        if (object.contains("connection"_L1) && (!knownType || !SourceType::readsFile(type))) {
+            if (const auto name =
+                    nonEmptyString(object, u"$.source"_s, u"connection"_s,
+                                   Text::tr("The connection is empty. Name a warehouse connection "
+                                            "(d365sync-cli warehouse list shows them), e.g. "
+                                            "\"dw\"."))) {
+                const auto valid = WarehouseConnection::validateName(*name);
+                if (!valid)
+                    add(u"$.source.connection"_s, valid.error().message);
+                else
+                    source.connection = *valid;
             }
-            source.query = *query;
+        }
+        if (object.contains("query"_L1) && (!knownType || SourceType::hasQuery(type))) {
+            if (const auto query =
+                    nonEmptyString(object, u"$.source"_s, u"query"_s,
+                                   Text::tr("The query is empty. Write the SELECT that reads the rows to "
+                                            "sync, e.g. SELECT customer_id, email FROM customers ORDER "
+                                            "BY customer_id."))) {
+                const QString keyword = firstKeyword(*query);
+                if (keyword.toUpper() != "SELECT"_L1 && keyword.toUpper() != "WITH"_L1) {
+                    add(u"$.source.query"_s,
+                        Text::tr("The query starts with \"%1\" but must be a SELECT (or "
+                                 "WITH … SELECT) statement: D365 "
+                                 "Sync only reads from the warehouse.")
+                            .arg(keyword.isEmpty() ? query->trimmed().left(20) : keyword));
+                }
+                source.query = *query;
+            }
         }
         if (const auto key =
                 nonEmptyString(object, u"$.source"_s, u"keyColumn"_s,
                                Text::tr("The key column is empty. Name the query column that identifies "
                                         "a row, e.g. \"customer_id\"; reports and retries use it."))) {
             source.keyColumn = *key;
+        }
+        if (type == SourceType::Csv)
+            parseCsvOptions(object, source);
+    }
+
+    // A member that belongs to another source type: one message saying what this type uses instead.
+    void refuseMembersOfOtherTypes(const QJsonObject &object, const QString &type)
+    {
+        const auto refuse = [&](const QString &member, const QString &message) {
+            if (object.contains(member))
+                add(memberPath(u"$.source"_s, member), message);
+        };
+        if (SourceType::readsFile(type)) {
+            refuse(u"connection"_s,
+                   Text::tr("A %1 source reads the file in \"path\"; \"connection\" names a warehouse "
+                            "connection and applies to postgresql and odbc sources only. Remove it.")
+                       .arg(type));
+        } else {
+            refuse(u"path"_s, Text::tr("A %1 source reads through a named warehouse connection, not a file: "
+                                       "remove \"path\" and name the connection in \"connection\" "
+                                       "(d365sync-cli warehouse list shows them).")
+                                  .arg(type));
+        }
+        if (!SourceType::hasQuery(type)) {
+            refuse(u"query"_s,
+                   Text::tr("A csv source reads every column of the file and has no query. Remove "
+                            "\"query\"; the fields map the header's column names."));
+        }
+        if (type != SourceType::Csv) {
+            for (const QString &member : csvOnlyMembers) {
+                refuse(member, Text::tr("\"%1\" applies to csv sources only. Remove it.").arg(member));
+            }
+        }
+    }
+
+    void parseCsvOptions(const QJsonObject &object, SourceSpec &source)
+    {
+        const auto oneCharacter = [&](const QString &member, QString *out) {
+            if (!object.contains(member))
+                return;
+            const QString path = memberPath(u"$.source"_s, member);
+            const QJsonValue value = object.value(member);
+            if (!value.isString()) {
+                wrongType(path, value, Text::tr("a string of one character"));
+                return;
+            }
+            const QString text = value.toString();
+            if (text.size() != 1 || text.at(0).unicode() >= 0x80 || text == "\r"_L1 || text == "\n"_L1) {
+                add(path, Text::tr("\"%1\" must be one ASCII character other than a line break (\",\", "
+                                   "\";\", \"|\", \"\\t\" for a tab), not \"%2\".")
+                              .arg(member, text));
+                return;
+            }
+            *out = text;
+        };
+        oneCharacter(u"delimiter"_s, &source.delimiter);
+        oneCharacter(u"quote"_s, &source.quote);
+        if (source.delimiter == source.quote) {
+            add(u"$.source.quote"_s,
+                Text::tr("The quote and the delimiter are both \"%1\"; they must differ.")
+                    .arg(source.delimiter));
+        }
+        if (object.contains("columnTypes"_L1)) {
+            const auto types = objectAt(object.value("columnTypes"_L1), u"$.source.columnTypes"_s);
+            if (!types)
+                return;
+            const QStringList names = csvColumnTypeNames();
+            for (auto it = types->begin(); it != types->end(); ++it) {
+                const QString path = memberPath(u"$.source.columnTypes"_s, it.key());
+                const auto type = csvColumnTypeFromName(it.value().toString());
+                if (!it.value().isString() || !type) {
+                    const QString suggestion = closestNames(it.value().toString(), names, 1).value(0);
+                    add(path,
+                        Text::tr("Unknown column type %1%2. Types: %3.")
+                            .arg(describe(it.value()),
+                                 suggestion.isEmpty() ? QString()
+                                                      : Text::tr(" (did you mean \"%1\"?)").arg(suggestion),
+                                 names.join(u", "_s)));
+                    continue;
+                }
+                source.columnTypes.insert(it.key(), *type);
+            }
         }
     }
 
@@ -911,6 +1040,32 @@ QString fieldJson(const FieldMapping &field)
     }
     return members.join(u", "_s);
 }
+// The source's members for its type, one per line; the CSV options only when they differ from the defaults.
+QString sourceJson(const SourceSpec &source, const QString &baseDir)
+{
+    QStringList members;
+    members << u"\"type\": "_s + jsonString(source.type);
+    if (SourceType::readsFile(source.type))
+        members << u"\"path\": "_s + jsonString(pathForFile(source.path, baseDir));
+    else
+        members << u"\"connection\": "_s + jsonString(source.connection);
+    if (SourceType::hasQuery(source.type))
+        members << u"\"query\": "_s + jsonString(source.query);
+    members << u"\"keyColumn\": "_s + jsonString(source.keyColumn);
+    if (source.type == SourceType::Csv) {
+        if (source.delimiter != ","_L1)
+            members << u"\"delimiter\": "_s + jsonString(source.delimiter);
+        if (source.quote != "\""_L1)
+            members << u"\"quote\": "_s + jsonString(source.quote);
+        if (!source.columnTypes.isEmpty()) {
+            QStringList types;
+            for (auto it = source.columnTypes.cbegin(); it != source.columnTypes.cend(); ++it)
+                types << jsonString(it.key()) + u": "_s + jsonString(csvColumnTypeName(it.value()));
+            members << u"\"columnTypes\": { "_s + types.join(u", "_s) + u" }"_s;
+        }
+    }
+    return u"    "_s + members.join(u",\n    "_s);
+}
 } // namespace
 
 QByteArray MappingFile::toJson(const Mapping &mapping, const QString &baseDir)
@@ -922,12 +1077,7 @@ QByteArray MappingFile::toJson(const Mapping &mapping, const QString &baseDir)
     out += u"  \"$schema\": "_s + jsonString(schemaUrl()) + u",\n"_s;
     out += u"  \"version\": "_s + QString::number(CurrentVersion) + u",\n"_s;
     out += u"  \"name\": "_s + jsonString(mapping.name) + u",\n"_s;
-    out += u"  \"source\": {\n"_s;
-    out += u"    \"type\": "_s + jsonString(mapping.source.type) + u",\n"_s;
-    out += u"    \"path\": "_s + jsonString(pathForFile(mapping.source.path, baseDir)) + u",\n"_s;
-    out += u"    \"query\": "_s + jsonString(mapping.source.query) + u",\n"_s;
-    out += u"    \"keyColumn\": "_s + jsonString(mapping.source.keyColumn) + u'\n';
-    out += u"  },\n"_s;
+    out += u"  \"source\": {\n"_s + sourceJson(mapping.source, baseDir) + u"\n  },\n"_s;
     out += u"  \"target\": {\n"_s;
     out += u"    \"profile\": "_s + jsonString(mapping.target.profile) + u",\n"_s;
     out += u"    \"entitySet\": "_s + jsonString(mapping.target.entitySet) + u",\n"_s;

@@ -27,10 +27,23 @@ const QString keyMainWindowGeometry = u"ui/mainWindowGeometry"_s;
 const QString keyMainWindowState = u"ui/mainWindowState"_s;
 const QString keySchemaBrowserState = u"ui/schemaBrowserState"_s;
 const QString defaultTenant = u"organizations"_s;
+const QString warehousesGroup = u"warehouses"_s;
+const QString keyHost = u"host"_s;
+const QString keyPort = u"port"_s;
+const QString keyDatabase = u"database"_s;
+const QString keyUser = u"user"_s;
+const QString keyDriver = u"driver"_s;
+const QString keyDsn = u"dsn"_s;
+const QString keyOptions = u"options"_s;
 
 QString profileKey(const QString &name, const QString &key)
 {
     return profilesGroup + u'/' + name + u'/' + key;
+}
+
+QString warehouseKey(const QString &name, const QString &key)
+{
+    return warehousesGroup + u'/' + name + u'/' + key;
 }
 
 } // namespace
@@ -146,6 +159,84 @@ bool Settings::removeProfile(const QString &name)
         return false;
     m_settings->remove(profilesGroup + u'/' + name);
     qCDebug(lcSettings) << "removed profile" << name << "(written by sync())";
+    return true;
+}
+
+QStringList Settings::warehouseConnectionNames() const
+{
+    m_settings->beginGroup(warehousesGroup);
+    QStringList names = m_settings->childGroups();
+    m_settings->endGroup();
+    names.sort();
+    return names;
+}
+
+std::optional<WarehouseConnection> Settings::warehouseConnection(const QString &name) const
+{
+    const auto validName = WarehouseConnection::validateName(name);
+    if (!validName || *validName != name || !m_settings->contains(warehouseKey(name, keyKind)))
+        return std::nullopt;
+    const auto kind =
+        WarehouseConnection::kindFromName(m_settings->value(warehouseKey(name, keyKind)).toString());
+    if (!kind) {
+        qCWarning(lcSettings) << "warehouse connection" << name << "has an unknown kind; ignoring it";
+        return std::nullopt;
+    }
+    WarehouseConnection connection;
+    connection.name = name;
+    connection.kind = *kind;
+    connection.host = m_settings->value(warehouseKey(name, keyHost)).toString();
+    connection.port = m_settings->value(warehouseKey(name, keyPort), 0).toInt();
+    connection.database = m_settings->value(warehouseKey(name, keyDatabase)).toString();
+    connection.user = m_settings->value(warehouseKey(name, keyUser)).toString();
+    connection.driver = m_settings->value(warehouseKey(name, keyDriver)).toString();
+    connection.dsn = m_settings->value(warehouseKey(name, keyDsn)).toString();
+    connection.options = m_settings->value(warehouseKey(name, keyOptions)).toString();
+    // Stored data may have been edited by hand: validate it like user input rather than trusting it.
+    if (const auto valid = connection.validate(); !valid.ok()) {
+        qCWarning(lcSettings) << "warehouse connection" << name
+                              << "is not valid; ignoring it:" << valid.error().message;
+        return std::nullopt;
+    }
+    return connection;
+}
+
+Result<void> Settings::saveWarehouseConnection(const WarehouseConnection &connection)
+{
+    WarehouseConnection cleaned = connection;
+    cleaned.name = connection.name.trimmed();
+    cleaned.host = connection.host.trimmed();
+    cleaned.database = connection.database.trimmed();
+    cleaned.user = connection.user.trimmed();
+    cleaned.driver = connection.driver.trimmed();
+    cleaned.dsn = connection.dsn.trimmed();
+    cleaned.options = connection.options.trimmed();
+    if (const auto valid = cleaned.validate(); !valid.ok())
+        return valid;
+    const QString &name = cleaned.name;
+    // Replace the whole group so that no stale key of an earlier version of the connection survives.
+    m_settings->remove(warehousesGroup + u'/' + name);
+    m_settings->setValue(warehouseKey(name, keyKind), WarehouseConnection::kindName(cleaned.kind));
+    const QList<std::pair<QString, QString>> texts = {
+        {keyHost, cleaned.host},     {keyDatabase, cleaned.database}, {keyUser, cleaned.user},
+        {keyDriver, cleaned.driver}, {keyDsn, cleaned.dsn},           {keyOptions, cleaned.options}};
+    for (const auto &[key, value] : texts) {
+        if (!value.isEmpty())
+            m_settings->setValue(warehouseKey(name, key), value);
+    }
+    if (cleaned.port > 0)
+        m_settings->setValue(warehouseKey(name, keyPort), cleaned.port);
+    qCDebug(lcSettings) << "saved warehouse connection" << name << "(written by sync())";
+    return {};
+}
+
+bool Settings::removeWarehouseConnection(const QString &name)
+{
+    const auto validName = WarehouseConnection::validateName(name);
+    if (!validName || *validName != name || !warehouseConnectionNames().contains(name))
+        return false;
+    m_settings->remove(warehousesGroup + u'/' + name);
+    qCDebug(lcSettings) << "removed warehouse connection" << name << "(written by sync())";
     return true;
 }
 

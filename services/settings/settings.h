@@ -11,6 +11,14 @@
 //   profiles/<name>/tenant        QString   "organizations"
 //   profiles/<name>/clientId      QString   ""
 //   profiles/<name>/authorityHost QString   "" (sandbox profiles only; empty = default authority)
+//   warehouses/<name>/kind        QString   "postgresql" | "odbc" (required)
+//   warehouses/<name>/host        QString   ""
+//   warehouses/<name>/port        int       0 (the driver's default)
+//   warehouses/<name>/database    QString   ""
+//   warehouses/<name>/user        QString   ""
+//   warehouses/<name>/driver      QString   "" (odbc: the ODBC driver's name)
+//   warehouses/<name>/dsn         QString   "" (odbc: a data source name instead)
+//   warehouses/<name>/options     QString   "" (never a password: the keychain or the environment has it)
 //   ui/lastMappingPath            QString   ""
 //   ui/mainWindowGeometry         QByteArray
 //   ui/mainWindowState            QByteArray
@@ -18,6 +26,7 @@
 
 #include "services/common/result.h"
 #include "services/dataverse/connectionprofile.h"
+#include "services/warehouse/warehouseconnection.h"
 
 #include <QByteArray>
 #include <QString>
@@ -44,6 +53,13 @@ public:
     // Validates name, URL and API version before writing; returns the first problem.
     Result<void> saveProfile(const ConnectionProfile &profile);
     bool removeProfile(const QString &name);
+
+    // Named warehouse connections (postgresql, odbc), like profiles: no secret is ever stored here.
+    QStringList warehouseConnectionNames() const;
+    std::optional<WarehouseConnection> warehouseConnection(const QString &name) const;
+    // Validates the connection (WarehouseConnection::validate) before writing; returns the first problem.
+    Result<void> saveWarehouseConnection(const WarehouseConnection &connection);
+    bool removeWarehouseConnection(const QString &name);
 
     QString lastMappingPath() const;
     void setLastMappingPath(const QString &path);

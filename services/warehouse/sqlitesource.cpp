@@ -1,5 +1,7 @@
 #include "services/warehouse/sqlitesource.h"
 
+#include "services/warehouse/querytext.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -28,63 +30,6 @@ QString uniqueConnectionName()
 {
     static std::atomic<quint64> counter{0};
     return u"d365-sqlite-source-%1"_s.arg(++counter);
-}
-
-// "SELECT … ;  " → "SELECT …": the query is wrapped in SELECT COUNT(*) FROM (…), where a ';' is a syntax
-// error.
-QString withoutTrailingSemicolons(const QString &query)
-{
-    QString result = query.trimmed();
-    while (result.endsWith(u';'))
-        result = result.chopped(1).trimmed();
-    return result;
-}
-
-// The query without a final top-level ORDER BY, for counting: SQLite sorts every row of a subquery with
-// ORDER BY even under COUNT(*), which made counting a sorted 100,000-row query 8× slower. Only a last clause
-// ORDER BY … with nothing but its terms after it is dropped (a LIMIT or OFFSET after it keeps it: they
-// depend on the order); quotes, brackets, comments and parentheses are skipped while looking.
-QString withoutFinalOrderBy(const QString &query)
-{
-    qsizetype orderAt = -1;
-    int depth = 0;
-    const qsizetype n = query.size();
-    const auto wordAt = [&query, n](qsizetype i, QLatin1StringView word) {
-        const qsizetype end = i + word.size();
-        return end <= n &&
-               QStringView(query).sliced(i, word.size()).compare(word, Qt::CaseInsensitive) == 0 &&
-               (i == 0 || !(query[i - 1].isLetterOrNumber() || query[i - 1] == u'_')) &&
-               (end == n || !(query[end].isLetterOrNumber() || query[end] == u'_'));
-    };
-    for (qsizetype i = 0; i < n; ++i) {
-        const QChar c = query[i];
-        if (c == u'\'' || c == u'"' || c == u'`' || c == u'[') {
-            const QChar close = c == u'[' ? u']' : c;
-            i = query.indexOf(close, i + 1);
-            if (i < 0)
-                return query; // unbalanced: leave the query alone
-        } else if (c == u'-' && i + 1 < n && query[i + 1] == u'-') {
-            i = query.indexOf(u'\n', i);
-            if (i < 0)
-                break;
-        } else if (c == u'/' && i + 1 < n && query[i + 1] == u'*') {
-            i = query.indexOf("*/"_L1, i + 2);
-            if (i < 0)
-                return query;
-            ++i;
-        } else if (c == u'(') {
-            ++depth;
-        } else if (c == u')') {
-            --depth;
-        } else if (depth == 0 && wordAt(i, "order"_L1)) {
-            orderAt = i;
-        } else if (depth == 0 && orderAt >= 0 &&
-                   (wordAt(i, "limit"_L1) || wordAt(i, "offset"_L1) || wordAt(i, "union"_L1) ||
-                    wordAt(i, "except"_L1) || wordAt(i, "intersect"_L1) || wordAt(i, "window"_L1))) {
-            return query; // the order matters to what follows it
-        }
-    }
-    return orderAt > 0 ? query.left(orderAt).trimmed() : query;
 }
 
 // How long a read waits for another program's write to finish before SQLite reports the file busy.
@@ -155,8 +100,8 @@ Error SqliteSource::notADatabase(const QString &detail) const
 {
     return sourceError(Text::tr("The warehouse file \"%1\" is not a SQLite database (or it is encrypted): a "
                                 "SQLite database starts with \"SQLite format 3\". Check source.path in the "
-                                "mapping file; a CSV or spreadsheet export must be imported into a SQLite "
-                                "database first.")
+                                "mapping file; for a CSV export use \"type\": \"csv\" (a spreadsheet can be "
+                                "saved as CSV).")
                            .arg(QDir::toNativeSeparators(m_spec.path)),
                        detail);
 }
@@ -292,10 +237,7 @@ Result<qint64> SqliteSource::countRows()
         return opened.error();
     QSqlQuery count(m_db);
     count.setForwardOnly(true);
-    // The newline ends a line comment the query may finish with.
-    if (!count.exec(u"SELECT COUNT(*) FROM ("_s +
-                    withoutFinalOrderBy(withoutTrailingSemicolons(m_spec.query)) + u"\n)"_s) ||
-        !count.next()) {
+    if (!count.exec(countQuery(m_spec.query)) || !count.next()) {
         const QString sqliteMessage = count.lastError().text();
         if (auto problem = fileError(count.lastError()))
             return *problem;

@@ -45,7 +45,9 @@ public:
     virtual bool next(SourceRow &row) = 0;
     virtual std::optional<Error> lastError() const = 0;
 
-    // Creates the source for a mapping's source spec (today: sqlite), or a Configuration error.
+    // Creates the source for a mapping's source spec (sqlite, postgresql, odbc, csv), or a Configuration
+    // error. A postgresql or odbc spec names a warehouse connection: its definition and password come from
+    // the installed connection resolver (connectionresolver.h), on the calling thread.
     static Result<std::unique_ptr<WarehouseSource>> create(const SourceSpec &spec);
 };
 

@@ -74,6 +74,31 @@ Mapping optionsMapping()
     return m;
 }
 
+// The same mapping reading from a PostgreSQL (or ODBC) warehouse connection.
+Mapping connectionMapping(const QString &type)
+{
+    Mapping m = exampleMapping();
+    m.source.type = type;
+    m.source.path.clear();
+    m.source.connection = u"dw-prod"_s;
+    return m;
+}
+
+// The same mapping reading a CSV file, with every CSV option.
+Mapping csvMapping()
+{
+    Mapping m = exampleMapping();
+    m.source.type = u"csv"_s;
+    m.source.path = u"/data/maps/customers.csv"_s;
+    m.source.query.clear();
+    m.source.delimiter = u"\t"_s;
+    m.source.quote = u"'"_s;
+    m.source.columnTypes = {{u"customer_id"_s, CsvColumnType::Integer},
+                            {u"lifetime_value"_s, CsvColumnType::Decimal},
+                            {u"signup_date"_s, CsvColumnType::Date}};
+    return m;
+}
+
 } // namespace
 
 Q_DECLARE_METATYPE(d365::services::Mapping)
@@ -87,6 +112,7 @@ private Q_SLOTS:
     void goldenFixture_reportsExactlyTheExpectedProblems();
     void load_sampleMapping_isValidWithPathBesideTheFile();
     void toJson_sampleMapping_reproducesTheFileByteForByte();
+    void load_csvSampleMapping_isValidTypedAndWrittenBackByteForByte();
     void toJson_thenParse_roundTrips_data();
     void toJson_thenParse_roundTrips();
     void parse_sourcePath_resolvesAgainstBaseDir_data();
@@ -201,6 +227,30 @@ void TestMappingFile::toJson_sampleMapping_reproducesTheFileByteForByte()
     QCOMPARE(QString::fromUtf8(written), QString::fromUtf8(readFile(sampleMappingPath)));
 }
 
+void TestMappingFile::load_csvSampleMapping_isValidTypedAndWrittenBackByteForByte()
+{
+    const QString path = QStringLiteral(D365_SOURCE_DIR "/resources/sample/customers-csv-to-contacts.json");
+    const MappingLoadResult result = MappingFile::load(path);
+    QVERIFY2(result.ok(), qPrintable(result.problemsText()));
+    const Mapping &m = *result.mapping;
+    QCOMPARE(m.source.type, u"csv"_s);
+    QCOMPARE(m.source.path, QFileInfo(path).absolutePath() + u"/customers.csv"_s);
+    QVERIFY(m.source.query.isEmpty());
+    QCOMPARE(m.source.delimiter, u","_s);
+    const QMap<QString, CsvColumnType> types = {{u"customer_id"_s, CsvColumnType::Integer},
+                                                {u"lifetime_value"_s, CsvColumnType::Decimal},
+                                                {u"signup_date"_s, CsvColumnType::Date}};
+    QCOMPARE(m.source.columnTypes, types);
+    // The same target and fields as the SQLite sample: only the source differs.
+    const Mapping sqlite = *MappingFile::load(sampleMappingPath).mapping;
+    QCOMPARE(m.target.matchKey, sqlite.target.matchKey);
+    QCOMPARE(m.fields.size(), sqlite.fields.size());
+    for (qsizetype i = 0; i < m.fields.size(); ++i)
+        QCOMPARE(m.fields.at(i).target, sqlite.fields.at(i).target);
+    QCOMPARE(QString::fromUtf8(MappingFile::toJson(m, QFileInfo(path).absolutePath())),
+             QString::fromUtf8(readFile(path)));
+}
+
 void TestMappingFile::toJson_thenParse_roundTrips_data()
 {
     QTest::addColumn<Mapping>("mapping");
@@ -225,6 +275,14 @@ void TestMappingFile::toJson_thenParse_roundTrips_data()
     below.source.path = u"/data/maps/nested/dir/w.db"_s;
     QTest::newRow("path below base dir") << below;
     QTest::newRow("every field option") << optionsMapping();
+    QTest::newRow("postgresql connection") << connectionMapping(u"postgresql"_s);
+    QTest::newRow("odbc connection") << connectionMapping(u"odbc"_s);
+    QTest::newRow("csv with every option") << csvMapping();
+    Mapping plainCsv = csvMapping();
+    plainCsv.source.delimiter = u","_s;
+    plainCsv.source.quote = u"\""_s;
+    plainCsv.source.columnTypes.clear();
+    QTest::newRow("csv with the defaults") << plainCsv;
 }
 
 void TestMappingFile::toJson_thenParse_roundTrips()
@@ -243,6 +301,10 @@ void TestMappingFile::toJson_thenParse_roundTrips()
     QCOMPARE(back.source.path, mapping.source.path);
     QCOMPARE(back.source.query, mapping.source.query);
     QCOMPARE(back.source.keyColumn, mapping.source.keyColumn);
+    QCOMPARE(back.source.connection, mapping.source.connection);
+    QCOMPARE(back.source.delimiter, mapping.source.delimiter);
+    QCOMPARE(back.source.quote, mapping.source.quote);
+    QCOMPARE(back.source.columnTypes, mapping.source.columnTypes);
     QCOMPARE(back.target.profile, mapping.target.profile);
     QCOMPARE(back.target.entitySet, mapping.target.entitySet);
     QCOMPARE(back.target.matchKey, mapping.target.matchKey);
@@ -505,9 +567,21 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
             lookupMembers.insert(it.key(), it.value());
     }
     const QJsonObject defs = schema.value("$defs"_L1).toObject();
+    // The source level: the members every kind of source writes, together (a sqlite, a postgresql and a csv
+    // source with every option).
+    const QList<Mapping> sourceKinds = {*sample.mapping, connectionMapping(u"postgresql"_s), csvMapping()};
+    QJsonObject sourceMembers;
+    for (const Mapping &kind : sourceKinds) {
+        const QJsonObject written = QJsonDocument::fromJson(MappingFile::toJson(kind, QString()))
+                                        .object()
+                                        .value("source"_L1)
+                                        .toObject();
+        for (auto it = written.begin(); it != written.end(); ++it)
+            sourceMembers.insert(it.key(), it.value());
+    }
     const QList<std::pair<QJsonObject, QJsonObject>> levels = {
         {schema, full},
-        {defs.value("source"_L1).toObject(), full.value("source"_L1).toObject()},
+        {defs.value("source"_L1).toObject(), sourceMembers},
         {defs.value("target"_L1).toObject(), full.value("target"_L1).toObject()},
         {defs.value("lookup"_L1).toObject(), lookupMembers}};
     QStringList declaredFieldMembers =
@@ -525,8 +599,9 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
     }
 
     // The schema's required members are exactly those whose absence the parser reports as missing.
-    const auto withoutMember = [&](const QStringList &pathToParent, const QString &member) {
-        QJsonObject root = full;
+    const auto withoutMember = [&](const QStringList &pathToParent, const QString &member,
+                                   const QJsonObject &document) {
+        QJsonObject root = document;
         if (pathToParent.isEmpty()) {
             root.remove(member);
         } else if (pathToParent.first() == "fields"_L1) {
@@ -542,21 +617,57 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
         }
         return MappingFile::parse(QJsonDocument(root).toJson(), u"/data"_s);
     };
-    const QList<std::pair<QStringList, QJsonObject>> parents = {
-        {{}, schema},
-        {{u"source"_s}, defs.value("source"_L1).toObject()},
-        {{u"target"_s}, defs.value("target"_L1).toObject()},
-        {{u"fields"_s}, defs.value("field"_L1).toObject()}};
-    for (const auto &[parent, schemaLevel] : parents) {
+    struct Level
+    {
+        QStringList parent;
+        QJsonObject schemaLevel;
+        QJsonObject document;
+    };
+    QList<Level> parents = {{{}, schema, full},
+                            {{u"target"_s}, defs.value("target"_L1).toObject(), full},
+                            {{u"fields"_s}, defs.value("field"_L1).toObject(), full}};
+    for (const Mapping &kind : sourceKinds) {
+        parents.append({{u"source"_s},
+                        defs.value("source"_L1).toObject(),
+                        QJsonDocument::fromJson(MappingFile::toJson(kind, QString())).object()});
+    }
+    for (const auto &[parent, schemaLevel, document] : parents) {
         QStringList required;
         for (const QJsonValue &v : schemaLevel.value("required"_L1).toArray())
             required << v.toString();
+        // allOf / if-then by source type: the branch whose "type" matches adds its required members, and
+        // the members it turns off (false) must not be in the document.
+        const QString documentType = document.value(parent.value(0)).toObject().value("type"_L1).toString();
+        for (const QJsonValue &branch : schemaLevel.value("allOf"_L1).toArray()) {
+            const QJsonObject condition = branch.toObject()
+                                              .value("if"_L1)
+                                              .toObject()
+                                              .value("properties"_L1)
+                                              .toObject()
+                                              .value("type"_L1)
+                                              .toObject();
+            QStringList types;
+            if (condition.contains("const"_L1))
+                types << condition.value("const"_L1).toString();
+            for (const QJsonValue &v : condition.value("enum"_L1).toArray())
+                types << v.toString();
+            if (!types.contains(documentType))
+                continue;
+            const QJsonObject then = branch.toObject().value("then"_L1).toObject();
+            for (const QJsonValue &v : then.value("required"_L1).toArray())
+                required << v.toString();
+            const QJsonObject off = then.value("properties"_L1).toObject();
+            for (auto it = off.begin(); it != off.end(); ++it) {
+                QVERIFY2(!document.value(parent.value(0)).toObject().contains(it.key()),
+                         qPrintable(documentType + u" writes "_s + it.key()));
+            }
+        }
         // anyOf alternatives: when the document level holds exactly one of them, that one is required.
         QStringList present;
-        const QJsonObject documentLevel = parent.isEmpty() ? full
+        const QJsonObject documentLevel = parent.isEmpty() ? document
                                           : parent.first() == "fields"_L1
-                                              ? full.value("fields"_L1).toArray().first().toObject()
-                                              : full.value(parent.first()).toObject();
+                                              ? document.value("fields"_L1).toArray().first().toObject()
+                                              : document.value(parent.first()).toObject();
         for (const QJsonValue &alternative : schemaLevel.value("anyOf"_L1).toArray()) {
             for (const QJsonValue &v : alternative.toObject().value("required"_L1).toArray()) {
                 if (documentLevel.contains(v.toString()))
@@ -565,9 +676,11 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
         }
         if (present.size() == 1)
             required << present;
-        const QStringList members = schemaLevel.value("properties"_L1).toObject().keys();
+        const QStringList members = parent.value(0) == "source"_L1
+                                        ? documentLevel.keys()
+                                        : schemaLevel.value("properties"_L1).toObject().keys();
         for (const QString &member : members) {
-            const MappingLoadResult result = withoutMember(parent, member);
+            const MappingLoadResult result = withoutMember(parent, member, document);
             bool reportedMissing = false;
             for (const MappingProblem &p : result.problems)
                 reportedMissing |= p.message.contains(u"required member \"%1\" is missing"_s.arg(member));

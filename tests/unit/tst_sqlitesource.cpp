@@ -58,7 +58,7 @@ private Q_SLOTS:
     void open_fileIsNoDatabase_saysWhatIsWrongWithTheFile_data();
     void open_fileIsNoDatabase_saysWhatIsWrongWithTheFile();
     void open_lockedByAnotherProgram_saysSoAfterTheBusyTimeout();
-    void create_unknownType_isConfigurationErrorNamingSqlite();
+    void create_unknownType_isConfigurationErrorListingTheTypes();
     void create_sqlite_returnsWorkingSource();
     void twoSources_onSameFile_haveIndependentConnections();
     void source_onWorkerThread_readsAllRows();
@@ -302,15 +302,16 @@ void TestSqliteSource::open_lockedByAnotherProgram_saysSoAfterTheBusyTimeout()
     QSqlDatabase::removeDatabase(u"writer"_s);
 }
 
-void TestSqliteSource::create_unknownType_isConfigurationErrorNamingSqlite()
+void TestSqliteSource::create_unknownType_isConfigurationErrorListingTheTypes()
 {
     SourceSpec spec = specFor(m_dbPath, u"SELECT 1"_s);
-    spec.type = u"postgresql"_s;
+    spec.type = u"oracle"_s;
     const auto created = WarehouseSource::create(spec);
     QVERIFY(!created.ok());
     QCOMPARE(created.error().category, ErrorCategory::Configuration);
-    QVERIFY(created.error().message.contains(u"\"postgresql\""_s));
-    QVERIFY(created.error().message.contains(u"sqlite"_s));
+    QVERIFY(created.error().message.contains(u"\"oracle\""_s));
+    QVERIFY2(created.error().message.contains(u"sqlite, postgresql, odbc, csv"_s),
+             qPrintable(created.error().message));
 }
 
 void TestSqliteSource::create_sqlite_returnsWorkingSource()
