@@ -6,10 +6,9 @@
 // allocation per row, 16 bytes per key, at most 70 % full (a million keys: 32 MB). Two different keys
 // sharing a hash would be taken for duplicates; at 64 bits the chance over a million keys is about 3·10^-8.
 
-#include <QtGlobal>
+#include "services/common/flatkeytable.h"
 
 #include <optional>
-#include <vector>
 
 namespace d365::services {
 
@@ -18,18 +17,12 @@ class KeyRegistry
 public:
     // Remembers the key for sourceRow; when the key was seen before, returns the row that used it first.
     std::optional<qint64> add(quint64 keyHash, qint64 sourceRow);
-    qsizetype size() const { return m_size; }
+    qsizetype size() const { return m_rows.size(); }
+    // Room for this many keys (a run that knows its source's size allocates once).
+    void reserve(qsizetype keys) { m_rows.reserve(keys); }
 
 private:
-    struct Slot
-    {
-        quint64 hash = 0; // 0 marks an empty slot
-        qint64 row = 0;
-    };
-    void grow();
-
-    std::vector<Slot> m_slots;
-    qsizetype m_size = 0;
+    FlatKeyTable<qint64> m_rows; // key hash → first source row
 };
 
 } // namespace d365::services

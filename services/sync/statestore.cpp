@@ -220,76 +220,29 @@ Result<void> StateStore::load(const QString &fingerprint)
             }
         }
     }
-    // Everything a run compares against, in memory: 24 bytes a row, looked up once per source row.
+    // Everything a run compares against, in memory, looked up once per source row; the table is sized once.
+    QSqlQuery count(m_db);
+    if (count.exec(u"SELECT count(*) FROM rows"_s) && count.next()) {
+        m_entries.reserve(count.value(0).toLongLong());
+    }
+    count.finish();
     QSqlQuery rows(m_db);
     rows.setForwardOnly(true);
     if (!rows.exec(u"SELECT key_hash, row_hash, failed, pending_since FROM rows"_s)) {
         return storeError(path, rows.lastError().text());
     }
     while (rows.next()) {
-        Entry *entry = insertEntry(quint64(rows.value(0).toLongLong()));
+        Entry *entry = m_entries.insert(quint64(rows.value(0).toLongLong())).first;
         entry->rowHash = hashesValid ? quint64(rows.value(1).toLongLong()) : 0;
         entry->failed = rows.value(2).toInt() != 0;
-        entry->pendingSince = rows.value(3).toLongLong();
+        if (const qint64 since = rows.value(3).toLongLong(); since > 0) {
+            entry->pending = true;
+            m_pendingSince.insert(quint64(rows.value(0).toLongLong()), since);
+        }
     }
-    qCInfo(lcState).noquote() << "state" << path << "holds" << m_size << "rows"
+    qCInfo(lcState).noquote() << "state" << path << "holds" << m_entries.size() << "rows"
                               << (m_readOnly ? "(read only)" : "");
     return {};
-}
-
-void StateStore::grow()
-{
-    std::vector<Slot> old = std::move(m_slots);
-    m_slots.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-    const size_t mask = m_slots.size() - 1;
-    for (const Slot &slot : old) {
-        if (slot.keyHash == 0) {
-            continue;
-        }
-        size_t i = size_t(slot.keyHash) & mask;
-        while (m_slots[i].keyHash != 0) {
-            i = (i + 1) & mask;
-        }
-        m_slots[i] = slot;
-    }
-}
-
-StateStore::Entry *StateStore::entry(quint64 keyHash)
-{
-    if (m_slots.empty()) {
-        return nullptr;
-    }
-    keyHash = keyHash == 0 ? 1 : keyHash;
-    const size_t mask = m_slots.size() - 1;
-    for (size_t i = size_t(keyHash) & mask;; i = (i + 1) & mask) {
-        Slot &slot = m_slots[i];
-        if (slot.keyHash == keyHash) {
-            return &slot.entry;
-        }
-        if (slot.keyHash == 0) {
-            return nullptr;
-        }
-    }
-}
-
-StateStore::Entry *StateStore::insertEntry(quint64 keyHash)
-{
-    keyHash = keyHash == 0 ? 1 : keyHash;
-    if (qsizetype(m_slots.size()) * 7 < (m_size + 1) * 10) { // at most 70 % full
-        grow();
-    }
-    const size_t mask = m_slots.size() - 1;
-    for (size_t i = size_t(keyHash) & mask;; i = (i + 1) & mask) {
-        Slot &slot = m_slots[i];
-        if (slot.keyHash == keyHash) {
-            return &slot.entry;
-        }
-        if (slot.keyHash == 0) {
-            slot.keyHash = keyHash;
-            ++m_size;
-            return &slot.entry;
-        }
-    }
 }
 
 QSet<quint64> StateStore::failedLastRun(qint64 currentRunId) const
@@ -297,11 +250,11 @@ QSet<quint64> StateStore::failedLastRun(qint64 currentRunId) const
     // The rows the previous run recorded as failed (conversion, duplicate key or the service's answer), and
     // rows whose last write failed in any earlier run and were not confirmed since (a killed run's rows).
     QSet<quint64> keys;
-    for (const Slot &slot : m_slots) {
-        if (slot.keyHash != 0 && slot.entry.failed) {
-            keys.insert(slot.keyHash);
+    m_entries.forEach([&keys](quint64 key, const Entry &entry) {
+        if (entry.failed) {
+            keys.insert(key);
         }
-    }
+    });
     if (!m_db.isOpen()) {
         return keys; // a preview of a mapping that never ran
     }
@@ -320,11 +273,11 @@ QSet<quint64> StateStore::failedLastRun(qint64 currentRunId) const
 QList<QPair<quint64, qint64>> StateStore::pendingRows() const
 {
     QList<QPair<quint64, qint64>> rows;
-    for (const Slot &slot : m_slots) {
-        if (slot.keyHash != 0 && slot.entry.pendingSince > 0) {
-            rows.append({slot.keyHash, slot.entry.pendingSince});
+    m_entries.forEach([&](quint64 key, const Entry &entry) {
+        if (entry.pending) {
+            rows.append({key, m_pendingSince.value(key)});
         }
-    }
+    });
     return rows;
 }
 
@@ -348,8 +301,9 @@ Result<void> StateStore::markPending(const QList<Confirmed> &rows, qint64 sentAt
             m_db.rollback();
             return storeError(m_path, query.lastError().text());
         }
-        Entry *entry = insertEntry(row.keyHash);
-        entry->pendingSince = sentAtMs;
+        Entry *entry = m_entries.insert(row.keyHash).first;
+        entry->pending = true;
+        m_pendingSince.insert(row.keyHash == 0 ? 1 : row.keyHash, sentAtMs);
         entry->seen = true;
     }
     if (!m_db.commit()) {
@@ -382,10 +336,13 @@ Result<void> StateStore::confirm(const QList<Confirmed> &rows)
             m_db.rollback();
             return storeError(m_path, query.lastError().text());
         }
-        Entry *entry = insertEntry(row.keyHash);
+        Entry *entry = m_entries.insert(row.keyHash).first;
         entry->rowHash = row.rowHash;
         entry->failed = false;
-        entry->pendingSince = 0;
+        if (entry->pending) {
+            entry->pending = false;
+            m_pendingSince.remove(row.keyHash == 0 ? 1 : row.keyHash);
+        }
         entry->seen = true; // written in this run: the source has it
     }
     if (!m_db.commit()) {
@@ -416,7 +373,10 @@ Result<void> StateStore::fail(const QList<quint64> &keyHashes)
             return storeError(m_path, query.lastError().text());
         }
         entry->failed = true;
-        entry->pendingSince = 0;
+        if (entry->pending) {
+            entry->pending = false;
+            m_pendingSince.remove(keyHash == 0 ? 1 : keyHash);
+        }
     }
     if (!m_db.commit()) {
         return storeError(m_path, m_db.lastError().text());
@@ -514,15 +474,20 @@ Result<void> StateStore::endRun(qint64 runId, const SyncSummary &summary, int ex
         QSqlQuery prune(m_db);
         prune.prepare(u"DELETE FROM rows WHERE key_hash = ?"_s);
         qint64 pruned = 0;
-        for (Slot &slot : m_slots) {
-            if (slot.keyHash != 0 && !slot.entry.seen && slot.entry.pendingSince == 0) {
-                prune.addBindValue(qint64(slot.keyHash));
-                if (!prune.exec()) {
-                    m_db.rollback();
-                    return storeError(m_path, prune.lastError().text());
-                }
-                ++pruned;
+        QString failure;
+        m_entries.forEach([&](quint64 key, const Entry &entry) {
+            if (entry.seen || entry.pending || !failure.isEmpty()) {
+                return;
             }
+            prune.addBindValue(qint64(key));
+            if (!prune.exec()) {
+                failure = prune.lastError().text();
+            }
+            ++pruned;
+        });
+        if (!failure.isEmpty()) {
+            m_db.rollback();
+            return storeError(m_path, failure);
         }
         if (pruned > 0) {
             qCInfo(lcState) << "pruned" << pruned << "rows the source no longer has";

@@ -19,10 +19,12 @@
 // reports. Used on one thread (the engine's); `history()` may be read from another process at any time (WAL).
 // The store never holds a secret: keys, hashes, ids, counts and Dataverse's messages.
 
+#include "services/common/flatkeytable.h"
 #include "services/common/result.h"
 #include "services/sync/syncresult.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QString>
@@ -38,13 +40,13 @@ struct Mapping;
 class StateStore
 {
 public:
+    // 16 bytes: a million rows take 24 MB in memory (with their keys, at most 70 % full: 48 MB).
     struct Entry
     {
         quint64 rowHash = 0;
-        qint64 pendingSince =
-            0;               // ms since epoch (server clock) of a create on its way when a run ended; 0: none
-        bool failed = false; // the last write of this row failed: try it again even when unchanged
-        bool seen = false;   // read in this run (pruning)
+        bool failed = false;  // the last write of this row failed: try it again even when unchanged
+        bool seen = false;    // read in this run (pruning)
+        bool pending = false; // a create was on its way when a run ended (insert mode): pendingSince()
     };
     struct Confirmed
     {
@@ -112,9 +114,11 @@ public:
     const QString &path() const { return m_path; }
     // Whether the fingerprint differed from the stored one (the state was reset when opened).
     bool fingerprintChanged() const { return m_fingerprintChanged; }
-    qsizetype size() const { return m_size; }
+    qsizetype size() const { return m_entries.size(); }
 
-    Entry *entry(quint64 keyHash);
+    Entry *entry(quint64 keyHash) { return m_entries.find(keyHash); }
+    // When the create of a pending row was sent (ms since epoch, the service's clock); 0 when not pending.
+    qint64 pendingSince(quint64 keyHash) const { return m_pendingSince.value(keyHash == 0 ? 1 : keyHash); }
     // Keys of rows that failed in the run before `currentRunId` (for --retry-failed), and of rows whose last
     // write failed and was not confirmed since.
     QSet<quint64> failedLastRun(qint64 currentRunId) const;
@@ -134,22 +138,15 @@ public:
 private:
     StateStore() = default;
     Result<void> load(const QString &fingerprint);
-    Entry *insertEntry(quint64 keyHash);
-    void grow();
     Result<void> exec(const QString &sql);
 
-    struct Slot
-    {
-        quint64 keyHash = 0;
-        Entry entry;
-    };
     QString m_path;
     QString m_connection;
     QSqlDatabase m_db;
     bool m_fingerprintChanged = false;
     bool m_readOnly = false;
-    std::vector<Slot> m_slots;
-    qsizetype m_size = 0;
+    FlatKeyTable<Entry> m_entries;         // by key hash
+    QHash<quint64, qint64> m_pendingSince; // few rows: only creates in flight when a run was killed
 };
 
 } // namespace d365::services

@@ -81,6 +81,7 @@ void SyncEngine::start()
         run.profile = m_client->profile().name;
         run.mode = syncModeName(m_mapping.mode);
         m_runId = m_state->beginRun(run);
+        m_keys.reserve(m_state->size()); // the last run's rows: most likely this run's too
         if (m_options.retryFailed) {
             m_onlyKeys = m_state->failedLastRun(m_runId);
             m_summary.retryRows = m_onlyKeys.size();
@@ -201,6 +202,11 @@ void SyncEngine::pump()
             continue; // not part of this run: it did not fail last time
         }
         ++m_summary.rowsRead;
+        if ((m_summary.rowsRead & 1023) == 0) {
+            // Rows that need no request (unchanged, failed to convert) pass without leaving this loop: their
+            // outcomes go out every 100 ms all the same, and memory holds no more of them than that.
+            emitProgress(false);
+        }
         auto converted = m_converter->convert(row);
         if (auto *failure = std::get_if<RowOutcome>(&converted)) {
             record(*failure);
@@ -226,14 +232,14 @@ void SyncEngine::pump()
             StateStore::Entry *entry = m_state->entry(tracked.stateKey);
             if (entry) {
                 entry->seen = true;
-                if (!m_options.fullResync && !entry->failed && entry->pendingSince == 0 &&
+                if (!m_options.fullResync && !entry->failed && !entry->pending &&
                     entry->rowHash == tracked.rowHash) {
                     record(RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Unchanged, 0, {}, {}});
                     continue; // the service already holds exactly these values
                 }
-                if (m_mapping.mode == SyncMode::Insert && entry->pendingSince > 0 && !m_options.dryRun) {
+                if (m_mapping.mode == SyncMode::Insert && entry->pending && !m_options.dryRun) {
                     // A create of this row was on its way when an earlier run ended: find out first.
-                    tracked.pendingSince = entry->pendingSince;
+                    tracked.pendingSince = m_state->pendingSince(tracked.stateKey);
                     m_inFlightRows.insert(ready.sourceRow, tracked);
                     m_pending.append(std::move(ready));
                     if (m_pending.size() >= m_batchSize) {

@@ -7,8 +7,8 @@
 # e.g. `tests/bench/sync-bench.sh fast 10000 3`, `tests/bench/sync-bench.sh fast 1000000 1`,
 #      `tests/bench/sync-bench.sh realistic 100000 2`, `tests/bench/sync-bench.sh realistic 100000 1 -- --concurrency 1`
 #
-# The warehouse is the sample's 10 columns (email, names, phone, job, city, company, money, choice label,
-# DateOnly), repeated with unique e-mail addresses up to ROWS, built once per size under build/release/bench/.
+# The warehouse: tests/bench/bench-common.sh. Every run starts a fresh org and a fresh sync state (a first run
+# writes every row and records it).
 # Per run it prints: rows/s (the report's elapsed time, preflight included), wall time, the client's CPU time
 # per row (user + system of the whole d365sync-cli process, start-up included) and peak RSS, write requests
 # and their share of the rows, the mean wall time of a write request on the client's side against the
@@ -24,50 +24,21 @@
 # cost"), read from its /_sandbox/limits endpoint, not hard-coded here.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 profile=${1:?usage: sync-bench.sh fast|realistic ROWS [runs] [-- run options]}
 rows=${2:?usage: sync-bench.sh fast|realistic ROWS [runs] [-- run options]}
 runs=${3:-1}
 shift $(( $# >= 3 ? 3 : $# ))
 [[ "${1:-}" == "--" ]] && shift
 run_options=("$@")
-cd "$root"
-cmake --preset release >/dev/null
-cmake --build --preset release -j"$(nproc)" --target d365sync-cli d365sync-sandbox sample_warehouse >/dev/null
-
-bin="$root/build/release/bin"
-bench="$root/build/release/bench"
-mkdir -p "$bench"
-db="$bench/warehouse-$rows-v2.db"
-if [[ ! -f "$db" ]]; then
-  rm -f "$db.tmp"
-  sqlite3 "$db.tmp" <<SQL
-ATTACH '$root/build/release/sample/warehouse.db' AS sample;
--- The sample's table (customer_id INTEGER PRIMARY KEY, so the mapping's ORDER BY costs no sort), repeated.
-CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, phone TEXT,
-  company TEXT, job_title TEXT, city TEXT, lifetime_value NUMERIC, lead_source TEXT, signup_date TEXT);
-INSERT INTO customers (customer_id, first_name, last_name, email, phone, company, job_title, city, lifetime_value,
-                   lead_source, signup_date)
-  WITH RECURSIVE copies(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM copies WHERE n < ($rows - 1) / 10000)
-  SELECT n * 10000 + c.customer_id, c.first_name, c.last_name, 'b' || n || '.' || c.email, c.phone, c.company,
-         c.job_title, c.city, c.lifetime_value, c.lead_source, c.signup_date
-  FROM copies, sample.customers AS c
-  WHERE n * 10000 + c.customer_id <= $rows;
-
-SQL
-  mv "$db.tmp" "$db"
-fi
+bench_build
+db=$(bench_warehouse "$rows")
 
 work=$(mktemp -d /tmp/d365sync-bench.XXXXXX)
-trap 'kill "${sandbox:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 - "$root/resources/sample/customers-to-contacts.json" "$db" "$work/mapping.json" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-m["source"]["path"] = sys.argv[2]
-json.dump(m, open(sys.argv[3], "w"), indent=2)
-PY
+trap 'bench_sandbox_stop; rm -rf "$work"' EXIT
+bench_mapping "$db" "$work/mapping.json"
 
-sandbox_args=(--port 0 --accept-any-token --quiet --request-log "$work/requests.jsonl")
+sandbox_args=()
 if [[ "$profile" == "realistic" ]]; then
   sandbox_args+=(--profile realistic --time-scale 20)
 fi
@@ -75,16 +46,12 @@ fi
 echo "profile=$profile rows=$rows options=${run_options[*]:-}"
 echo "run  rows/s  wall_s  cpu_us/row  rss_MB  writes  writes/rows  client_ms/req  sandbox_ms/req  ceiling_rows/s  share"
 for run in $(seq 1 "$runs"); do
-  rm -f "$work/requests.jsonl"
-  "$bin/d365sync-sandbox" "${sandbox_args[@]}" >"$work/sandbox.out" 2>"$work/sandbox.log" &
-  sandbox=$!
-  for _ in $(seq 1 200); do grep -q '^listening' "$work/sandbox.out" && break; sleep 0.05; done
-  url=$(sed -n '1s/^listening //p' "$work/sandbox.out")
+  bench_sandbox_start "$work" "${sandbox_args[@]}"
   curl -s "$url/_sandbox/limits" >"$work/limits.json"
-  "$bin/d365sync-cli" --settings "$work/settings.ini" profile add sandbox --url "$url" --sandbox 2>/dev/null
+  rm -f "$work"/state.db*
   /usr/bin/time -f '%U %S %M %e' -o "$work/time.txt" \
     "$bin/d365sync-cli" --settings "$work/settings.ini" run "$work/mapping.json" --report "$work/report.json" \
-    "${run_options[@]}" >"$work/out.txt" 2>"$work/err.txt" || true
+    --state "$work/state.db" "${run_options[@]}" >"$work/out.txt" 2>"$work/err.txt" || true
   read -r user sys rss wall <"$work/time.txt"
   python3 - "$work/report.json" "$work/requests.jsonl" "$work/limits.json" "$user" "$sys" "$rss" "$wall" "$run" \
     "$profile" <<'PY'
@@ -112,6 +79,5 @@ print(f"{run:>3}  {written * 1000 / report['elapsedMs']:6.0f}  {wall:6.1f}  {(us
       f"{rss / 1024:6.1f}  {report['requests']:6d}  {100.0 * report['requests'] / written:10.2f}%  "
       f"{client:13.1f}  {handling:14.1f}  {ceiling:>14}  {share}")
 PY
-  kill "$sandbox"; wait "$sandbox" 2>/dev/null || true
-  rm -f "$work/settings.ini"
+  bench_sandbox_stop
 done

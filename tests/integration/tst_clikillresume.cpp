@@ -185,6 +185,7 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
         run.kill();
         run.waitForFinished();
         const int writesBeforeKill = writesHandled() - before;
+        const QString killedErr = QString::fromUtf8(run.readAllStandardError().right(1500));
         if (!ranToEnd && writesBeforeKill > 0) {
             ++killedMidWrite; // the service had taken writes of this run, and more were to come
         }
@@ -240,7 +241,8 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
         QCOMPARE(outcomes, qint64(Rows));
         QCOMPARE(last.value("exitCode"_L1).toInt(), 0);
         if (!ranToEnd) {
-            QVERIFY2(runs.at(1).toObject().value("endedAt"_L1).isNull(), qPrintable(context));
+            QVERIFY2(runs.at(1).toObject().value("endedAt"_L1).isNull(),
+                     qPrintable(context + QString::fromUtf8(QJsonDocument(runs).toJson()) + killedErr));
         }
     }
     qInfo("%s: %d of %d kills landed while rows were being written", qPrintable(mode), killedMidWrite,

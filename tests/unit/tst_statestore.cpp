@@ -111,11 +111,14 @@ void TestStateStore::pendingCreate_survivesAReopenUntilConfirmed()
     {
         auto store = open();
         QCOMPARE(store->pendingRows().size(), 1);
-        QCOMPARE(store->entry(StateStore::keyHash(u"7"_s))->pendingSince, 1700000000000);
+        QVERIFY(store->entry(StateStore::keyHash(u"7"_s))->pending);
+        QCOMPARE(store->pendingSince(StateStore::keyHash(u"7"_s)), 1700000000000);
         QVERIFY(store->confirm({row(u"7"_s, 77)}).ok());
     }
     auto store = open();
     QVERIFY(store->pendingRows().isEmpty());
+    QVERIFY(!store->entry(StateStore::keyHash(u"7"_s))->pending);
+    QCOMPARE(store->pendingSince(StateStore::keyHash(u"7"_s)), 0);
     QCOMPARE(store->entry(StateStore::keyHash(u"7"_s))->rowHash, 77u);
 }
 
