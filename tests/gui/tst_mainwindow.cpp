@@ -202,7 +202,9 @@ void TestMainWindow::syncNow_validMapping_fillsProgressBarAndReportsNoFailedRows
     const QString query = u"SELECT customer_id, first_name, last_name, email FROM customers "
                           u"ORDER BY customer_id LIMIT 500"_s;
     QVERIFY(m_window->loadMapping(writeMapping(u"contacts.json"_s, query)));
-    QCOMPARE(m_window->windowTitle(), u"GUI test contacts"_s); // Qt shows "GUI test contacts — D365 Sync"
+    // Qt shows "GUI test contacts — D365 Sync"; [*] becomes "*" while there are unsaved changes.
+    QCOMPARE(m_window->windowTitle(), u"GUI test contacts[*]"_s);
+    QVERIFY(!m_window->isWindowModified());
     QVERIFY(child<QLabel>("sandboxBadgeLabel")->isVisible());
     QCOMPARE(child<QLabel>("orgUrlLabel")->text(), m_sandbox.baseUrl().toDisplayString());
     QCOMPARE(child<QTableView>("fieldMappingView")->model()->rowCount(), 3);
@@ -296,7 +298,9 @@ void TestMainWindow::loadMapping_brokenFile_bannerNamesTheJsonPathOfEachProblem(
     QVERIFY2(banner->text().contains(u"$.mode"_s), qPrintable(banner->text()));
     QVERIFY2(banner->text().contains(u"$.target.entitySet"_s), qPrintable(banner->text()));
     // The good mapping stays loaded and usable.
-    QCOMPARE(m_window->windowTitle(), u"GUI test contacts"_s); // Qt shows "GUI test contacts — D365 Sync"
+    // Qt shows "GUI test contacts — D365 Sync"; [*] becomes "*" while there are unsaved changes.
+    QCOMPARE(m_window->windowTitle(), u"GUI test contacts[*]"_s);
+    QVERIFY(!m_window->isWindowModified());
     QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
 
     // The banner closes with its close button.

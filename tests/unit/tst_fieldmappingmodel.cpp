@@ -43,7 +43,7 @@ private Q_SLOTS:
     void setMapping_again_resetsModelOnce();
     void mapping_afterSetMapping_returnsTheSameMapping();
     void clear_afterSetMapping_leavesNoRows();
-    void flags_anyCell_isReadOnly();
+    void flags_sourceAndTargetCells_areEditableOthersNot();
     void headerData_columns_namesEveryColumn();
 };
 
@@ -54,7 +54,7 @@ void TestFieldMappingModel::setMapping_fields_showsOneRowPerFieldWithSourceAndTa
     model.setMapping(contactsMapping({u"new_customernumber"_s}));
 
     QCOMPARE(model.rowCount(), 4);
-    QCOMPARE(model.columnCount(), 3);
+    QCOMPARE(model.columnCount(), int(FieldMappingModel::ColumnCount));
     QCOMPARE(model.index(1, FieldMappingModel::SourceColumn).data().toString(), u"first_name"_s);
     QCOMPARE(model.index(1, FieldMappingModel::TargetColumn).data().toString(), u"firstname"_s);
     QCOMPARE(model.index(3, FieldMappingModel::TargetColumn).data(Qt::UserRole).toString(),
@@ -137,7 +137,7 @@ void TestFieldMappingModel::clear_afterSetMapping_leavesNoRows()
     QVERIFY(model.mapping().fields.isEmpty());
 }
 
-void TestFieldMappingModel::flags_anyCell_isReadOnly()
+void TestFieldMappingModel::flags_sourceAndTargetCells_areEditableOthersNot()
 {
     FieldMappingModel model;
     model.setMapping(contactsMapping({}));
@@ -145,8 +145,13 @@ void TestFieldMappingModel::flags_anyCell_isReadOnly()
         const Qt::ItemFlags flags = model.flags(model.index(0, column));
         QVERIFY(flags.testFlag(Qt::ItemIsEnabled));
         QVERIFY(flags.testFlag(Qt::ItemIsSelectable));
-        QVERIFY(!flags.testFlag(Qt::ItemIsEditable));
+        QVERIFY(flags.testFlag(Qt::ItemIsDropEnabled));
+        const bool editable =
+            column == FieldMappingModel::SourceColumn || column == FieldMappingModel::TargetColumn;
+        QCOMPARE(flags.testFlag(Qt::ItemIsEditable), editable);
     }
+    // Drops below the last row add fields.
+    QVERIFY(model.flags({}).testFlag(Qt::ItemIsDropEnabled));
 }
 
 void TestFieldMappingModel::headerData_columns_namesEveryColumn()
