@@ -215,7 +215,8 @@ void MainWindow::createActions()
     m_saveAction->setShortcut(QKeySequence::Save);
     m_saveAsAction = fileMenu->addAction(tr("Save &as…"), this, &MainWindow::saveMappingAs);
     m_saveAsAction->setObjectName(u"saveMappingAsAction"_s);
-    m_saveAsAction->setShortcut(QKeySequence::SaveAs);
+    m_saveAsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)); // QKeySequence::SaveAs is
+                                                                                 // empty on plain X11
     m_exportAction =
         fileMenu->addAction(tr("&Export for automation…"), this, &MainWindow::exportForAutomation);
     m_exportAction->setObjectName(u"exportForAutomationAction"_s);

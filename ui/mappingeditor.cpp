@@ -369,9 +369,10 @@ QWidget *MappingEditor::createFieldsPage()
     split->addWidget(m_fieldView);
     split->addWidget(targetBox);
     split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
+    split->setStretchFactor(1, 4);
     split->setStretchFactor(2, 3);
     split->setChildrenCollapsible(false);
+    split->setSizes({200, 400, 300});
 
     auto *layout = new QVBoxLayout(page);
     layout->addLayout(toolbar);
@@ -394,7 +395,8 @@ void MappingEditor::commitPendingEdits()
 void MappingEditor::syncFromDocument()
 {
     m_stack->setCurrentIndex(m_document->isOpen() ? 1 : 0);
-    if (!m_name->hasFocus() && m_name->text() != m_document->mapping().name)
+    // Not while the user types a name (it is committed when the field is left).
+    if (m_name->text() != m_document->mapping().name && !(m_name->hasFocus() && m_name->isModified()))
         m_name->setText(m_document->mapping().name);
     m_file->setText(m_document->filePath().isEmpty()
                         ? tr("Not saved yet (File → Save As…)")

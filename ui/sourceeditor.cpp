@@ -57,6 +57,7 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
     m_tables->setObjectName(u"sourceTablesListWidget"_s);
     m_tables->setAccessibleName(tr("Warehouse tables"));
     m_tables->setToolTip(tr("Click a table (or press Enter on it) to read all of it; or write a query."));
+    m_tables->setMinimumHeight(m_tables->fontMetrics().height() * 3);
     m_tablesHint = new QLabel(tr("Tables"), this);
     m_tablesHint->setObjectName(u"sourceTablesLabel"_s);
     m_tablesHint->setBuddy(m_tables);
@@ -71,6 +72,7 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
     m_query->setAccessibleName(tr("SQL query"));
     m_query->setPlaceholderText(tr("SELECT customer_id, email, … FROM customers ORDER BY customer_id"));
     m_query->setTabChangesFocus(true);
+    m_query->setMinimumHeight(m_query->fontMetrics().height() * 3);
     m_query->installEventFilter(this);
     QFont mono(u"monospace"_s);
     mono.setStyleHint(QFont::TypeWriter);

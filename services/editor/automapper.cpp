@@ -50,23 +50,27 @@ QString AutoMapReport::summary() const
     } else {
         QStringList pairs;
         for (const Match &match : matches)
-            pairs << Text::tr("%1 → %2 (%3)").arg(match.source, match.target, ruleName(match.rule));
-        parts << Text::tr("Mapped %n column(s): %1.", nullptr, int(matches.size())).arg(pairs.join(u", "_s));
+            pairs << Text::tr("%1 → %2").arg(match.source, match.target);
+        parts << Text::tr("Auto-map mapped %n column(s): %1.", nullptr, int(matches.size()))
+                     .arg(pairs.join(u", "_s));
     }
-    if (!left.isEmpty()) {
-        QStringList names;
-        for (const Left &item : left) {
-            if (!item.candidates.isEmpty())
-                names
-                    << Text::tr("%1 (could be %2)").arg(item.source, item.candidates.join(Text::tr(" or ")));
-            else if (!item.takenBy.isEmpty())
-                names << Text::tr("%1 (%2 already has a field)").arg(item.source, item.takenBy);
-            else
-                names << Text::tr("%1 (no column of that name)").arg(item.source);
-        }
-        parts << Text::tr("Left %n warehouse column(s) unmapped: %1.", nullptr, int(left.size()))
-                     .arg(names.join(u", "_s));
+    QStringList noMatch;
+    QStringList others;
+    for (const Left &item : left) {
+        if (!item.candidates.isEmpty())
+            others << Text::tr("%1 (could be %2)").arg(item.source, item.candidates.join(Text::tr(" or ")));
+        else if (!item.takenBy.isEmpty())
+            others << Text::tr("%1 (%2 already has a field)").arg(item.source, item.takenBy);
+        else
+            noMatch << item.source;
     }
+    if (!noMatch.isEmpty())
+        others.prepend(Text::tr("%1 (no table column of that name)").arg(noMatch.join(u", "_s)));
+    if (!others.isEmpty())
+        parts << Text::tr(
+                     "Left %n unmapped: %1 — drag them onto table columns, or select both and press Enter.",
+                     nullptr, int(left.size()))
+                     .arg(others.join(u"; "_s));
     if (!requiredUnmapped.isEmpty())
         parts << Text::tr("Required columns still without a field: %1.").arg(requiredUnmapped.join(u", "_s));
     return parts.join(u' ');
