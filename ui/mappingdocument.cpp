@@ -226,7 +226,8 @@ void MappingDocument::push(const QString &text, const Mapping &after, int mergeI
 {
     if (!m_open || sameMapping(m_mapping, after))
         return;
-    cancelFollowUps(); // a follow-up belongs to the edit just before it, not to this one
+    // A default still waiting for its answer stays wanted (the user may pick the warehouse table and the
+    // target table before either answer arrives); it just becomes an undo step of its own.
     m_undo->push(new MappingEditCommand(this, text, m_mapping, after, mergeId, false));
 }
 

@@ -139,7 +139,8 @@ private:
     void push(const QString &text, const services::Mapping &after, int mergeId = -1);
     // An edit the document makes itself once an answer arrives (the default match key when the table's
     // metadata is in, the key column when the table's columns are): merged into the edit that asked for it
-    // while that edit is still on top, so one undo takes back both.
+    // while that edit is still on top, so one undo takes back both; a step of its own otherwise. An undo
+    // cancels what is still waiting: an answer must never push an edit onto the redo history.
     void pushFollowUp(const QString &text, const services::Mapping &after);
     void rememberFollowUpTarget();
     void cancelFollowUps();
