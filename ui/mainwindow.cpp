@@ -679,11 +679,11 @@ void MainWindow::onOrgCheckFinished(const services::OrgCheckResult &result)
                      result.privilegesChecked ? tr("; the signed-in user holds the privileges it needs")
                                               : QString()));
     } else if (!result.problems.isEmpty()) {
-        showBanner(BannerTopic::Validate, MessageBanner::Type::Error,
-                   tr("Validate found %n problem(s) on %1; they are marked on the rows and listed under the "
-                      "editor:\n%2",
-                      nullptr, int(result.problems.size()))
-                       .arg(host, services::MappingValidator::lines(result.problems).join(u'\n')));
+        showBanner(
+            BannerTopic::Validate, MessageBanner::Type::Error,
+            tr("Validate found problems on %1; they are marked on their rows and listed in the Problems "
+               "tab:\n%2")
+                .arg(host, services::MappingValidator::lines(result.problems).join(u'\n')));
     } else {
         showBanner(BannerTopic::Validate, MessageBanner::Type::Error,
                    tr("Validate could not check the mapping: %1").arg(result.error));

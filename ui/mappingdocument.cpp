@@ -430,7 +430,7 @@ services::AutoMapReport MappingDocument::autoMap()
     if (!report.matches.isEmpty()) {
         Mapping after = m_mapping;
         after.fields += report.fields();
-        push(tr("Auto-map %n column(s)", nullptr, int(report.matches.size())), after);
+        push(tr("Auto-map %1 columns").arg(report.matches.size()), after);
     }
     qCInfo(lcMappingDocument) << "auto-map:" << report.matches.size() << "mapped," << report.left.size()
                               << "left";

@@ -442,7 +442,9 @@ void MappingEditor::syncProblems()
     m_problemsLabel->setText(
         problems.isEmpty()
             ? tr("&Problems: none — the mapping fits what is known of the warehouse and the table.")
-            : tr("&Problems: %1 error(s), %2 warning(s)").arg(errors).arg(warnings));
+            : tr("&Problems: %1, %2")
+                  .arg(errors == 1 ? tr("1 error") : tr("%1 errors").arg(errors),
+                       warnings == 1 ? tr("1 warning") : tr("%1 warnings").arg(warnings)));
     perTab[ProblemsTab] = int(problems.size());
     const QString names[TabCount] = {tr("Source"), tr("Target"), tr("Fields"), tr("Problems")};
     for (int tab = 0; tab < TabCount; ++tab)

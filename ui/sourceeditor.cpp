@@ -327,11 +327,12 @@ void SourceEditor::syncPreview()
                               ? tr("Choose the database file, then a table or a query.")
                               : tr("Choose a table or write a query."));
     } else {
-        m_status->setText(preview.more
-                              ? tr("The first %n rows, %1 columns.", nullptr, int(preview.rows.size()))
-                                    .arg(preview.columns.size())
-                              : tr("All %n row(s), %1 columns.", nullptr, int(preview.rows.size()))
-                                    .arg(preview.columns.size()));
+        m_status->setText(
+            preview.more
+                ? tr("The first %1 rows, %2 columns.").arg(preview.rows.size()).arg(preview.columns.size())
+                : tr("All the query's rows (%1), %2 columns.")
+                      .arg(preview.rows.size())
+                      .arg(preview.columns.size()));
     }
     m_previewView->resizeColumnsToContents();
     syncFromDocument();

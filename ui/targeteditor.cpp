@@ -260,14 +260,14 @@ void TargetEditor::syncFromDocument()
     else if (!entity)
         m_status->setText(tr("Reading the columns of %1…").arg(mapping.target.entitySet));
     else
-        m_status->setText(
-            tr("%1 (%2): %n column(s), %3 alternate key(s)%4.", nullptr, int(entity->attributes.size()))
-                .arg(entity->displayName, entity->logicalName)
-                .arg(entity->keys.size())
-                .arg(entity->supportsBulkMessages
-                         ? (*entity->supportsBulkMessages ? tr(", bulk messages available")
-                                                          : tr(", no bulk messages: $batch"))
-                         : QString()));
+        m_status->setText(tr("%1 (%2): %3 columns, alternate keys: %4%5.")
+                              .arg(entity->displayName, entity->logicalName)
+                              .arg(entity->attributes.size())
+                              .arg(entity->keys.isEmpty() ? tr("none") : QString::number(entity->keys.size()))
+                              .arg(entity->supportsBulkMessages
+                                       ? (*entity->supportsBulkMessages ? tr(", bulk messages available")
+                                                                        : tr(", no bulk messages: $batch"))
+                                       : QString()));
     m_updating = false;
 }
 

@@ -51,8 +51,11 @@ QString AutoMapReport::summary() const
         QStringList pairs;
         for (const Match &match : matches)
             pairs << Text::tr("%1 → %2").arg(match.source, match.target);
-        parts << Text::tr("Auto-map mapped %n column(s): %1.", nullptr, int(matches.size()))
-                     .arg(pairs.join(u", "_s));
+        // Whole sentences for one and for several: there are no English plural forms without a translation.
+        parts << (matches.size() == 1 ? Text::tr("Auto-map mapped 1 column: %1.").arg(pairs.join(u", "_s))
+                                      : Text::tr("Auto-map mapped %1 columns: %2.")
+                                            .arg(matches.size())
+                                            .arg(pairs.join(u", "_s)));
     }
     QStringList noMatch;
     QStringList others;

@@ -46,8 +46,8 @@ struct AutoMapReport
     QStringList requiredUnmapped; // required table columns (create modes) that still have no field
 
     QList<FieldMapping> fields() const; // the new fields, one per match
-    // For people: "Mapped 7 columns: first_name → firstname (name), …. Left 4: customer_id (no matching
-    // column), …. Still required: …"
+    // For people: "Auto-map mapped 7 columns: first_name → firstname, …. Left 4 unmapped: customer_id, …
+    // (no table column of that name); … Required columns still without a field: …"
     QString summary() const;
     static QString ruleName(Rule rule);
 };
