@@ -225,7 +225,11 @@ void MainWindow::createActions()
         tr("Save the mapping file and show the d365sync-cli command a scheduler runs"));
     m_closeAction = fileMenu->addAction(tr("&Close mapping"), this, &MainWindow::closeMapping);
     m_closeAction->setObjectName(u"closeMappingAction"_s);
-    m_closeAction->setShortcut(QKeySequence::Close);
+    // QKeySequence::Close is Ctrl+F4 only in the Windows key scheme (offscreen, some desktops): Ctrl+W too.
+    QList<QKeySequence> closeKeys = QKeySequence::keyBindings(QKeySequence::Close);
+    if (!closeKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_W)))
+        closeKeys.append(QKeySequence(Qt::CTRL | Qt::Key_W));
+    m_closeAction->setShortcuts(closeKeys);
     fileMenu->addSeparator();
     m_connectionProfilesAction =
         fileMenu->addAction(tr("Connection &profiles…"), this, &MainWindow::openConnectionDialog);
@@ -592,7 +596,7 @@ void MainWindow::maybeSave(std::function<void()> then)
         then();
         return;
     }
-    if (m_saveChangesBox) {
+    if (m_saveChangesBox && m_saveChangesBox->isVisible()) { // (a closed one waits for its deleteLater)
         m_saveChangesBox->raise();
         m_saveChangesBox->activateWindow();
         return;
