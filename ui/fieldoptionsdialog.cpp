@@ -267,16 +267,21 @@ std::optional<FieldMapping> FieldOptionsDialog::result(QString *error) const
             QStringList sources;
             for (const QComboBox *combo : m_keySources)
                 sources << combo->currentText();
-            // One key column read from the field's own source: no need to repeat it.
-            if (!(sources.size() == 1 && sources.first() == field.source))
-                lookup.sources = sources;
-            if (lookup.sources.contains(QString())) {
+            if (sources.contains(QString())) {
                 if (error)
                     *error = tr("Choose the warehouse column of each key column.");
                 return std::nullopt;
             }
-            if (!lookup.sources.isEmpty() && field.hasConstant() == false && field.source.isEmpty())
+            // One key column: it is the field's source. Several: they are the lookup's sources and the field
+            // has no single source column.
+            if (field.hasConstant()) {
+                // A constant is the key value itself (or the GUID): no warehouse column.
+            } else if (sources.size() == 1) {
+                field.source = sources.first();
+            } else if (sources.size() > 1) {
+                lookup.sources = sources;
                 field.source.clear();
+            }
         }
         if (lookup.table.isEmpty() && lookup.tableColumn.isEmpty() && lookup.key.isEmpty() &&
             lookup.sources.isEmpty())

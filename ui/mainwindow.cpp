@@ -496,7 +496,9 @@ void MainWindow::newMapping()
     if (m_running)
         return;
     maybeSave([this] {
-        m_document->newMapping(defaultProfileName());
+        const QString last = m_settings->lastMappingPath();
+        m_document->newMapping(defaultProfileName(),
+                               last.isEmpty() ? QString() : QFileInfo(last).absolutePath());
         m_syncPanel->reset();
         hideBanner(BannerTopic::Mapping);
         m_editor->tabs()->setCurrentIndex(MappingEditor::SourceTab);
@@ -559,10 +561,7 @@ void MainWindow::saveAsThen(std::function<void()> then)
         return;
     m_editor->commitPendingEdits();
     const QString current = m_document->filePath();
-    const QString folder = !current.isEmpty() ? QFileInfo(current).absolutePath()
-                           : !m_document->mapping().source.path.isEmpty()
-                               ? QFileInfo(m_document->mapping().source.path).absolutePath()
-                               : QDir::homePath();
+    const QString folder = m_document->folder();
     auto *dialog =
         new QFileDialog(this, tr("Save mapping"), folder, tr("Mapping files (*.json);;All files (*)"));
     dialog->setObjectName(u"saveMappingFileDialog"_s);

@@ -123,8 +123,9 @@ MappingDocument::~MappingDocument() = default;
 
 // ------------------------------------------------------------------------------------------------ lifecycle
 
-void MappingDocument::newMapping(const QString &profile)
+void MappingDocument::newMapping(const QString &profile, const QString &folder)
 {
+    m_startFolder = folder;
     Mapping mapping;
     mapping.name = tr("New mapping");
     mapping.source.type = u"sqlite"_s;
@@ -204,6 +205,17 @@ void MappingDocument::close()
     Q_EMIT problemsChanged();
     Q_EMIT filePathChanged(m_filePath);
     Q_EMIT openChanged(false);
+}
+
+QString MappingDocument::folder() const
+{
+    if (!m_filePath.isEmpty())
+        return QFileInfo(m_filePath).absolutePath();
+    if (!m_mapping.source.path.isEmpty())
+        return QFileInfo(m_mapping.source.path).absolutePath();
+    if (!m_startFolder.isEmpty() && QFileInfo(m_startFolder).isDir())
+        return m_startFolder;
+    return QDir::homePath();
 }
 
 bool MappingDocument::isModified() const

@@ -49,7 +49,8 @@ public:
     ~MappingDocument() override;
 
     // --- lifecycle (none of these is undoable; each starts a fresh undo history)
-    void newMapping(const QString &profile);
+    // folder: where file choosers start for a mapping that has no file yet (the last mapping's folder).
+    void newMapping(const QString &profile, const QString &folder = {});
     Result<void> load(const QString &filePath);
     // Refuses (and writes nothing) when the saved file would not load back: every problem, one per line.
     Result<void> saveAs(const QString &filePath);
@@ -58,6 +59,9 @@ public:
     bool isOpen() const { return m_open; }
     bool isModified() const;
     QString filePath() const { return m_filePath; }
+    // Where a file chooser starts: the mapping's folder, else the warehouse's, else the folder given to
+    // newMapping(), else the home folder.
+    QString folder() const;
     // The name the window shows: the mapping's name, else the file's name, else "New mapping".
     QString displayName() const;
     const services::Mapping &mapping() const { return m_mapping; }
@@ -155,6 +159,7 @@ private:
     bool m_open = false;
     services::Mapping m_mapping;
     QString m_filePath;
+    QString m_startFolder;
     QUndoStack *m_undo;
     models::FieldMappingModel *m_fieldModel;
     models::SourceColumnModel *m_sourceModel;

@@ -229,11 +229,7 @@ bool SourceEditor::eventFilter(QObject *watched, QEvent *event)
 
 void SourceEditor::browseForDatabase()
 {
-    const QString current = m_document->mapping().source.path;
-    const QString folder = !current.isEmpty() ? QFileInfo(current).absolutePath()
-                           : !m_document->filePath().isEmpty()
-                               ? QFileInfo(m_document->filePath()).absolutePath()
-                               : QDir::homePath();
+    const QString folder = m_document->folder();
     // open(), not exec(): no nested event loop.
     auto *dialog = new QFileDialog(this, tr("Choose the SQLite warehouse"), folder,
                                    tr("SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"));

@@ -89,6 +89,7 @@ private Q_SLOTS:
     void keyboard_enterOnASchemaDockColumn_mapsItToTheSelectedWarehouseColumn();
     void schemaDock_connectedWithoutAMapping_browsesAndUseAsTargetStartsOne();
     void fieldOptions_constantAndNullPolicy_isOneUndoStep();
+    void fieldOptions_customerLookup_tableAndAlternateKeyOfThatTable();
     void liveValidation_problemsShowOnTheirRowsAndTabs();
     void validate_againstTheOrg_valid_thenAProblemOnlyTheOrgKnowsOnItsRow();
     void buildFromNothing_saveThenValidateAndRunUnchangedInTheCli();
@@ -522,9 +523,57 @@ void TestMappingEditor::fieldOptions_constantAndNullPolicy_isOneUndoStep()
     QCOMPARE(document()->undoStack()->count(), steps + 1);
     QVERIFY2(document()->problems().isEmpty() || document()->problems().first().fieldRow() != 0,
              qPrintable(document()->problems().value(0).message)); // the label is one of the column's
-    child<QAction>(u"undoAction"_s)->trigger(); // Edit → Undo
+    child<QAction>(u"undoAction"_s)->trigger();                    // Edit → Undo
     QCOMPARE(document()->mapping().fields.first().source, u"lead_source"_s);
     QVERIFY(!document()->mapping().fields.first().hasConstant());
+}
+
+void TestMappingEditor::fieldOptions_customerLookup_tableAndAlternateKeyOfThatTable()
+{
+    newMappingOfSampleCustomersToContacts();
+    QVERIFY(
+        document()->mapColumns(u"company"_s, u"parentcustomerid"_s)); // a customer lookup: account or contact
+    editor()->selectField(0);
+    QTest::mouseClick(child<QToolButton>(u"fieldOptionsButton"_s), Qt::LeftButton);
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog *>(u"fieldOptionsDialog"_s)) && dialog->isVisible());
+    QVERIFY(dialog->findChild<QWidget *>(u"lookupGroupBox"_s)->isVisible());
+    auto *table = dialog->findChild<QComboBox *>(u"lookupTableComboBox"_s);
+    QCOMPARE(table->count(), 3); // account, contact, per row
+    QCOMPARE(table->itemData(0).toString(), u"account"_s);
+
+    // Per row: the table named in a warehouse column, the value a GUID.
+    table->setCurrentIndex(2);
+    auto *bindBy = dialog->findChild<QComboBox *>(u"bindByComboBox"_s);
+    QVERIFY(dialog->findChild<QComboBox *>(u"tableColumnComboBox"_s)->isEnabled());
+    QVERIFY(!bindBy->isEnabled());
+
+    // account, found by its alternate key: the keys are read from the org when the table is chosen.
+    table->setCurrentIndex(0);
+    QVERIFY(bindBy->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(bindBy->count() == 2, MetadataTimeoutMs);
+    QVERIFY2(bindBy->itemText(1).contains(u"new_AccountNumberKey: accountnumber"_s),
+             qPrintable(bindBy->itemText(1)));
+    bindBy->setCurrentIndex(1);
+    auto *keySource = dialog->findChild<QComboBox *>(u"keySource0ComboBox"_s);
+    QVERIFY(keySource);
+    QCOMPARE(keySource->currentText(), u"company"_s); // the field's own column, to start with
+    keySource->setCurrentIndex(keySource->findText(u"customer_id"_s));
+    const int steps = document()->undoStack()->count();
+    QTest::mouseClick(dialog->findChild<QPushButton *>(u"fieldOptionsOkButton"_s), Qt::LeftButton);
+    QTRY_VERIFY(!m_window->findChild<QDialog *>(u"fieldOptionsDialog"_s));
+
+    const auto field = document()->mapping().fields.first();
+    QVERIFY(field.lookup.has_value());
+    QCOMPARE(field.lookup->table, u"account"_s);
+    QCOMPARE(field.lookup->key, QStringList({u"accountnumber"_s}));
+    QCOMPARE(field.source, u"customer_id"_s); // one key column: the field's source
+    QVERIFY(field.lookup->sources.isEmpty());
+    QCOMPARE(document()->undoStack()->count(), steps + 1);
+    QCOMPARE(fieldView()->model()->index(0, FieldMappingModel::OptionsColumn).data().toString(),
+             u"lookup account by accountnumber"_s);
+    QCOMPARE(fieldView()->model()->index(0, FieldMappingModel::SourceColumn).data().toString(),
+             u"customer_id"_s);
 }
 
 void TestMappingEditor::liveValidation_problemsShowOnTheirRowsAndTabs()
