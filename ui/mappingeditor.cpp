@@ -382,6 +382,10 @@ QWidget *MappingEditor::createFieldsPage()
     setTabOrder(m_targetFilter, m_targetView);
     connect(m_fieldView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MappingEditor::updateActions);
+    // New columns (another query, another table): widths for their names.
+    connect(m_document->sourceModel(), &QAbstractItemModel::modelReset, m_sourceView,
+            &QTableView::resizeColumnsToContents);
+    connect(m_targetProxy, &QAbstractItemModel::modelReset, m_targetView, &QTableView::resizeColumnsToContents);
     return page;
 }
 
