@@ -260,8 +260,10 @@ std::optional<FieldMapping> FieldOptionsDialog::result(QString *error) const
             lookup.tableColumn = m_ui->tableColumnComboBox->currentText();
         } else {
             // A single-target lookup needs no table; say it anyway when a key is used (clearer files).
-            const services::AttributeMetadata *attribute = m_document->entity()->attribute(m_field.target);
-            if (attribute->targets.size() > 1 || !chosenKey().isEmpty())
+            // (The table's metadata may have gone meanwhile: another profile was chosen.)
+            const services::EntityMetadata *entity = m_document->entity();
+            const services::AttributeMetadata *attribute = entity ? entity->attribute(m_field.target) : nullptr;
+            if (!attribute || attribute->targets.size() > 1 || !chosenKey().isEmpty())
                 lookup.table = table;
             lookup.key = chosenKey();
             QStringList sources;
