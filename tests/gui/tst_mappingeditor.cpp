@@ -84,6 +84,8 @@ private Q_SLOTS:
     void mouseDrag_warehouseColumnOntoAFieldRow_replacesItsSource();
     void keyboard_f2OnTheSourceCell_choosesAnotherColumn();
     void mouseDrag_tableColumnBelowTheFields_addsAFieldForIt();
+    void mouseDrag_warehouseColumnBelowTheFields_addsAFieldWithTheColumnOfItsName();
+    void keyboard_warehouseColumnAloneThenEnter_addsAFieldOrAsksForItsTarget();
     void keyboard_tableColumnAloneThenEnter_addsAFieldAndAsksForItsSource();
     void mouseDrag_schemaDockColumnOntoAWarehouseColumn_mapsIt();
     void keyboard_enterOnASchemaDockColumn_mapsItToTheSelectedWarehouseColumn();
@@ -403,6 +405,38 @@ void TestMappingEditor::mouseDrag_tableColumnBelowTheFields_addsAFieldForIt()
     // Its row says what is missing.
     QCOMPARE(fieldView()->model()->index(1, 0).data(d365::models::SeverityRole).toInt(),
              int(d365::models::Severity::Error));
+}
+
+void TestMappingEditor::mouseDrag_warehouseColumnBelowTheFields_addsAFieldWithTheColumnOfItsName()
+{
+    newMappingOfSampleCustomersToContacts();
+    const QPoint below(fieldView()->viewport()->width() / 2, fieldView()->viewport()->height() - 10);
+    QVERIFY(mouseDragAndDrop(sourceView(), sourceIndex(u"job_title"_s), fieldView()->viewport(), below));
+    QTRY_COMPARE(sourceOf(u"jobtitle"_s), u"job_title"_s); // the table column auto-map would pick
+}
+
+void TestMappingEditor::keyboard_warehouseColumnAloneThenEnter_addsAFieldOrAsksForItsTarget()
+{
+    newMappingOfSampleCustomersToContacts();
+    targetView()->clearSelection();
+    sourceView()->setFocus(Qt::TabFocusReason);
+    sourceView()->setCurrentIndex(sourceIndex(u"job_title"_s));
+    QTest::keyClick(sourceView(), Qt::Key_Return);
+    QCOMPARE(sourceOf(u"jobtitle"_s), u"job_title"_s);
+
+    // No table column of that name: the field is added and its target cell opens for a choice.
+    sourceView()->setFocus(Qt::TabFocusReason);
+    sourceView()->setCurrentIndex(sourceIndex(u"phone"_s));
+    QTest::keyClick(sourceView(), Qt::Key_Return);
+    QCOMPARE(document()->mapping().fields.size(), 2);
+    QComboBox *choice = nullptr;
+    QTRY_VERIFY((choice = fieldView()->findChild<QComboBox *>(u"columnChoiceComboBox"_s)) &&
+                choice->isVisible());
+    QVERIFY(choice->findText(u"telephone1"_s) >= 0);
+    choice->lineEdit()->selectAll();
+    QTest::keyClicks(choice->lineEdit(), u"telephone1"_s);
+    QTest::keyClick(choice->lineEdit(), Qt::Key_Return);
+    QTRY_COMPARE(sourceOf(u"telephone1"_s), u"phone"_s);
 }
 
 void TestMappingEditor::keyboard_tableColumnAloneThenEnter_addsAFieldAndAsksForItsSource()
