@@ -1,13 +1,16 @@
 #include "models/attributelistmodel.h"
 
+#include "models/columndrag.h"
+
+#include <QMimeData>
+
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
 
 namespace d365::models {
 
-namespace {
-QString requiredText(const QString &level)
+QString AttributeListModel::requiredText(const QString &level)
 {
     if (level == "SystemRequired"_L1) {
         return AttributeListModel::tr("System required");
@@ -21,7 +24,7 @@ QString requiredText(const QString &level)
     return AttributeListModel::tr("Optional");
 }
 
-QString typeText(const services::AttributeMetadata &a)
+QString AttributeListModel::typeText(const services::AttributeMetadata &a)
 {
     QString text = a.typeName;
     if (text.endsWith("Type"_L1)) {
@@ -39,7 +42,6 @@ QString typeText(const services::AttributeMetadata &a)
     }
     return text;
 }
-} // namespace
 
 AttributeListModel::AttributeListModel(QObject *parent)
     : QAbstractTableModel(parent)
@@ -134,6 +136,38 @@ void AttributeListModel::setEntity(const services::EntityMetadata &entity)
 void AttributeListModel::clear()
 {
     setEntity({});
+}
+
+Qt::ItemFlags AttributeListModel::flags(const QModelIndex &index) const
+{
+    Qt::ItemFlags flags = QAbstractTableModel::flags(index);
+    if (index.isValid() && m_rows.at(index.row()).isWritable())
+        flags |= Qt::ItemIsDragEnabled;
+    return flags;
+}
+
+QStringList AttributeListModel::mimeTypes() const
+{
+    return {QString::fromLatin1(ColumnMimeType)};
+}
+
+QMimeData *AttributeListModel::mimeData(const QModelIndexList &indexes) const
+{
+    QStringList names;
+    for (const QModelIndex &index : indexes) {
+        if (!index.isValid() || index.model() != this || !m_rows.at(index.row()).isWritable())
+            continue;
+        if (!names.contains(m_rows.at(index.row()).logicalName))
+            names.append(m_rows.at(index.row()).logicalName);
+    }
+    if (names.isEmpty() || m_entity.entitySetName.isEmpty())
+        return nullptr;
+    return encodeColumnDrag({ColumnDrag::Side::Target, m_entity.entitySetName, names});
+}
+
+Qt::DropActions AttributeListModel::supportedDragActions() const
+{
+    return Qt::CopyAction;
 }
 
 services::AttributeMetadata AttributeListModel::attributeAt(int row) const

@@ -44,6 +44,16 @@ public:
     // Human-readable detail of one column: options, lookup targets with navigation properties, keys it is in.
     static QString describe(const services::AttributeMetadata &attribute,
                             const services::EntityMetadata &entity);
+    // "String", "DateTime (date only)", …; "Business required", "Optional", … (also the editor's words).
+    static QString typeText(const services::AttributeMetadata &attribute);
+    static QString requiredText(const QString &requiredLevel);
+
+    // Drag: a writable column of the table leaves as a "target" ColumnDrag (models/columndrag.h), so the
+    // schema dock's columns can be dropped onto the mapping editor.
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    QStringList mimeTypes() const override;
+    QMimeData *mimeData(const QModelIndexList &indexes) const override;
+    Qt::DropActions supportedDragActions() const override;
 
 private:
     services::EntityMetadata m_entity;

@@ -4,15 +4,20 @@
 #include "services/auth/connectionsession.h"
 #include "services/dataverse/metadataloader.h"
 #include "services/dataverse/metadataservice.h"
+#include "services/editor/mappingorgcheck.h"
 #include "services/mapping/mappingfile.h"
+#include "services/mapping/mappingvalidator.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
 #include "ui/connectiondialog.h"
 #include "ui/elidinglabel.h"
-#include "ui/mappingpanel.h"
+#include "ui/exportdialog.h"
+#include "ui/mappingdocument.h"
+#include "ui/mappingeditor.h"
 #include "ui/messagebanner.h"
 #include "ui/schemabrowser.h"
 #include "ui/syncpanel.h"
+#include "ui/targeteditor.h"
 #include "ui/version.h"
 #include "ui/warehouseconnectiondialog.h"
 
@@ -32,6 +37,9 @@
 #include <QPushButton>
 #include <QScreen>
 #include <QShowEvent>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -44,8 +52,38 @@ namespace {
 // The first-start size, and the schema dock width at which its table names are readable.
 constexpr QSize DefaultWindowSize(1260, 780);
 constexpr int ReadableSchemaDockWidth = 320;
+// The Sync pane's first-start height: room for the status and a few failed rows, the rest for the editor.
+constexpr int FirstStartSyncPaneHeight = 230;
 // Of the screen's free area, what the first-start window may take (room for a title bar and a panel).
 constexpr double MaxScreenShare = 0.9;
+constexpr int StatusMessageMs = 6000;
+
+bool sameProfile(const std::optional<services::ConnectionProfile> &a,
+                 const std::optional<services::ConnectionProfile> &b)
+{
+    if (a.has_value() != b.has_value())
+        return false;
+    if (!a)
+        return true;
+    return a->name == b->name && a->orgUrl == b->orgUrl && a->kind == b->kind &&
+           a->apiVersion == b->apiVersion && a->tenant == b->tenant && a->clientId == b->clientId &&
+           a->authorityHost == b->authorityHost;
+}
+
+// "Customers to contacts" → "customers-to-contacts.json"
+QString fileNameFor(const QString &name)
+{
+    QString slug;
+    for (const QChar c : name.toLower()) {
+        if (c.isLetterOrNumber())
+            slug += c;
+        else if (!slug.isEmpty() && !slug.endsWith(u'-'))
+            slug += u'-';
+    }
+    while (slug.endsWith(u'-'))
+        slug.chop(1);
+    return (slug.isEmpty() ? u"mapping"_s : slug) + u".json"_s;
+}
 } // namespace
 
 using services::ConnectionProfile;
@@ -64,14 +102,15 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     setObjectName(u"mainWindow"_s);
 
     m_banner = new MessageBanner(this);
-    m_mappingPanel = new MappingPanel(this);
+    m_document = new MappingDocument(this);
+    m_editor = new MappingEditor(m_document, this);
 
     auto *central = new QWidget(this);
     central->setObjectName(u"centralWidget"_s);
     auto *centralLayout = new QVBoxLayout(central);
     centralLayout->addWidget(createConnectionStrip());
     centralLayout->addWidget(m_banner);
-    centralLayout->addWidget(m_mappingPanel, 1);
+    centralLayout->addWidget(m_editor, 1);
     setCentralWidget(central);
 
     m_syncPanel = new SyncPanel(this);
@@ -92,6 +131,27 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
 
     createActions();
+
+    // The mapping document: the title follows its name and modified state, the profile its target.
+    connect(m_document, &MappingDocument::changed, this, &MainWindow::updateTitle);
+    connect(m_document, &MappingDocument::modifiedChanged, this, &MainWindow::updateTitle);
+    connect(m_document, &MappingDocument::filePathChanged, this, &MainWindow::updateTitle);
+    connect(m_document, &MappingDocument::openChanged, this, [this] {
+        updateTitle();
+        updateSyncEnabled();
+    });
+    connect(m_document, &MappingDocument::targetChanged, this, &MainWindow::onDocumentTargetChanged);
+    connect(m_editor, &MappingEditor::validateRequested, this, &MainWindow::validateMapping);
+    connect(m_editor, &MappingEditor::newRequested, this, &MainWindow::newMapping);
+    connect(m_editor, &MappingEditor::openRequested, this, &MainWindow::openMappingDialog);
+    connect(m_editor, &MappingEditor::reportReady, this, [this](const QString &text) {
+        showBanner(BannerTopic::Editor, MessageBanner::Type::Information, text);
+    });
+    connect(m_editor->targetEditor(), &TargetEditor::connectRequested, this,
+            &MainWindow::openConnectionDialog);
+    m_editor->targetEditor()->setProfiles(m_settings->profileNames());
+    connect(m_schemaBrowser, &SchemaBrowser::useAsTargetRequested, this, &MainWindow::useAsTarget);
+    connect(m_schemaBrowser, &SchemaBrowser::addToMappingRequested, this, &MainWindow::addColumnFromSchema);
 
     connect(m_syncPanel, &SyncPanel::syncRequested, this, &MainWindow::startSync);
     connect(m_syncPanel, &SyncPanel::cancelRequested, this, &MainWindow::cancelSync);
@@ -124,7 +184,7 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
         restoreState(state); // widenSqueezedSchemaDock() corrects it once the window is shown
     else {
         // First start: room for the mapping and the results, and a schema browser wide enough to read names.
-        resizeDocks({m_syncDock}, {300}, Qt::Vertical);
+        resizeDocks({m_syncDock}, {FirstStartSyncPaneHeight}, Qt::Vertical);
         resizeDocks({m_schemaDock}, {ReadableSchemaDockWidth}, Qt::Horizontal);
     }
     if (const QByteArray browserState = m_settings->schemaBrowserState(); !browserState.isEmpty())
@@ -140,9 +200,38 @@ MainWindow::~MainWindow() = default;
 void MainWindow::createActions()
 {
     QMenu *fileMenu = menuBar()->addMenu(tr("&File"));
+    m_newAction = fileMenu->addAction(tr("&New mapping"), this, &MainWindow::newMapping);
+    m_newAction->setObjectName(u"newMappingAction"_s);
+    m_newAction->setShortcut(QKeySequence::New);
     m_openAction = fileMenu->addAction(tr("&Open mapping…"), this, &MainWindow::openMappingDialog);
     m_openAction->setObjectName(u"openMappingAction"_s);
     m_openAction->setShortcut(QKeySequence::Open);
+    m_recentMenu = fileMenu->addMenu(tr("Open &recent"));
+    m_recentMenu->setObjectName(u"openRecentMenu"_s);
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
+    fillRecentMenu();
+    fileMenu->addSeparator();
+    m_saveAction = fileMenu->addAction(tr("&Save"), this, [this] { saveMapping(); });
+    m_saveAction->setObjectName(u"saveMappingAction"_s);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAsAction = fileMenu->addAction(tr("Save &as…"), this, &MainWindow::saveMappingAs);
+    m_saveAsAction->setObjectName(u"saveMappingAsAction"_s);
+    m_saveAsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)); // QKeySequence::SaveAs is
+                                                                                 // empty on plain X11
+    m_exportAction =
+        fileMenu->addAction(tr("&Export for automation…"), this, &MainWindow::exportForAutomation);
+    m_exportAction->setObjectName(u"exportForAutomationAction"_s);
+    m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    m_exportAction->setToolTip(
+        tr("Save the mapping file and show the d365sync-cli command a scheduler runs"));
+    m_closeAction = fileMenu->addAction(tr("&Close mapping"), this, &MainWindow::closeMapping);
+    m_closeAction->setObjectName(u"closeMappingAction"_s);
+    // QKeySequence::Close is Ctrl+F4 only in the Windows key scheme (offscreen, some desktops): Ctrl+W too.
+    QList<QKeySequence> closeKeys = QKeySequence::keyBindings(QKeySequence::Close);
+    if (!closeKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_W)))
+        closeKeys.append(QKeySequence(Qt::CTRL | Qt::Key_W));
+    m_closeAction->setShortcuts(closeKeys);
+    fileMenu->addSeparator();
     m_connectionProfilesAction =
         fileMenu->addAction(tr("Connection &profiles…"), this, &MainWindow::openConnectionDialog);
     m_connectionProfilesAction->setObjectName(u"connectionProfilesAction"_s);
@@ -159,6 +248,25 @@ void MainWindow::createActions()
     quitAction->setObjectName(u"quitAction"_s);
     quitAction->setShortcut(QKeySequence::Quit);
     quitAction->setMenuRole(QAction::QuitRole);
+
+    QMenu *editMenu = menuBar()->addMenu(tr("&Edit"));
+    QAction *undoAction = m_document->undoStack()->createUndoAction(this, tr("&Undo"));
+    undoAction->setObjectName(u"undoAction"_s);
+    undoAction->setShortcut(QKeySequence::Undo);
+    QAction *redoAction = m_document->undoStack()->createRedoAction(this, tr("&Redo"));
+    redoAction->setObjectName(u"redoAction"_s);
+    redoAction->setShortcuts(QKeySequence::Redo);
+    editMenu->addAction(undoAction);
+    editMenu->addAction(redoAction);
+
+    QMenu *mappingMenu = menuBar()->addMenu(tr("&Mapping"));
+    mappingMenu->setObjectName(u"mappingMenu"_s);
+    mappingMenu->addAction(m_editor->mapAction());
+    mappingMenu->addAction(m_editor->removeFieldAction());
+    mappingMenu->addAction(m_editor->autoMapAction());
+    mappingMenu->addAction(m_editor->fieldOptionsAction());
+    mappingMenu->addSeparator();
+    mappingMenu->addAction(m_editor->validateAction());
 
     QMenu *syncMenu = menuBar()->addMenu(tr("&Sync"));
     m_syncNowAction = syncMenu->addAction(tr("Sync &now"), this, &MainWindow::startSync);
@@ -253,6 +361,9 @@ void MainWindow::onSessionStateChanged()
     m_connectButton->setText(state == State::ReconnectRequired ? tr("Reconnect…") : tr("Connect…"));
     const bool changed = state != m_sessionState;
     m_sessionState = state;
+    // With no mapping naming a profile, the signed-in one is the window's: the schema dock browses its org.
+    if (wantedProfileName() != (m_profile ? m_profile->name : QString()))
+        resolveProfile();
     switch (state) {
     case State::Connected:
         // Signed in again: a message about the sign-in (a sync that stopped for it) is no longer true, and
@@ -280,14 +391,17 @@ void MainWindow::onSessionStateChanged()
 void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
 {
     using services::MetadataLoader;
-    // The loader follows the profile of the loaded mapping, and checks the mapping's table on every load.
+    m_loader = loader;
+    // The loader follows the window's profile (another org: the document forgets the old one's metadata),
+    // and checks the mapping's table on every load.
     const auto follow = [this, loader](const std::optional<services::ConnectionProfile> &profile) {
         loader->setProfile(profile);
+        m_document->clearMetadata(); // asks for the target table again, now of this org
         if (!profile)
             return;
         m_schemaBrowser->requestTables(false);
-        if (m_mapping)
-            loader->checkEntity(m_mapping->target.entitySet);
+        if (m_document->isOpen() && !m_document->mapping().target.entitySet.isEmpty())
+            loader->checkEntity(m_document->mapping().target.entitySet);
     };
     connect(this, &MainWindow::profileChanged, loader, follow);
     connect(m_schemaBrowser, &SchemaBrowser::tablesRequested, loader, &MetadataLoader::loadTables);
@@ -297,9 +411,22 @@ void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
     connect(loader, &MetadataLoader::failed, m_schemaBrowser, &SchemaBrowser::showError);
     connect(loader, &MetadataLoader::busyChanged, m_schemaBrowser, &SchemaBrowser::setBusy);
     connect(loader, &MetadataLoader::schemaChanged, this, &MainWindow::showSchemaChanges);
-    // A mapping loaded before the loader was set.
+    // The editor's table list and columns come from the same loader (and its disk cache).
+    connect(loader, &MetadataLoader::tablesLoaded, m_document, &MappingDocument::setTables);
+    connect(loader, &MetadataLoader::entityLoaded, m_document, &MappingDocument::setEntity);
+    connect(m_document, &MappingDocument::entityRequested, loader, [this, loader](const QString &set) {
+        if (m_profile)
+            loader->loadEntity(set, false);
+    });
+    // A profile resolved before the loader was set.
     if (m_profile)
         follow(m_profile);
+}
+
+void MainWindow::setMappingOrgCheck(services::MappingOrgCheck *check)
+{
+    m_orgCheck = check;
+    connect(check, &services::MappingOrgCheck::finished, this, &MainWindow::onOrgCheckFinished);
 }
 
 void MainWindow::openConnectionDialog()
@@ -313,11 +440,15 @@ void MainWindow::openConnectionDialog()
         dialog->setProfile(*m_profile);
     else if (!wantedProfileName().isEmpty())
         dialog->startNewProfile(wantedProfileName()); // the mapping's profile does not exist yet: create it
-    connect(dialog, &ConnectionDialog::profileSaved, this, [this] { resolveProfile(); });
+    connect(dialog, &ConnectionDialog::profileSaved, this, [this] {
+        m_editor->targetEditor()->setProfiles(m_settings->profileNames());
+        resolveProfile();
+    });
     connect(dialog, &ConnectionDialog::profileRemoved, this, [this](const QString &name) {
         // The stored sign-in of a deleted profile is of no use any more.
         if (m_session && m_session->profileName() == name)
             m_session->disconnect();
+        m_editor->targetEditor()->setProfiles(m_settings->profileNames());
         resolveProfile();
     });
     dialog->open();
@@ -326,41 +457,317 @@ void MainWindow::openConnectionDialog()
 bool MainWindow::loadMapping(const QString &path)
 {
     const QString absolutePath = QFileInfo(path).absoluteFilePath();
-    const services::MappingLoadResult result = MappingFile::load(absolutePath);
-    if (!result.ok()) {
-        qCWarning(lcMainWindow).noquote()
-            << "mapping" << absolutePath << "has" << result.problems.size() << "problem(s)";
-        QString problems = result.problemsText();
-        if (problems.isEmpty())
-            problems = tr("The file could not be read as a mapping.");
-        showBanner(BannerTopic::Mapping, MessageBanner::Type::Error,
-                   tr("The mapping file %1 could not be loaded. Fix these problems and open it again:\n%2")
-                       .arg(QDir::toNativeSeparators(absolutePath), problems.trimmed()));
+    const Result<void> loaded = m_document->load(absolutePath);
+    if (!loaded.ok()) {
+        qCWarning(lcMainWindow).noquote() << "mapping" << absolutePath << "could not be loaded";
+        showBanner(BannerTopic::Mapping, MessageBanner::Type::Error, loaded.error().message);
         return false;
     }
-
-    m_mapping = *result.mapping;
-    m_mappingPath = absolutePath;
     m_settings->setLastMappingPath(absolutePath);
-    m_mappingPanel->setMapping(*m_mapping, absolutePath);
+    m_settings->addRecentMapping(absolutePath);
     // The last run's counts, failed rows and messages belong to the mapping that ran, not to this one.
     m_syncPanel->reset();
     m_banner->hideMessage();
     m_bannerTopic = BannerTopic::None;
-    qCInfo(lcMainWindow).noquote() << "loaded mapping" << m_mapping->name << "from" << absolutePath;
+    m_editor->tabs()->setCurrentIndex(MappingEditor::FieldsTab);
+    qCInfo(lcMainWindow).noquote() << "loaded mapping" << m_document->mapping().name << "from"
+                                   << absolutePath;
 
     resolveProfile();
+    if (m_loader && m_profile)
+        m_loader->checkEntity(m_document->mapping().target.entitySet);
     updateTitle();
     return true;
+}
+
+std::optional<services::Mapping> MainWindow::mapping() const
+{
+    if (!m_document->isOpen())
+        return std::nullopt;
+    return m_document->mapping();
+}
+
+QString MainWindow::defaultProfileName() const
+{
+    // A new mapping writes to the org the window shows: the signed-in profile, else the only (or first)
+    // stored one.
+    if (m_profile)
+        return m_profile->name;
+    if (m_session && !m_session->profileName().isEmpty())
+        return m_session->profileName();
+    const QStringList names = m_settings->profileNames();
+    return names.value(0);
+}
+
+void MainWindow::newMapping()
+{
+    if (m_running)
+        return;
+    maybeSave([this] {
+        const QString last = m_settings->lastMappingPath();
+        m_document->newMapping(defaultProfileName(),
+                               last.isEmpty() ? QString() : QFileInfo(last).absolutePath());
+        m_syncPanel->reset();
+        hideBanner(BannerTopic::Mapping);
+        m_editor->tabs()->setCurrentIndex(MappingEditor::SourceTab);
+        resolveProfile();
+        updateTitle();
+        qCInfo(lcMainWindow) << "new mapping";
+    });
+}
+
+void MainWindow::closeMapping()
+{
+    if (m_running)
+        return;
+    maybeSave([this] {
+        m_document->close();
+        m_syncPanel->reset();
+        hideBanner(BannerTopic::Mapping);
+        resolveProfile();
+        updateTitle();
+    });
+}
+
+bool MainWindow::saveMapping()
+{
+    if (!m_document->isOpen())
+        return false;
+    m_editor->commitPendingEdits();
+    if (m_document->filePath().isEmpty()) {
+        saveMappingAs();
+        return false; // the file dialog decides
+    }
+    return saveMappingTo(m_document->filePath());
+}
+
+bool MainWindow::saveMappingTo(const QString &path)
+{
+    m_editor->commitPendingEdits();
+    const Result<void> saved = m_document->saveAs(path);
+    if (!saved.ok()) {
+        showBanner(BannerTopic::Mapping, MessageBanner::Type::Error, saved.error().message);
+        return false;
+    }
+    hideBanner(BannerTopic::Mapping);
+    m_settings->setLastMappingPath(m_document->filePath());
+    m_settings->addRecentMapping(m_document->filePath());
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_document->filePath())),
+                             StatusMessageMs);
+    updateTitle();
+    return true;
+}
+
+void MainWindow::saveMappingAs()
+{
+    saveAsThen({});
+}
+
+void MainWindow::saveAsThen(std::function<void()> then)
+{
+    if (!m_document->isOpen())
+        return;
+    m_editor->commitPendingEdits();
+    const QString current = m_document->filePath();
+    const QString folder = m_document->folder();
+    auto *dialog =
+        new QFileDialog(this, tr("Save mapping"), folder, tr("Mapping files (*.json);;All files (*)"));
+    dialog->setObjectName(u"saveMappingFileDialog"_s);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setFileMode(QFileDialog::AnyFile);
+    dialog->setDefaultSuffix(u"json"_s);
+    dialog->selectFile(current.isEmpty() ? fileNameFor(m_document->displayName())
+                                         : QFileInfo(current).fileName());
+    connect(dialog, &QFileDialog::fileSelected, this, [this, then](const QString &file) {
+        if (saveMappingTo(file) && then)
+            then();
+    });
+    dialog->open(); // no nested event loop
+}
+
+void MainWindow::saveThen(std::function<void()> then)
+{
+    if (m_document->filePath().isEmpty()) {
+        saveAsThen(std::move(then));
+        return;
+    }
+    if (saveMappingTo(m_document->filePath()) && then)
+        then();
+}
+
+void MainWindow::maybeSave(std::function<void()> then)
+{
+    m_editor->commitPendingEdits();
+    if (!m_document->isModified()) {
+        then();
+        return;
+    }
+    if (m_saveChangesBox && m_saveChangesBox->isVisible()) { // (a closed one waits for its deleteLater)
+        m_saveChangesBox->raise();
+        m_saveChangesBox->activateWindow();
+        return;
+    }
+    auto *box = new QMessageBox(this);
+    box->setObjectName(u"saveChangesMessageBox"_s);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setIcon(QMessageBox::Warning);
+    box->setWindowTitle(tr("Unsaved changes"));
+    box->setText(tr("Save the changes to the mapping \"%1\"?").arg(m_document->displayName()));
+    box->setInformativeText(tr("If you do not save them, they are lost."));
+    QPushButton *save = box->addButton(QMessageBox::Save);
+    save->setObjectName(u"saveChangesButton"_s);
+    QPushButton *discard = box->addButton(QMessageBox::Discard);
+    discard->setObjectName(u"discardChangesButton"_s);
+    QPushButton *cancel = box->addButton(QMessageBox::Cancel);
+    cancel->setObjectName(u"cancelSaveChangesButton"_s);
+    box->setDefaultButton(save);
+    box->setEscapeButton(cancel);
+    connect(box, &QMessageBox::buttonClicked, this, [this, save, discard, then](QAbstractButton *button) {
+        if (button == save)
+            saveThen(then);
+        else if (button == discard)
+            then();
+    });
+    m_saveChangesBox = box;
+    box->open(); // window-modal, no nested event loop
+}
+
+void MainWindow::exportForAutomation()
+{
+    if (!m_document->isOpen())
+        return;
+    m_editor->commitPendingEdits();
+    if (m_document->filePath().isEmpty() || m_document->isModified())
+        saveThen([this] { showExportDialog(); });
+    else
+        showExportDialog();
+}
+
+void MainWindow::showExportDialog()
+{
+    auto *dialog = new ExportDialog(m_document->mapping(), m_document->filePath(), m_cliSettingsFile,
+                                    m_profile, m_document->entity(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void MainWindow::validateMapping()
+{
+    if (!m_document->isOpen())
+        return;
+    m_editor->commitPendingEdits();
+    if (!m_profile) {
+        showBanner(
+            BannerTopic::Validate, MessageBanner::Type::Warning,
+            tr("Validate checks the mapping against an org: choose a connection profile in the Target tab "
+               "(or create one with Connect…)."));
+        return;
+    }
+    if (!m_orgCheck) {
+        showBanner(BannerTopic::Validate, MessageBanner::Type::Warning,
+                   tr("Validating against the org is not available in this window."));
+        return;
+    }
+    m_orgCheckId = m_orgCheck->check(m_document->mapping(), *m_profile);
+    showBanner(BannerTopic::Validate, MessageBanner::Type::Information,
+               tr("Validating against %1…").arg(m_profile->orgUrl.host()));
+}
+
+void MainWindow::onOrgCheckFinished(const services::OrgCheckResult &result)
+{
+    if (result.id != m_orgCheckId || !m_document->isOpen())
+        return;
+    m_document->setOrgProblems(services::EditorProblem::fromMappingProblems(result.problems));
+    const QString host = m_profile ? m_profile->orgUrl.host() : QString();
+    if (result.ok) {
+        showBanner(
+            BannerTopic::Validate, MessageBanner::Type::Information,
+            tr("Valid: the mapping fits %1 on %2, the warehouse query returns its columns, and a run would "
+               "write with %3%4.")
+                .arg(result.tableName, host,
+                     result.writer == services::WriterKind::Bulk ? tr("bulk messages") : tr("$batch"),
+                     result.privilegesChecked ? tr("; the signed-in user holds the privileges it needs")
+                                              : QString()));
+    } else if (!result.problems.isEmpty()) {
+        showBanner(
+            BannerTopic::Validate, MessageBanner::Type::Error,
+            tr("Validate found problems on %1; they are marked on their rows and listed in the Problems "
+               "tab:\n%2")
+                .arg(host, services::MappingValidator::lines(result.problems).join(u'\n')));
+    } else {
+        showBanner(BannerTopic::Validate, MessageBanner::Type::Error,
+                   tr("Validate could not check the mapping: %1").arg(result.error));
+    }
+}
+
+void MainWindow::onDocumentTargetChanged()
+{
+    resolveProfile();
+}
+
+void MainWindow::useAsTarget(const QString &entitySet)
+{
+    if (!m_document->isOpen()) {
+        m_document->newMapping(defaultProfileName());
+        resolveProfile();
+    }
+    m_document->setEntitySet(entitySet);
+    m_editor->tabs()->setCurrentIndex(MappingEditor::TargetTab);
+}
+
+void MainWindow::addColumnFromSchema(const QString &entitySet, const QString &column)
+{
+    if (!m_document->isOpen() || entitySet != m_document->mapping().target.entitySet) {
+        showBanner(
+            BannerTopic::Editor, MessageBanner::Type::Information,
+            m_document->isOpen()
+                ? tr("%1 is a column of %2, but the mapping writes to %3. Use %2 as the target first (Use "
+                     "as target).")
+                      .arg(column, entitySet, m_document->mapping().target.entitySet)
+                : tr("Create or open a mapping first (File → New), then add columns to it."));
+        return;
+    }
+    m_editor->tabs()->setCurrentIndex(MappingEditor::FieldsTab);
+    m_editor->addTargetColumn(column);
+}
+
+void MainWindow::fillRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = m_settings->recentMappings();
+    for (qsizetype i = 0; i < recent.size(); ++i) {
+        const QString path = recent.at(i);
+        QAction *action = m_recentMenu->addAction(
+            tr("&%1 %2").arg(i + 1).arg(QDir::toNativeSeparators(path).replace(u'&', u"&&"_s)));
+        action->setData(path);
+        connect(action, &QAction::triggered, this, [this, path] {
+            if (m_running)
+                return;
+            maybeSave([this, path] {
+                if (!QFileInfo::exists(path)) {
+                    m_settings->removeRecentMapping(path);
+                    showBanner(
+                        BannerTopic::Mapping, MessageBanner::Type::Warning,
+                        tr("The mapping file %1 no longer exists; it was removed from the recent list.")
+                            .arg(QDir::toNativeSeparators(path)));
+                    return;
+                }
+                loadMapping(path);
+            });
+        });
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
 void MainWindow::showSchemaChanges(const services::EntityMetadata &before,
                                    const services::EntityMetadata &after)
 {
-    if (!m_mapping || after.entitySetName.compare(m_mapping->target.entitySet, Qt::CaseInsensitive) != 0)
+    if (!m_document->isOpen() ||
+        after.entitySetName.compare(m_document->mapping().target.entitySet, Qt::CaseInsensitive) != 0)
         return;
     QStringList columns;
-    for (const auto &field : m_mapping->fields)
+    for (const auto &field : m_document->mapping().fields)
         columns.append(field.target);
     const QStringList changes = services::MetadataService::describeChanges(before, after, columns);
     if (changes.isEmpty())
@@ -375,7 +782,7 @@ void MainWindow::showSchemaChanges(const services::EntityMetadata &before,
 void MainWindow::setProfileOverride(const QString &name)
 {
     m_profileOverride = name;
-    if (m_mapping)
+    if (m_document->isOpen())
         resolveProfile();
 }
 
@@ -383,11 +790,15 @@ QString MainWindow::wantedProfileName() const
 {
     if (!m_profileOverride.isEmpty())
         return m_profileOverride;
-    return m_mapping ? m_mapping->target.profile : QString();
+    if (m_document->isOpen() && !m_document->mapping().target.profile.isEmpty())
+        return m_document->mapping().target.profile;
+    // No mapping names one: the signed-in profile, so the schema dock browses its org.
+    return m_session ? m_session->profileName() : QString();
 }
 
 void MainWindow::resolveProfile()
 {
+    const std::optional<ConnectionProfile> previous = m_profile;
     m_profile.reset();
     const QString name = wantedProfileName();
     // A warning about the previous profile no longer applies once a profile resolves (e.g. after --profile).
@@ -410,7 +821,8 @@ void MainWindow::resolveProfile()
     }
     updateConnectionStrip();
     updateSyncEnabled();
-    Q_EMIT profileChanged(m_profile);
+    if (!sameProfile(previous, m_profile))
+        Q_EMIT profileChanged(m_profile);
 }
 
 void MainWindow::updateConnectionStrip()
@@ -434,32 +846,44 @@ void MainWindow::updateConnectionStrip()
 void MainWindow::updateSyncEnabled()
 {
     QString reason;
-    if (!m_mapping)
-        reason = tr("Open a mapping file first (File → Open mapping…).");
+    if (!m_document->isOpen())
+        reason = tr("Create or open a mapping first (File → New mapping, or File → Open mapping…).");
     else if (!m_profile)
         reason = tr("The mapping's connection profile does not exist; see the message at the top.");
     const bool canSync = reason.isEmpty();
     m_syncPanel->setCanSync(canSync, reason);
     m_syncNowAction->setEnabled(canSync && !m_running);
     m_cancelAction->setEnabled(m_running);
-    m_openAction->setEnabled(!m_running); // the running sync keeps using the mapping it started with
+    // The running sync keeps using the mapping it started with; the file stays put until it ends.
+    for (QAction *action : {m_newAction, m_openAction, m_closeAction})
+        action->setEnabled(!m_running);
+    m_recentMenu->setEnabled(!m_running && !m_settings->recentMappings().isEmpty());
+    const bool open = m_document->isOpen();
+    for (QAction *action : {m_saveAction, m_saveAsAction, m_exportAction})
+        action->setEnabled(open);
+    m_closeAction->setEnabled(open && !m_running);
 }
 
 void MainWindow::updateTitle()
 {
-    // QApplication::applicationDisplayName ("D365 Sync") is appended by Qt: "<mapping> — D365 Sync".
-    setWindowTitle(m_mapping ? m_mapping->name : QString());
+    // QApplication::applicationDisplayName ("D365 Sync") is appended by Qt: "<mapping>* — D365 Sync"; the
+    // "*" is Qt's [*] placeholder, shown while the mapping has unsaved changes.
+    setWindowTitle(m_document->isOpen() ? m_document->displayName() + u"[*]"_s : QString());
+    setWindowModified(m_document->isModified());
+    updateSyncEnabled();
 }
 
 void MainWindow::startSync()
 {
     if (m_running)
         return;
-    if (!m_mapping) {
-        showBanner(BannerTopic::Mapping, MessageBanner::Type::Information,
-                   tr("Open a mapping file first (File → Open mapping…, Ctrl+O)."));
+    if (!m_document->isOpen()) {
+        showBanner(
+            BannerTopic::Mapping, MessageBanner::Type::Information,
+            tr("Create or open a mapping first (File → New mapping, Ctrl+N, or Open mapping…, Ctrl+O)."));
         return;
     }
+    m_editor->commitPendingEdits();
     if (!m_profile) {
         resolveProfile(); // the profile may have been created with the CLI since; otherwise this shows why
         if (!m_profile)
@@ -472,11 +896,11 @@ void MainWindow::startSync()
     m_runErrorShown = false;
     m_syncPanel->runStarting();
     updateSyncEnabled();
-    qCInfo(lcMainWindow).noquote() << "starting sync of" << m_mapping->name << "with profile"
-                                   << m_profile->name;
+    const services::Mapping mapping = m_document->mapping();
+    qCInfo(lcMainWindow).noquote() << "starting sync of" << mapping.name << "with profile" << m_profile->name;
 
     // finished() may already have arrived if the controller fails synchronously; m_running tells.
-    if (!m_controller->start(*m_mapping, *m_profile, m_tokenProvider) && m_running) {
+    if (!m_controller->start(mapping, *m_profile, m_tokenProvider) && m_running) {
         SyncSummary summary;
         summary.fatal =
             Error::make(ErrorCategory::Internal,
@@ -535,17 +959,22 @@ void MainWindow::hideBanner(BannerTopic topic)
 
 void MainWindow::openMappingDialog()
 {
-    const QString startDir =
-        m_mappingPath.isEmpty() ? QDir::homePath() : QFileInfo(m_mappingPath).absolutePath();
-    // open() rather than exec(): no nested event loop while the sync pane keeps updating.
-    auto *dialog =
-        new QFileDialog(this, tr("Open mapping"), startDir, tr("Mapping files (*.json);;All files (*)"));
-    dialog->setObjectName(u"openMappingFileDialog"_s);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setFileMode(QFileDialog::ExistingFile);
-    dialog->setAcceptMode(QFileDialog::AcceptOpen);
-    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &file) { loadMapping(file); });
-    dialog->open();
+    if (m_running)
+        return;
+    maybeSave([this] {
+        const QString current =
+            m_document->filePath().isEmpty() ? m_settings->lastMappingPath() : m_document->filePath();
+        const QString startDir = current.isEmpty() ? QDir::homePath() : QFileInfo(current).absolutePath();
+        // open() rather than exec(): no nested event loop while the sync pane keeps updating.
+        auto *dialog =
+            new QFileDialog(this, tr("Open mapping"), startDir, tr("Mapping files (*.json);;All files (*)"));
+        dialog->setObjectName(u"openMappingFileDialog"_s);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setFileMode(QFileDialog::ExistingFile);
+        dialog->setAcceptMode(QFileDialog::AcceptOpen);
+        connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &file) { loadMapping(file); });
+        dialog->open();
+    });
 }
 
 void MainWindow::showAbout()
@@ -557,7 +986,8 @@ void MainWindow::showAbout()
     box->setIconPixmap(windowIcon().pixmap(64, 64));
     box->setText(tr("<h3>D365 Sync %1</h3>"
                     "<p>Keeps Microsoft Dynamics 365 / Dataverse tables in sync with your data warehouse.</p>"
-                    "<p>Mapping files saved here run unchanged with <code>d365sync-cli</code>.</p>"
+                    "<p>Mapping files saved here (File → Save, or Export for automation…) run unchanged with "
+                    "<code>d365sync-cli run</code>.</p>"
                     "<p>Built with Qt %2.</p>")
                      .arg(applicationVersion(), QString::fromLatin1(qVersion())));
     box->setStandardButtons(QMessageBox::Close);
@@ -572,6 +1002,16 @@ void MainWindow::closeEvent(QCloseEvent *event)
         event->ignore();
         if (!m_closeWhenFinished)
             confirmCloseDuringSync();
+        return;
+    }
+    m_editor->commitPendingEdits();
+    if (m_document->isModified() && !m_changesSettled) {
+        // Unsaved changes: ask; once saved or discarded the window closes.
+        event->ignore();
+        maybeSave([this] {
+            m_changesSettled = true;
+            close();
+        });
         return;
     }
     m_settings->setMainWindowGeometry(saveGeometry());

@@ -1,14 +1,23 @@
 #pragma once
 
 // The main window. It only presents: main.cpp hands it the SyncController, the Settings facade and the token
-// provider, and the window shows the loaded mapping, its connection profile and the last run.
+// provider, and the window shows the mapping being edited, its connection profile and the last run.
 //
-//   loadMapping(path) → MappingFile::load → profile looked up in Settings (or the override) → Sync now
-//   enabled Sync now → controller->start(mapping, profile, tokenProvider)
+//   File → New / Open / Open Recent → MappingDocument (new or MappingFile::load) → the mapping editor
+//     → profile: the mapping's (or --profile, or the signed-in one when no mapping names one) looked up in
+//       Settings → the metadata loader reads that org's tables for the schema dock and the editor
+//   File → Save / Save As / Export for automation… → MappingDocument::saveAs (refused while the file would
+//     not load back) → Export shows the d365sync-cli command (ExportDialog)
+//   Mapping → Validate → MappingOrgCheck (the preflight of d365sync-cli validate, on its own thread)
+//     → its problems inline on the rows, a summary in the banner
+//   Sync now → controller->start(the edited mapping, profile, tokenProvider)
 //            → started / progress / rowOutcomes / error / finished update the Sync pane (bottom dock)
 //
-// Layout: connection strip and message banner on top, the mapping panel in the centre (the mapping editor
-// will replace it), the Sync pane docked at the bottom; the schema browser docked on the left, full height.
+// A modified mapping shows "*" in the title (Qt's [*]); New, Open, Open Recent, Close and quitting ask
+// whether to save it first (a window-modal box, no nested event loop).
+//
+// Layout: connection strip and message banner on top, the mapping editor in the centre, the Sync pane
+// docked at the bottom; the schema browser docked on the left, full height.
 // Recoverable problems (mapping problems, missing profile, a failed run) go to the banner, never to a modal
 // box; the banner remembers what it is about, so a problem that goes away (the profile is created, the
 // sign-in is renewed) takes its message with it. The only modal box asks before a close would cancel a
@@ -27,16 +36,20 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <functional>
 #include <optional>
 
 class QAction;
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QMessageBox;
 class QPushButton;
 
 namespace d365::services {
+class MappingOrgCheck;
 class MetadataLoader;
+struct OrgCheckResult;
 class Settings;
 class SyncController;
 class TokenProvider;
@@ -45,7 +58,8 @@ struct SyncSummary;
 
 namespace d365::ui {
 
-class MappingPanel;
+class MappingDocument;
+class MappingEditor;
 class SchemaBrowser;
 class SyncPanel;
 
@@ -57,9 +71,13 @@ public:
                services::TokenProvider *tokenProvider, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Loads a mapping file; on problems shows them in the banner, keeps the previous mapping and returns
-    // false.
+    // Loads a mapping file (discarding unsaved changes: the menu asks before it calls this); on problems
+    // shows them in the banner, keeps the previous mapping and returns false.
     bool loadMapping(const QString &path);
+    // Saves to the mapping's file (Save As… when it has none); false when it was not saved (yet).
+    bool saveMapping();
+    // Writes to this file and makes it the mapping's file; problems go to the banner.
+    bool saveMappingTo(const QString &path);
     // Use this connection profile instead of the one the mapping names (d365sync --profile).
     void setProfileOverride(const QString &name);
     // Sign-in state shown in the connection strip ("Connected to <host> as <user>", Connect…, Disconnect).
@@ -69,8 +87,16 @@ public:
     // fetches (for the profile of the loaded mapping), and the mapping's table is checked on every load so
     // a changed column it uses warns in the banner (showSchemaChanges).
     void setMetadataLoader(services::MetadataLoader *loader);
+    // The Validate action's preflight against the org (main.cpp owns it; without it Validate says so).
+    void setMappingOrgCheck(services::MappingOrgCheck *check);
+    // The settings file this process uses when it is not the default one (--settings, D365SYNC_SETTINGS):
+    // the exported command names it so the CLI finds the same profiles.
+    void setCliSettingsFile(const QString &file) { m_cliSettingsFile = file; }
 
-    const std::optional<services::Mapping> &mapping() const { return m_mapping; }
+    // The mapping being edited, if one is open.
+    std::optional<services::Mapping> mapping() const;
+    MappingDocument *document() const { return m_document; }
+    MappingEditor *mappingEditor() const { return m_editor; }
     const std::optional<services::ConnectionProfile> &profile() const { return m_profile; }
     MessageBanner *messageBanner() const { return m_banner; }
     SyncPanel *syncPanel() const { return m_syncPanel; }
@@ -87,7 +113,12 @@ public Q_SLOTS:
                            const d365::services::EntityMetadata &after);
     void startSync();
     void cancelSync();
+    void newMapping();
     void openMappingDialog();
+    void saveMappingAs();
+    void exportForAutomation();
+    void closeMapping();
+    void validateMapping();
     void openConnectionDialog();
 
 protected:
@@ -96,11 +127,22 @@ protected:
 
 private:
     // What the banner shows, so that the code that fixes a problem can hide exactly that message.
-    enum class BannerTopic { None, Mapping, Profile, SignIn, Sync, Schema };
+    enum class BannerTopic { None, Mapping, Profile, SignIn, Sync, Schema, Editor, Validate };
 
     void showBanner(BannerTopic topic, MessageBanner::Type type, const QString &text);
     void hideBanner(BannerTopic topic);
     void confirmCloseDuringSync();
+    // Runs then() once the mapping's changes are saved or discarded; asks first when there are any.
+    void maybeSave(std::function<void()> then);
+    void saveThen(std::function<void()> then);
+    void saveAsThen(std::function<void()> then);
+    void showExportDialog();
+    void onOrgCheckFinished(const services::OrgCheckResult &result);
+    void onDocumentTargetChanged();
+    void useAsTarget(const QString &entitySet);
+    void addColumnFromSchema(const QString &entitySet, const QString &column);
+    void fillRecentMenu();
+    QString defaultProfileName() const;
     void fitToScreen();
     void widenSqueezedSchemaDock();
     void createActions();
@@ -119,18 +161,22 @@ private:
     services::Settings *m_settings;
     services::TokenProvider *m_tokenProvider;
 
-    std::optional<services::Mapping> m_mapping;
-    QString m_mappingPath;
+    MappingDocument *m_document = nullptr;
     QString m_profileOverride;
+    QString m_cliSettingsFile;
     std::optional<services::ConnectionProfile> m_profile;
     bool m_running = false;
     bool m_runErrorShown = false;
     bool m_closeWhenFinished = false; // the user confirmed closing during a run: close after finished()
+    bool m_changesSettled = false;    // saved or discarded after the question: close without asking again
     bool m_shownOnce = false;
     BannerTopic m_bannerTopic = BannerTopic::None;
 
     MessageBanner *m_banner = nullptr;
-    MappingPanel *m_mappingPanel = nullptr;
+    MappingEditor *m_editor = nullptr;
+    services::MetadataLoader *m_loader = nullptr;
+    services::MappingOrgCheck *m_orgCheck = nullptr;
+    int m_orgCheckId = 0;
     SyncPanel *m_syncPanel = nullptr;
     QDockWidget *m_syncDock = nullptr;
     SchemaBrowser *m_schemaBrowser = nullptr;
@@ -144,11 +190,18 @@ private:
     QLabel *m_connectionStatusLabel = nullptr;
     QPushButton *m_connectButton = nullptr;
     QPushButton *m_disconnectButton = nullptr;
+    QAction *m_newAction = nullptr;
     QAction *m_openAction = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QAction *m_saveAction = nullptr;
+    QAction *m_saveAsAction = nullptr;
+    QAction *m_exportAction = nullptr;
+    QAction *m_closeAction = nullptr;
     QAction *m_syncNowAction = nullptr;
     QAction *m_cancelAction = nullptr;
     QAction *m_connectionProfilesAction = nullptr;
     QPointer<QMessageBox> m_closeConfirmBox;
+    QPointer<QMessageBox> m_saveChangesBox;
 };
 
 } // namespace d365::ui

@@ -3,12 +3,14 @@
 #include "models/attributelistmodel.h"
 #include "models/entitylistmodel.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QDataStream>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QSortFilterProxyModel>
@@ -56,6 +58,11 @@ SchemaBrowser::SchemaBrowser(QWidget *parent)
     m_refresh->setObjectName(u"schemaRefresh"_s);
     m_refresh->setText(tr("Refresh"));
     m_refresh->setToolTip(tr("Read the tables and columns from the organization again"));
+    m_useAsTarget = new QToolButton(this);
+    m_useAsTarget->setObjectName(u"useAsTargetButton"_s);
+    m_useAsTarget->setText(tr("&Use as target"));
+    m_useAsTarget->setToolTip(tr("Make the selected table the target of the mapping being edited"));
+    m_useAsTarget->setEnabled(false);
     m_spinner = new QProgressBar(this);
     m_spinner->setObjectName(u"schemaSpinner"_s);
     m_spinner->setRange(0, 0); // busy indicator
@@ -78,6 +85,20 @@ SchemaBrowser::SchemaBrowser(QWidget *parent)
     m_columnView->setSortingEnabled(true);
     m_columnView->sortByColumn(models::AttributeListModel::LogicalNameColumn, Qt::AscendingOrder);
     m_columnView->setAccessibleName(tr("Columns"));
+    // Columns can be dragged onto the mapping editor; Enter (or the context menu) adds them without a mouse.
+    m_columnView->setDragEnabled(true);
+    m_columnView->setDragDropMode(QAbstractItemView::DragOnly);
+    m_columnView->setDefaultDropAction(Qt::CopyAction);
+    m_columnView->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_tableView->setContextMenuPolicy(Qt::CustomContextMenu);
+    auto *addColumn = new QAction(tr("Add to mapping"), m_columnView);
+    addColumn->setObjectName(u"addColumnToMappingAction"_s);
+    addColumn->setShortcuts({QKeySequence(Qt::Key_Return), QKeySequence(Qt::Key_Enter)});
+    addColumn->setShortcutContext(Qt::WidgetShortcut);
+    m_columnView->addAction(addColumn);
+    connect(addColumn, &QAction::triggered, this, &SchemaBrowser::addSelectedColumnToMapping);
+    connect(m_columnView, &QWidget::customContextMenuRequested, this, &SchemaBrowser::showColumnMenu);
+    connect(m_tableView, &QWidget::customContextMenuRequested, this, &SchemaBrowser::showTableMenu);
     m_detail = new QPlainTextEdit(this);
     m_detail->setObjectName(u"schemaDetail"_s);
     m_detail->setReadOnly(true);
@@ -87,6 +108,9 @@ SchemaBrowser::SchemaBrowser(QWidget *parent)
     filterRow->addWidget(m_search, 1);
     filterRow->addWidget(m_customOnly);
     filterRow->addWidget(m_refresh);
+    auto *tableActions = new QHBoxLayout;
+    tableActions->addStretch(1);
+    tableActions->addWidget(m_useAsTarget);
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_tableView);
     splitter->addWidget(m_columnView);
@@ -100,11 +124,17 @@ SchemaBrowser::SchemaBrowser(QWidget *parent)
     layout->addWidget(m_spinner);
     layout->addWidget(m_message);
     layout->addWidget(splitter, 1);
+    layout->addLayout(tableActions);
     setTabOrder(m_search, m_customOnly);
     setTabOrder(m_customOnly, m_refresh);
     setTabOrder(m_refresh, m_tableView);
     setTabOrder(m_tableView, m_columnView);
     setTabOrder(m_columnView, m_detail);
+    setTabOrder(m_detail, m_useAsTarget);
+    connect(m_useAsTarget, &QToolButton::clicked, this, [this] {
+        if (const QString set = selectedEntitySet(); !set.isEmpty())
+            Q_EMIT useAsTargetRequested(set);
+    });
 
     connect(m_search, &QLineEdit::textChanged, m_entities, &models::EntityListModel::setFilterText);
     connect(m_customOnly, &QCheckBox::toggled, m_entities, &models::EntityListModel::setCustomOnly);
@@ -194,6 +224,7 @@ void SchemaBrowser::onTableSelected()
     const QString set = selectedEntitySet();
     m_attributes->clear();
     m_detail->clear();
+    m_useAsTarget->setEnabled(!set.isEmpty());
     if (!set.isEmpty()) {
         m_message->hide();
         Q_EMIT entityRequested(set, false);
@@ -209,6 +240,42 @@ void SchemaBrowser::onColumnSelected()
     const int row = m_attributeProxy->mapToSource(current).row();
     m_detail->setPlainText(
         models::AttributeListModel::describe(m_attributes->attributeAt(row), m_attributes->entity()));
+}
+
+void SchemaBrowser::addSelectedColumnToMapping()
+{
+    const QModelIndex current = m_columnView->currentIndex();
+    if (!current.isValid() || m_attributes->entity().entitySetName.isEmpty())
+        return;
+    Q_EMIT addToMappingRequested(m_attributes->entity().entitySetName, current.data(Qt::UserRole).toString());
+}
+
+void SchemaBrowser::showTableMenu(const QPoint &position)
+{
+    const QModelIndex index = m_tableView->indexAt(position);
+    if (!index.isValid())
+        return;
+    const QString set = index.data(models::EntityListModel::EntitySetRole).toString();
+    auto *menu = new QMenu(m_tableView);
+    menu->setObjectName(u"schemaTableMenu"_s);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(tr("&Use as target of the mapping"), this,
+                    [this, set] { Q_EMIT useAsTargetRequested(set); });
+    menu->popup(m_tableView->viewport()->mapToGlobal(position));
+}
+
+void SchemaBrowser::showColumnMenu(const QPoint &position)
+{
+    const QModelIndex index = m_columnView->indexAt(position);
+    if (!index.isValid())
+        return;
+    m_columnView->setCurrentIndex(index);
+    auto *menu = new QMenu(m_columnView);
+    menu->setObjectName(u"schemaColumnMenu"_s);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    QAction *add = menu->addAction(tr("&Add to mapping"), this, &SchemaBrowser::addSelectedColumnToMapping);
+    add->setEnabled(m_attributes->flags(m_attributeProxy->mapToSource(index)) & Qt::ItemIsDragEnabled);
+    menu->popup(m_columnView->viewport()->mapToGlobal(position));
 }
 
 QByteArray SchemaBrowser::saveState() const

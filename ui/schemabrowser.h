@@ -9,6 +9,13 @@
 //   a table selected     → entityRequested(set, refresh)   … setEntity(metadata)
 //   setBusy(true/false)  → the spinner;  showError(text) → the inline message line
 //
+// For the mapping editor: a writable column can be dragged onto the editor (a "target" ColumnDrag of the
+// table), or — the keyboard path — chosen with Enter or "Add to mapping" in its context menu; a table can be
+// made the mapping's target with "Use as target" (button, context menu):
+//
+//   Use as target      → useAsTargetRequested(entity set)
+//   Add to mapping     → addToMappingRequested(entity set, column)
+//
 // saveState()/restoreState() carry the search text, "custom only", the selected table and the column
 // header (sort order, widths) between runs.
 
@@ -55,10 +62,15 @@ public Q_SLOTS:
 Q_SIGNALS:
     void tablesRequested(bool refresh);
     void entityRequested(const QString &entitySetName, bool refresh);
+    void useAsTargetRequested(const QString &entitySetName);
+    void addToMappingRequested(const QString &entitySetName, const QString &column);
 
 private:
     void onTableSelected();
     void onColumnSelected();
+    void addSelectedColumnToMapping();
+    void showTableMenu(const QPoint &position);
+    void showColumnMenu(const QPoint &position);
 
     models::EntityListModel *m_entities;
     models::AttributeListModel *m_attributes;
@@ -66,6 +78,7 @@ private:
     QLineEdit *m_search;
     QCheckBox *m_customOnly;
     QToolButton *m_refresh;
+    QToolButton *m_useAsTarget;
     QProgressBar *m_spinner;
     QLabel *m_message;
     QTableView *m_tableView;

@@ -10,6 +10,7 @@
 #include "services/auth/warehousecredentials.h"
 #include "services/common/heap.h"
 #include "services/dataverse/metadataloader.h"
+#include "services/editor/mappingorgcheck.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
 #include "ui/mainwindow.h"
@@ -102,9 +103,15 @@ int main(int argc, char **argv)
     // Reads the schema browser's metadata on its own thread, through the session, with the per-org disk
     // cache.
     d365::services::MetadataLoader metadataLoader(&session);
+    // The editor's Validate: the CLI's preflight on its own thread, through the same session.
+    d365::services::MappingOrgCheck mappingCheck(&session);
     d365::ui::MainWindow window(&controller, &settings, &session);
     window.setConnectionSession(&session);
     window.setMetadataLoader(&metadataLoader);
+    window.setMappingOrgCheck(&mappingCheck);
+    // The exported d365sync-cli command must find the same profiles.
+    if (!settingsFile.isEmpty())
+        window.setCliSettingsFile(QFileInfo(settingsFile).absoluteFilePath());
 
     if (parser.isSet(profileOption))
         window.setProfileOverride(parser.value(profileOption));

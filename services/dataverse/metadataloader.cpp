@@ -94,7 +94,9 @@ void MetadataLoader::setProfile(const std::optional<ConnectionProfile> &profile)
 void MetadataLoader::request(bool counts, std::function<void(Worker *)> call)
 {
     if (!m_worker) {
-        Q_EMIT failed(tr("No connection profile: open a mapping whose profile exists to browse its org."));
+        Q_EMIT failed(
+            tr("No connection profile: connect to one (Connect… at the top) or open a mapping whose "
+               "profile exists to browse its org."));
         return;
     }
     if (counts && m_pending++ == 0) {

@@ -23,6 +23,7 @@ const QString keyTenant = u"tenant"_s;
 const QString keyClientId = u"clientId"_s;
 const QString keyAuthorityHost = u"authorityHost"_s;
 const QString keyLastMappingPath = u"ui/lastMappingPath"_s;
+const QString keyRecentMappings = u"ui/recentMappings"_s;
 const QString keyMainWindowGeometry = u"ui/mainWindowGeometry"_s;
 const QString keyMainWindowState = u"ui/mainWindowState"_s;
 const QString keySchemaBrowserState = u"ui/schemaBrowserState"_s;
@@ -248,6 +249,28 @@ QString Settings::lastMappingPath() const
 void Settings::setLastMappingPath(const QString &path)
 {
     m_settings->setValue(keyLastMappingPath, path);
+}
+
+QStringList Settings::recentMappings() const
+{
+    return m_settings->value(keyRecentMappings).toStringList();
+}
+
+void Settings::addRecentMapping(const QString &path)
+{
+    QStringList recent = recentMappings();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > MaxRecentMappings)
+        recent.removeLast();
+    m_settings->setValue(keyRecentMappings, recent);
+}
+
+void Settings::removeRecentMapping(const QString &path)
+{
+    QStringList recent = recentMappings();
+    if (recent.removeAll(path) > 0)
+        m_settings->setValue(keyRecentMappings, recent);
 }
 
 QByteArray Settings::mainWindowGeometry() const

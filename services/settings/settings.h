@@ -20,6 +20,7 @@
 //   warehouses/<name>/dsn         QString   "" (odbc: a data source name instead)
 //   warehouses/<name>/options     QString   "" (never a password: the keychain or the environment has it)
 //   ui/lastMappingPath            QString   ""
+//   ui/recentMappings             QStringList (most recent first, at most MaxRecentMappings)
 //   ui/mainWindowGeometry         QByteArray
 //   ui/mainWindowState            QByteArray
 //   ui/schemaBrowserState         QByteArray (search text, custom-only, selected table, column header)
@@ -63,6 +64,11 @@ public:
 
     QString lastMappingPath() const;
     void setLastMappingPath(const QString &path);
+    static constexpr int MaxRecentMappings = 8;
+    QStringList recentMappings() const;
+    // Puts the path first (once) and keeps at most MaxRecentMappings.
+    void addRecentMapping(const QString &path);
+    void removeRecentMapping(const QString &path);
     QByteArray mainWindowGeometry() const;
     void setMainWindowGeometry(const QByteArray &geometry);
     QByteArray mainWindowState() const;

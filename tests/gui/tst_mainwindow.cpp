@@ -2,6 +2,7 @@
 // load a mapping, press Sync now, watch the progress bar, the status line, the failed-rows table and the
 // banner.
 
+#include "common/cliprocess.h"
 #include "common/sandboxprocess.h"
 #include "models/runresultsmodel.h"
 #include "services/auth/connectionsession.h"
@@ -9,9 +10,12 @@
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataloader.h"
 #include "services/dataverse/metadataservice.h"
+#include "services/mapping/mappingfile.h"
 #include "services/settings/settings.h"
 #include "services/sync/synccontroller.h"
+#include "ui/exportdialog.h"
 #include "ui/mainwindow.h"
+#include "ui/mappingdocument.h"
 #include "ui/messagebanner.h"
 #include "ui/schemabrowser.h"
 #include "ui/syncpanel.h"
@@ -22,6 +26,7 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QDialog>
+#include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
@@ -32,7 +37,10 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
+#include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
@@ -40,6 +48,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
+#include <QWindow>
 
 #include <memory>
 
@@ -90,12 +100,23 @@ private Q_SLOTS:
     void close_duringSyncConfirmed_cancelsRunAndClosesWhenFinished();
     void connectButton_profileOfMappingMissing_opensFormWithItsNameToCreateIt();
 
+    // Issue 11: documents.
+    void edit_loadedMapping_titleShowsStarUntilSaved();
+    void close_unsavedChanges_cancelKeepsWindowAndChanges();
+    void close_unsavedChanges_discardClosesWithoutWriting();
+    void close_unsavedChanges_saveWritesTheFileThenCloses();
+    void newMapping_unsavedChanges_asksFirstAndCancelKeepsThem();
+    void openRecent_savedMapping_listsItAndReopensIt();
+    void exportForAutomation_showsTheExactCommandThatRunsTheFile();
+
 private:
     QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName,
                          const QString &mode = u"upsert"_s);
     QString writeText(const QString &fileName, const QByteArray &text);
     template<typename T> T *child(const char *objectName) const;
     void clickSyncNowAndWaitUntilFinished();
+    void renameMapping(const QString &name);
+    QMessageBox *closeAndExpectSavePrompt();
 
     d365::testsupport::SandboxProcess m_sandbox;
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -202,7 +223,9 @@ void TestMainWindow::syncNow_validMapping_fillsProgressBarAndReportsNoFailedRows
     const QString query = u"SELECT customer_id, first_name, last_name, email FROM customers "
                           u"ORDER BY customer_id LIMIT 500"_s;
     QVERIFY(m_window->loadMapping(writeMapping(u"contacts.json"_s, query)));
-    QCOMPARE(m_window->windowTitle(), u"GUI test contacts"_s); // Qt shows "GUI test contacts — D365 Sync"
+    // Qt shows "GUI test contacts — D365 Sync"; [*] becomes "*" while there are unsaved changes.
+    QCOMPARE(m_window->windowTitle(), u"GUI test contacts[*]"_s);
+    QVERIFY(!m_window->isWindowModified());
     QVERIFY(child<QLabel>("sandboxBadgeLabel")->isVisible());
     QCOMPARE(child<QLabel>("orgUrlLabel")->text(), m_sandbox.baseUrl().toDisplayString());
     QCOMPARE(child<QTableView>("fieldMappingView")->model()->rowCount(), 3);
@@ -296,7 +319,9 @@ void TestMainWindow::loadMapping_brokenFile_bannerNamesTheJsonPathOfEachProblem(
     QVERIFY2(banner->text().contains(u"$.mode"_s), qPrintable(banner->text()));
     QVERIFY2(banner->text().contains(u"$.target.entitySet"_s), qPrintable(banner->text()));
     // The good mapping stays loaded and usable.
-    QCOMPARE(m_window->windowTitle(), u"GUI test contacts"_s); // Qt shows "GUI test contacts — D365 Sync"
+    // Qt shows "GUI test contacts — D365 Sync"; [*] becomes "*" while there are unsaved changes.
+    QCOMPARE(m_window->windowTitle(), u"GUI test contacts[*]"_s);
+    QVERIFY(!m_window->isWindowModified());
     QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
 
     // The banner closes with its close button.
@@ -639,6 +664,166 @@ void TestMainWindow::connectButton_profileOfMappingMissing_opensFormWithItsNameT
     QVERIFY(child<QPushButton>("syncNowButton")->isEnabled());
     dialog->close();
     m_window.reset(); // before the session it points at
+}
+
+void TestMainWindow::renameMapping(const QString &name)
+{
+    QApplication::setActiveWindow(m_window.get()); // window shortcuts (Ctrl+S, Ctrl+N …) need it active
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    auto *edit = child<QLineEdit>("mappingNameLineEdit");
+    QVERIFY(edit);
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClicks(edit, name);
+    QTest::keyClick(edit, Qt::Key_Tab); // leaving the field commits the name
+    QCOMPARE(m_window->mapping()->name, name);
+}
+
+QMessageBox *TestMainWindow::closeAndExpectSavePrompt()
+{
+    if (m_window->close()) // asks instead of closing
+        return nullptr;
+    auto *box = m_window->findChild<QMessageBox *>(u"saveChangesMessageBox"_s);
+    if (box && !QTest::qWaitFor([box] { return box->isVisible(); }))
+        return nullptr;
+    return box;
+}
+
+void TestMainWindow::edit_loadedMapping_titleShowsStarUntilSaved()
+{
+    const QString path = writeMapping(u"title.json"_s, u"SELECT * FROM customers"_s);
+    QVERIFY(m_window->loadMapping(path));
+    QVERIFY(!m_window->isWindowModified());
+    renameMapping(u"Renamed contacts"_s);
+    QCOMPARE(m_window->windowTitle(), u"Renamed contacts[*]"_s); // shown as "Renamed contacts* — D365 Sync"
+    QVERIFY(m_window->isWindowModified());
+    QTest::keyClick(m_window.get(), Qt::Key_S, Qt::ControlModifier); // File → Save: its own file, no dialog
+    QVERIFY(!m_window->isWindowModified());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(file.readAll().contains("\"name\": \"Renamed contacts\""));
+    // Undo back past the save: changed again.
+    QTest::keyClick(m_window.get(), Qt::Key_Z, Qt::ControlModifier);
+    QVERIFY(m_window->isWindowModified());
+}
+
+void TestMainWindow::close_unsavedChanges_cancelKeepsWindowAndChanges()
+{
+    QVERIFY(m_window->loadMapping(writeMapping(u"cancel.json"_s, u"SELECT * FROM customers"_s)));
+    renameMapping(u"Unsaved name"_s);
+    QMessageBox *box = closeAndExpectSavePrompt();
+    QVERIFY(box);
+    QVERIFY2(box->text().contains(u"Unsaved name"_s), qPrintable(box->text()));
+    QTest::mouseClick(box->findChild<QPushButton *>(u"cancelSaveChangesButton"_s), Qt::LeftButton);
+    QTRY_VERIFY(!m_window->findChild<QMessageBox *>(u"saveChangesMessageBox"_s));
+    QVERIFY(m_window->isVisible());
+    QCOMPARE(m_window->mapping()->name, u"Unsaved name"_s);
+    QVERIFY(m_window->isWindowModified());
+}
+
+void TestMainWindow::close_unsavedChanges_discardClosesWithoutWriting()
+{
+    const QString path = writeMapping(u"discard.json"_s, u"SELECT * FROM customers"_s);
+    QVERIFY(m_window->loadMapping(path));
+    renameMapping(u"Thrown away"_s);
+    QMessageBox *box = closeAndExpectSavePrompt();
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QPushButton *>(u"discardChangesButton"_s), Qt::LeftButton);
+    QTRY_VERIFY(!m_window->isVisible());
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(!file.readAll().contains("Thrown away"));
+}
+
+void TestMainWindow::close_unsavedChanges_saveWritesTheFileThenCloses()
+{
+    const QString path = writeMapping(u"save.json"_s, u"SELECT * FROM customers"_s);
+    QVERIFY(m_window->loadMapping(path));
+    renameMapping(u"Kept"_s);
+    QMessageBox *box = closeAndExpectSavePrompt();
+    QVERIFY(box);
+    QTest::mouseClick(box->findChild<QPushButton *>(u"saveChangesButton"_s), Qt::LeftButton);
+    QTRY_VERIFY(!m_window->isVisible());
+    const auto reloaded = d365::services::MappingFile::load(path);
+    QVERIFY2(reloaded.ok(), qPrintable(reloaded.problemsText()));
+    QCOMPARE(reloaded.mapping->name, u"Kept"_s);
+}
+
+void TestMainWindow::newMapping_unsavedChanges_asksFirstAndCancelKeepsThem()
+{
+    QVERIFY(m_window->loadMapping(writeMapping(u"new.json"_s, u"SELECT * FROM customers"_s)));
+    renameMapping(u"Work in progress"_s);
+    QTest::keyClick(m_window.get(), Qt::Key_N, Qt::ControlModifier); // File → New
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = m_window->findChild<QMessageBox *>(u"saveChangesMessageBox"_s)) && box->isVisible());
+    QTest::keyClick(box, Qt::Key_Escape); // Cancel
+    QTRY_VERIFY(!m_window->findChild<QMessageBox *>(u"saveChangesMessageBox"_s));
+    QCOMPARE(m_window->mapping()->name, u"Work in progress"_s);
+
+    m_window->windowHandle()->requestActivate(); // a window manager reactivates it when the box closes
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_N, Qt::ControlModifier);
+    QTRY_VERIFY((box = m_window->findChild<QMessageBox *>(u"saveChangesMessageBox"_s)) && box->isVisible());
+    QTest::mouseClick(box->findChild<QPushButton *>(u"discardChangesButton"_s), Qt::LeftButton);
+    QTRY_COMPARE(m_window->mapping()->name, u"New mapping"_s);
+    QCOMPARE(m_window->mapping()->target.profile, ProfileName); // the window's profile
+    QVERIFY(!m_window->isWindowModified());
+    QVERIFY(m_window->document()->filePath().isEmpty());
+}
+
+void TestMainWindow::openRecent_savedMapping_listsItAndReopensIt()
+{
+    const QString path = writeMapping(u"recent.json"_s, u"SELECT * FROM customers"_s);
+    QVERIFY(m_window->loadMapping(path));
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_W, Qt::ControlModifier); // File → Close
+    QTRY_VERIFY(!m_window->mapping().has_value());
+    QVERIFY(child<QLabel>("noMappingLabel")->isVisible());
+
+    auto *recent = m_window->menuBar()->findChild<QMenu *>(u"openRecentMenu"_s);
+    QVERIFY(recent);
+    QVERIFY(recent->isEnabled());
+    Q_EMIT recent->aboutToShow(); // the menu fills itself when it opens
+    QVERIFY(!recent->actions().isEmpty());
+    QAction *first = recent->actions().first();
+    QCOMPARE(first->data().toString(), QFileInfo(path).absoluteFilePath());
+    QVERIFY2(first->text().startsWith(u"&1 "_s), qPrintable(first->text()));
+    first->trigger();
+    QTRY_VERIFY(m_window->mapping().has_value());
+    QCOMPARE(m_window->document()->filePath(), QFileInfo(path).absoluteFilePath());
+}
+
+void TestMainWindow::exportForAutomation_showsTheExactCommandThatRunsTheFile()
+{
+    const QString path =
+        writeMapping(u"export.json"_s, u"SELECT customer_id, first_name, last_name, email FROM "
+                                       u"customers ORDER BY customer_id LIMIT 50"_s);
+    QVERIFY(m_window->loadMapping(path));
+    m_window->setCliSettingsFile(m_settings->fileName());
+    QApplication::setActiveWindow(m_window.get());
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_E, Qt::ControlModifier | Qt::ShiftModifier);
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog *>(u"exportDialog"_s)) && dialog->isVisible());
+    const QString command = dialog->findChild<QLineEdit *>(u"commandLineEdit"_s)->text();
+    QCOMPARE(command, u"d365sync-cli --settings "_s + m_settings->fileName() + u" run "_s + path);
+    const QString help = dialog->findChild<QTextBrowser *>(u"helpTextBrowser"_s)->toPlainText();
+    QVERIFY2(help.contains(u"Application users"_s), qPrintable(help));
+    QVERIFY2(help.contains(u"auth set-secret --profile "_s + ProfileName), qPrintable(help));
+
+    // The command as shown, with the CLI this build made.
+    m_settings->sync();
+    QStringList arguments = QProcess::splitCommand(command);
+    QCOMPARE(arguments.takeFirst(), u"d365sync-cli"_s);
+    QProcess cli;
+    cli.setProcessEnvironment(d365::testsupport::cliEnvironment());
+    cli.start(QStringLiteral(D365_CLI_EXE), arguments);
+    QVERIFY(cli.waitForFinished(SyncTimeoutMs));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    QVERIFY(cli.readAllStandardOutput().contains("50 upserted, 0 failed"));
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Close),
+                      Qt::LeftButton);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -28,6 +28,7 @@ private Q_SLOTS:
     void profileNames_areSorted();
     void removeProfile_removesOnlyThatProfile();
     void uiKeys_roundTrip();
+    void addRecentMapping_keepsTheNewestFirstOnceAndAtMostEight();
     void defaultConstructor_usesUserIniLocation();
     void sync_writable_succeeds();
     void sync_folderCannotBeCreated_failsNamingFileAndReason();
@@ -284,6 +285,23 @@ void TestSettings::sync_folderCannotBeCreated_failsNamingFileAndReason()
     QVERIFY2(synced.error().message.startsWith(
                  u"Could not save the settings to %1: %2 is not a folder."_s.arg(path, blocker)),
              qPrintable(synced.error().message));
+}
+
+void TestSettings::addRecentMapping_keepsTheNewestFirstOnceAndAtMostEight()
+{
+    {
+        Settings settings(iniPath());
+        QVERIFY(settings.recentMappings().isEmpty());
+        for (int i = 1; i <= 10; ++i)
+            settings.addRecentMapping(u"/m/%1.json"_s.arg(i));
+        settings.addRecentMapping(u"/m/7.json"_s);    // opened again: to the front, once
+        settings.removeRecentMapping(u"/m/9.json"_s); // gone from disk
+        QVERIFY(settings.sync().ok());
+    }
+    Settings reopened(iniPath());
+    QCOMPARE(reopened.recentMappings(),
+             QStringList({u"/m/7.json"_s, u"/m/10.json"_s, u"/m/8.json"_s, u"/m/6.json"_s, u"/m/5.json"_s,
+                          u"/m/4.json"_s, u"/m/3.json"_s}));
 }
 
 QTEST_GUILESS_MAIN(TestSettings)
