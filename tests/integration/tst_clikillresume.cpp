@@ -144,13 +144,15 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
         const QString prefix = u"k%1%2-"_s.arg(mode.left(2)).arg(i);
         const QString writer = i % 2 == 0 ? u"bulk"_s : u"batch"_s; // both writers, every mode
         const QString state = m_dir.filePath(prefix + u"state.db"_s);
-        if (update) {
-            // The records exist (as the warehouse had them); the update run gives every job title a new
-            // value.
+        // Update mode works on one set of records, created once (as the warehouse has them); each round's
+        // update run gives every job title a value of its own round, so every row is a change.
+        const QString recordPrefix = update ? u"kup-"_s : prefix;
+        const QString jobTitle = u"U%1-"_s.arg(i);
+        if (update && i == 0) {
             const QString create =
                 writeSampleMapping(m_dir.filePath(prefix + u"create.json"_s), [&](QJsonObject &m) {
                     QJsonObject source = m.value("source"_L1).toObject();
-                    source.insert(u"query"_s, prefixedSampleQuery(prefix, Rows));
+                    source.insert(u"query"_s, prefixedSampleQuery(recordPrefix, Rows));
                     m.insert(u"source"_s, source);
                 });
             const CliResult created = runCli(m_settings, {u"run"_s, create, u"--state"_s, u"none"_s});
@@ -158,11 +160,13 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
         }
         const QString mapping = writeSampleMapping(m_dir.filePath(prefix + u".json"_s), [&](QJsonObject &m) {
             QJsonObject source = m.value("source"_L1).toObject();
-            source.insert(u"query"_s, prefixedSampleQuery(
-                                          prefix, Rows,
-                                          update ? QList<QPair<QString, QString>>{{u"job_title"_s,
-                                                                                   u"'U-' || customer_id"_s}}
-                                                 : QList<QPair<QString, QString>>{}));
+            source.insert(u"query"_s,
+                          prefixedSampleQuery(
+                              recordPrefix, Rows,
+                              update
+                                  ? QList<QPair<QString, QString>>{{u"job_title"_s,
+                                                                    u"'%1' || customer_id"_s.arg(jobTitle)}}
+                                  : QList<QPair<QString, QString>>{}));
             m.insert(u"source"_s, source);
             m.insert(u"mode"_s, mode);
             m.insert(u"writer"_s, writer);
@@ -212,20 +216,20 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
         // The org holds exactly the warehouse: every row once, with its values.
         const QList<QJsonObject> records = readRecords(
             m_sandbox, u"contacts?$select=emailaddress1,firstname,lastname,jobtitle&$filter=startswith("
-                       "emailaddress1,'%1')"_s.arg(prefix));
+                       "emailaddress1,'%1')"_s.arg(recordPrefix));
         QVERIFY2(records.size() == Rows, qPrintable(context + u"%1 records"_s.arg(records.size())));
         QSet<QString> seen;
         for (const QJsonObject &record : records) {
             const QString email = record.value("emailaddress1"_L1).toString();
             QVERIFY2(!seen.contains(email), qPrintable(context + u"twice: "_s + email));
             seen.insert(email);
-            const auto want = m_warehouse.constFind(email.mid(prefix.size()));
-            QVERIFY2(email.startsWith(prefix) && want != m_warehouse.cend(),
+            const auto want = m_warehouse.constFind(email.mid(recordPrefix.size()));
+            QVERIFY2(email.startsWith(recordPrefix) && want != m_warehouse.cend(),
                      qPrintable(context + u"not in the warehouse: "_s + email));
             QCOMPARE(record.value("firstname"_L1).toString(), want->firstName);
             QCOMPARE(record.value("lastname"_L1).toString(), want->lastName);
             QCOMPARE(record.value("jobtitle"_L1).toString(),
-                     update ? u"U-"_s + want->customerId : want->jobTitle);
+                     update ? jobTitle + want->customerId : want->jobTitle);
         }
 
         // The history: the re-run with every row's outcome, the killed run before it as not ended.
