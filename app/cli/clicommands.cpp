@@ -139,7 +139,7 @@ public:
         connect(&m_controller, &SyncController::started, this, [this](qint64 total) {
             err() << tr("Syncing %1 from %2 into %3 (%4)…")
                          .arg(total >= 0 ? tr("%1 rows").arg(formatCount(total)) : tr("the rows"),
-                              m_run.mapping.source.path, m_run.mapping.target.entitySet,
+                              m_run.mapping.source.displayName(), m_run.mapping.target.entitySet,
                               m_run.profile.orgUrl.toString())
                   << "\n";
             err().flush();
@@ -332,12 +332,15 @@ private:
             source = tr("%1 source rows read before the run stopped").arg(formatCount(summary.rowsRead));
         }
         QString head = summary.cancelled ? tr("Cancelled") : summary.fatal ? tr("Stopped") : tr("Finished");
-        QString requests = tr("%1 write requests").arg(formatCount(summary.requests));
+        QString requests = summary.requests == 1 ? tr("1 write request")
+                                                 : tr("%1 write requests").arg(formatCount(summary.requests));
         if (summary.dryRun) {
             head = summary.cancelled || summary.fatal ? tr("Preview stopped (nothing written)")
                                                       : tr("Preview (nothing written)");
-            requests = tr("%1 read requests; a run would write with %2")
-                           .arg(formatCount(summary.readRequests), summary.writer);
+            requests =
+                (summary.readRequests == 1 ? tr("1 read request")
+                                           : tr("%1 read requests").arg(formatCount(summary.readRequests))) +
+                tr("; a run would write with %1").arg(summary.writer);
         } else if (!summary.writer.isEmpty()) {
             requests += tr(" (%1, up to %2 rows each)").arg(summary.writer).arg(summary.batchSize);
         }

@@ -389,7 +389,9 @@ void prepareWarehouseSources(const QStringList &arguments, Settings &settings)
 {
     WarehouseCredentials::install(settings.fileName());
     const QString command = arguments.value(0);
-    if ((command != "run"_L1 && command != "validate"_L1) || asksForHelp(arguments))
+    // run and validate open the source (validate and failed on this thread); failed re-reads it for the
+    // export.
+    if ((command != "run"_L1 && command != "validate"_L1 && command != "failed"_L1) || asksForHelp(arguments))
         return;
     // The mapping file is the positional argument; options may come before it, so every argument that names
     // a mapping file is looked at (an option's value that happens to be a mapping file costs one keychain

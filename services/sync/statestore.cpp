@@ -46,9 +46,12 @@ Error storeError(const QString &path, const QString &what)
 
 QString identityOf(const Mapping &mapping)
 {
-    QJsonObject identity{{u"source"_s, QJsonObject{{u"type"_s, mapping.source.type},
-                                                   {u"path"_s, mapping.source.path},
-                                                   {u"keyColumn"_s, mapping.source.keyColumn}}},
+    QJsonObject source{{u"type"_s, mapping.source.type},
+                       {u"path"_s, mapping.source.path},
+                       {u"keyColumn"_s, mapping.source.keyColumn}};
+    if (!mapping.source.connection.isEmpty()) // file sources keep the identity they had before connections
+        source.insert(u"connection"_s, mapping.source.connection);
+    QJsonObject identity{{u"source"_s, source},
                          {u"entitySet"_s, mapping.target.entitySet},
                          {u"matchKey"_s, QJsonArray::fromStringList(mapping.target.matchKey)}};
     return QString::fromLatin1(

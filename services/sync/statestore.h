@@ -6,9 +6,8 @@
 //   open(path, fingerprint)      the mapping's fingerprint (target, match key, fields and their conversions):
 //                                when it changed since the last run, every row counts as changed
 //   entry(keyHash)               in memory for the whole run: the hash of the values the service last
-//   confirmed,
-//                                whether the row failed last time, whether a create was on its way when the
-//                                last run ended (pending, insert mode)
+//                                confirmed, whether the row failed last time, whether a create was on its
+//                                way when the last run ended (pending, insert mode)
 //   markPending(rows)            insert mode, before a chunk is sent: the create's intent and its time
 //   confirm(rows) / fail(rows)   after the service answered; only confirmed values ever make a row unchanged
 //   beginRun / endRun            the run history: times, mapping, profile, mode, writer, counts, exit code,

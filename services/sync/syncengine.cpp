@@ -80,14 +80,17 @@ void SyncEngine::start()
         run.mapping = m_options.runLabel.isEmpty() ? m_mapping.name : m_options.runLabel;
         run.profile = m_client->profile().name;
         run.mode = syncModeName(m_mapping.mode);
-        m_runId = m_state->beginRun(run);
-        m_keys.reserve(m_state->size()); // the last run's rows: most likely this run's too
         if (m_options.retryFailed) {
-            m_onlyKeys = m_state->failedLastRun(m_runId);
+            m_onlyKeys = m_state->failedLastRun(0); // before this run is recorded: the last one's
             m_summary.retryRows = m_onlyKeys.size();
             m_summary.total = m_summary.retryRows; // an upper bound: some may be gone from the source
             qCInfo(lcEngine) << "retrying the" << m_onlyKeys.size() << "rows that failed last time";
         }
+        // A retry with nothing to retry is not a run of the history (its failed rows stay the last run's).
+        if (!m_options.retryFailed || !m_onlyKeys.isEmpty()) {
+            m_runId = m_state->beginRun(run);
+        }
+        m_keys.reserve(m_state->size()); // the last run's rows: most likely this run's too
     }
     m_summary.startedAt = QDateTime::currentDateTimeUtc();
     m_summary.dryRun = m_options.dryRun;
@@ -138,8 +141,10 @@ void SyncEngine::onPreflight(std::shared_ptr<PreflightReport> report)
     m_summary.writer = m_writer->name();
     m_summary.batchSize = m_batchSize;
     m_client->setMaxConnections(concurrency() + 1); // +1: a key lookup never waits behind the writes
-    qCInfo(lcEngine).noquote() << "writing with" << m_summary.writer << "," << m_batchSize
-                               << "rows per request," << concurrency() << "in flight";
+    qCInfo(lcEngine).noquote() << u"writing with %1, %2 rows per request, %3 in flight"_s
+                                      .arg(m_summary.writer)
+                                      .arg(m_batchSize)
+                                      .arg(concurrency());
     m_started = true;
     if (!m_options.retryFailed) {
         startCounting(); // a retry reads only some rows: a count of the whole source would mislead
@@ -620,7 +625,7 @@ void SyncEngine::maybeFinish()
         const bool complete =
             m_summary.sourceComplete && !m_summary.fatal && !m_summary.cancelled && !m_options.retryFailed;
         auto recorded = m_state->recordFailed(m_runId, std::exchange(m_historyFailed, {}));
-        if (recorded.ok()) {
+        if (recorded.ok() && m_runId > 0) {
             recorded = m_state->endRun(m_runId, m_summary, m_summary.exitCode(), complete);
         }
         if (!recorded.ok()) {

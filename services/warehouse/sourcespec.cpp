@@ -1,5 +1,7 @@
 #include "services/warehouse/sourcespec.h"
 
+#include <QCoreApplication>
+
 using namespace Qt::StringLiterals;
 
 namespace d365::services {
@@ -57,6 +59,15 @@ QMetaType::Type csvColumnMetaType(CsvColumnType type)
             return t.metaType;
     }
     return QMetaType::QString;
+}
+
+QString SourceSpec::displayName() const
+{
+    if (readsFile())
+        return path;
+    const QString kind = type == SourceType::PostgreSql ? u"PostgreSQL"_s : u"ODBC"_s;
+    return QCoreApplication::translate("d365::services::SourceSpec", "%1 connection \"%2\"")
+        .arg(kind, connection);
 }
 
 } // namespace d365::services

@@ -61,6 +61,12 @@ struct SourceSpec
     QMap<QString, CsvColumnType> columnTypes = {}; // header name → type; other columns are text
 
     bool readsFile() const { return SourceType::readsFile(type); }
+    bool hasQuery() const { return SourceType::hasQuery(type); }
+    // Whether the source says where its rows are: a file for file kinds, a connection for the others.
+    bool isLocated() const { return readsFile() ? !path.isEmpty() : !connection.isEmpty(); }
+    // How messages name the source: its file, or the warehouse connection ("PostgreSQL connection
+    // \"sales\"").
+    QString displayName() const;
 };
 
 } // namespace d365::services

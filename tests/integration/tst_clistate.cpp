@@ -230,9 +230,17 @@ void TestCliState::failedRows_inHistoryExportedAsCsvAndRetriedAlone()
     checkAccounting(run.report);
     QVERIFY(!QTest::currentTestFailed());
 
+    // Nothing to retry: said, and not a run of the history.
+    const auto runsInHistory = [&] {
+        const RunResult listed = cli(QStringList{u"history"_s, fixed, u"--json"_s} + stateArgs);
+        return QJsonDocument::fromJson(listed.out.toUtf8()).array().size();
+    };
+    const qsizetype runsBefore = runsInHistory();
+    QCOMPARE(runsBefore, 2); // the run with failed rows and the retry
     run = cli(QStringList{u"run"_s, fixed, u"--retry-failed"_s} + stateArgs);
     QCOMPARE(run.exitCode, 0);
     QVERIFY2(run.out.contains("Nothing to retry"_L1), qPrintable(run.out));
+    QCOMPARE(runsInHistory(), runsBefore);
 
     run = cli(QStringList{u"run"_s, fixed} + stateArgs);
     QCOMPARE(run.exitCode, 0);

@@ -59,6 +59,7 @@ private Q_SLOTS:
     void everyWarehouseCommand_help_printsItsOwnHelp_data();
     void everyWarehouseCommand_help_printsItsOwnHelp();
     void validateAndRun_postgresqlMapping_keychainPassword_syncsEveryRow();
+    void failed_postgresqlMapping_exportsFailedRowsInTheSourceShape();
     void validateAndRun_warehouseProblem_exitTwoNothingWritten_data();
     void validateAndRun_warehouseProblem_exitTwoNothingWritten();
 
@@ -364,6 +365,7 @@ void TestCliWarehouse::validateAndRun_postgresqlMapping_keychainPassword_syncsEv
     const CliResult run = cli({u"run"_s, mapping});
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
     QVERIFY2(run.out.contains(u"5 upserted, 0 failed"_s), qPrintable(run.out));
+    QVERIFY2(run.err.contains(u"from PostgreSQL connection \"pg\" into contacts"_s), qPrintable(run.err));
     QCOMPARE(contactCount(), before + 5);
     const auto r = d365::testsupport::request(
         "GET",
@@ -372,6 +374,37 @@ void TestCliWarehouse::validateAndRun_postgresqlMapping_keychainPassword_syncsEv
         {{"Authorization", "Bearer test"}});
     QCOMPARE(r.json().object().value("value"_L1).toArray().first().toObject().value("lastname"_L1).toString(),
              u"Müller 3"_s);
+}
+
+void TestCliWarehouse::failed_postgresqlMapping_exportsFailedRowsInTheSourceShape()
+{
+    // Row 100's last name is longer than the column's 50 characters: it fails, the other five are synced.
+    // `failed` reads the warehouse again (on the main thread, with the keychain password read before the
+    // command started) to write that row with all its source columns.
+    const QString mapping = writeMapping(
+        u"pg-failed.json"_s,
+        QJsonObject{{u"type"_s, u"postgresql"_s},
+                    {u"connection"_s, u"pg"_s},
+                    {u"query"_s, u"SELECT id, email, last_name FROM tst_cliwarehouse_people UNION ALL "
+                                 "SELECT 100, 'pg.long@example.com', repeat('x', 60) ORDER BY id"_s},
+                    {u"keyColumn"_s, u"id"_s}});
+    const CliResult run = cli({u"run"_s, mapping});
+    QVERIFY2(run.exitCode != 0 && run.out.contains(u"1 failed"_s), qPrintable(run.out + run.err));
+
+    const QString csv = m_dir.filePath(u"pg-failed.csv"_s);
+    const CliResult failed = cli({u"failed"_s, mapping, u"--output"_s, csv});
+    QVERIFY2(failed.exitCode == 0, qPrintable(failed.out + failed.err));
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 2); // the header and row 100
+    QVERIFY2(lines.at(0).startsWith("id,email,last_name,"), lines.at(0).constData());
+    QVERIFY2(lines.at(1).startsWith(QByteArray("100,pg.long@example.com," + QByteArray(60, 'x') + ',')),
+             lines.at(1).constData());
+    const QString password = env("D365SYNC_TEST_PG_PASSWORD");
+    QVERIFY(!password.isEmpty());
+    QVERIFY2(!failed.out.contains(password) && !failed.err.contains(password),
+             "the warehouse password must not be printed");
 }
 
 void TestCliWarehouse::validateAndRun_warehouseProblem_exitTwoNothingWritten_data()
