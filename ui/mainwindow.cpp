@@ -16,6 +16,7 @@
 #include "ui/mappingeditor.h"
 #include "ui/messagebanner.h"
 #include "ui/schemabrowser.h"
+#include "ui/sourceeditor.h"
 #include "ui/syncpanel.h"
 #include "ui/targeteditor.h"
 #include "ui/version.h"
@@ -70,7 +71,8 @@ bool sameProfile(const std::optional<services::ConnectionProfile> &a,
            a->authorityHost == b->authorityHost;
 }
 
-// "Customers to contacts" → "customers-to-contacts.json"
+// "Customers to contacts" → "customers-to-contacts.d365map.json" (the extension the installed desktop file
+// opens with D365 Sync)
 QString fileNameFor(const QString &name)
 {
     QString slug;
@@ -82,7 +84,7 @@ QString fileNameFor(const QString &name)
     }
     while (slug.endsWith(u'-'))
         slug.chop(1);
-    return (slug.isEmpty() ? u"mapping"_s : slug) + u".json"_s;
+    return (slug.isEmpty() ? u"mapping"_s : slug) + u".d365map.json"_s;
 }
 } // namespace
 
@@ -150,6 +152,9 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     connect(m_editor->targetEditor(), &TargetEditor::connectRequested, this,
             &MainWindow::openConnectionDialog);
     m_editor->targetEditor()->setProfiles(m_settings->profileNames());
+    refreshWarehouseConnections();
+    connect(m_editor->sourceEditor(), &SourceEditor::manageConnectionsRequested, this,
+            &MainWindow::openWarehouseConnectionDialog);
     connect(m_schemaBrowser, &SchemaBrowser::useAsTargetRequested, this, &MainWindow::useAsTarget);
     connect(m_schemaBrowser, &SchemaBrowser::addToMappingRequested, this, &MainWindow::addColumnFromSchema);
 
@@ -236,12 +241,8 @@ void MainWindow::createActions()
         fileMenu->addAction(tr("Connection &profiles…"), this, &MainWindow::openConnectionDialog);
     m_connectionProfilesAction->setObjectName(u"connectionProfilesAction"_s);
     m_connectionProfilesAction->setVisible(false); // needs the connection session (setConnectionSession)
-    QAction *warehouseAction = fileMenu->addAction(tr("&Warehouse connections…"), this, [this] {
-        auto *dialog = new WarehouseConnectionDialog(m_settings, this);
-        dialog->setObjectName(u"warehouseConnectionDialog"_s);
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->open();
-    });
+    QAction *warehouseAction =
+        fileMenu->addAction(tr("&Warehouse connections…"), this, &MainWindow::openWarehouseConnectionDialog);
     warehouseAction->setObjectName(u"warehouseConnectionsAction"_s);
     fileMenu->addSeparator();
     QAction *quitAction = fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
@@ -570,8 +571,8 @@ void MainWindow::saveAsThen(std::function<void()> then)
     m_editor->commitPendingEdits();
     const QString current = m_document->filePath();
     const QString folder = m_document->folder();
-    auto *dialog =
-        new QFileDialog(this, tr("Save mapping"), folder, tr("Mapping files (*.json);;All files (*)"));
+    auto *dialog = new QFileDialog(this, tr("Save mapping"), folder,
+                                   tr("Mapping files (*.d365map.json *.json);;All files (*)"));
     dialog->setObjectName(u"saveMappingFileDialog"_s);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setAcceptMode(QFileDialog::AcceptSave);
@@ -966,8 +967,8 @@ void MainWindow::openMappingDialog()
             m_document->filePath().isEmpty() ? m_settings->lastMappingPath() : m_document->filePath();
         const QString startDir = current.isEmpty() ? QDir::homePath() : QFileInfo(current).absolutePath();
         // open() rather than exec(): no nested event loop while the sync pane keeps updating.
-        auto *dialog =
-            new QFileDialog(this, tr("Open mapping"), startDir, tr("Mapping files (*.json);;All files (*)"));
+        auto *dialog = new QFileDialog(this, tr("Open mapping"), startDir,
+                                       tr("Mapping files (*.d365map.json *.json);;All files (*)"));
         dialog->setObjectName(u"openMappingFileDialog"_s);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->setFileMode(QFileDialog::ExistingFile);
@@ -975,6 +976,26 @@ void MainWindow::openMappingDialog()
         connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &file) { loadMapping(file); });
         dialog->open();
     });
+}
+
+void MainWindow::openWarehouseConnectionDialog()
+{
+    auto *dialog = new WarehouseConnectionDialog(m_settings, this);
+    dialog->setObjectName(u"warehouseConnectionDialog"_s);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // The Source tab offers the connections as the dialog leaves them.
+    connect(dialog, &QDialog::finished, this, &MainWindow::refreshWarehouseConnections);
+    dialog->open();
+}
+
+void MainWindow::refreshWarehouseConnections()
+{
+    QList<services::WarehouseConnection> connections;
+    for (const QString &name : m_settings->warehouseConnectionNames()) {
+        if (const auto connection = m_settings->warehouseConnection(name))
+            connections.append(*connection);
+    }
+    m_editor->sourceEditor()->setWarehouseConnections(connections);
 }
 
 void MainWindow::showAbout()

@@ -156,6 +156,8 @@ private:
     void onSessionStateChanged();
     void onSyncFinished(const services::SyncSummary &summary);
     void showAbout();
+    void openWarehouseConnectionDialog();
+    void refreshWarehouseConnections();
 
     services::SyncController *m_controller;
     services::Settings *m_settings;

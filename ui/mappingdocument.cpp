@@ -33,7 +33,8 @@ constexpr int PreviewDelayMs = 400;
 
 bool sameSource(const services::SourceSpec &a, const services::SourceSpec &b)
 {
-    return a.type == b.type && a.path == b.path && a.query == b.query;
+    return a.type == b.type && a.path == b.path && a.connection == b.connection && a.query == b.query &&
+           a.delimiter == b.delimiter && a.quote == b.quote && a.columnTypes == b.columnTypes;
 }
 
 bool sameMapping(const Mapping &a, const Mapping &b)
@@ -276,6 +277,48 @@ void MappingDocument::setSourcePath(const QString &path)
     Mapping after = m_mapping;
     after.source.path = path.isEmpty() ? QString() : QDir::cleanPath(QFileInfo(path).absoluteFilePath());
     push(tr("Choose warehouse %1").arg(QFileInfo(path).fileName()), after);
+    if (!after.source.hasQuery()) {
+        // A csv file is its own table: its key column is chosen from its columns once they are read.
+        rememberFollowUpTarget();
+        m_keyColumnPending = m_mapping.source.keyColumn.isEmpty();
+    }
+}
+
+void MappingDocument::setSourceType(const QString &type)
+{
+    if (type == m_mapping.source.type)
+        return;
+    Mapping after = m_mapping;
+    services::SourceSpec &source = after.source;
+    const bool hadQuery = source.hasQuery();
+    source.type = type;
+    source.path.clear();
+    source.connection.clear();
+    if (!source.hasQuery())
+        source.query.clear();
+    else if (!hadQuery)
+        source.keyColumn.clear(); // a csv file's columns are not the query's
+    if (type != services::SourceType::Csv) {
+        const services::SourceSpec defaults;
+        source.delimiter = defaults.delimiter;
+        source.quote = defaults.quote;
+        source.columnTypes.clear();
+    }
+    push(tr("Warehouse kind %1").arg(type), after);
+}
+
+void MappingDocument::setSourceConnection(const QString &name)
+{
+    Mapping after = m_mapping;
+    after.source.connection = name.trimmed();
+    push(tr("Choose warehouse connection %1").arg(after.source.connection), after);
+}
+
+void MappingDocument::setCsvDelimiter(const QString &delimiter)
+{
+    Mapping after = m_mapping;
+    after.source.delimiter = delimiter;
+    push(tr("CSV delimiter"), after);
 }
 
 void MappingDocument::setSourceQuery(const QString &query)
@@ -657,7 +700,8 @@ void MappingDocument::schedulePreview()
 void MappingDocument::refreshPreview()
 {
     m_previewTimer->stop();
-    if (!m_open || m_mapping.source.path.isEmpty() || m_mapping.source.query.trimmed().isEmpty()) {
+    if (!m_open || !m_mapping.source.isLocated() ||
+        (m_mapping.source.hasQuery() && m_mapping.source.query.trimmed().isEmpty())) {
         onPreview(services::SourcePreview{m_mapping.source, {}, {}, {}, false, std::nullopt});
         return;
     }

@@ -69,7 +69,12 @@ public:
 
     // --- edits (each one command; a no-op change pushes nothing)
     void setName(const QString &name);
+    // The kind of warehouse (SourceType): the file or connection of the former kind is forgotten, the query
+    // kept when the new kind has one.
+    void setSourceType(const QString &type);
     void setSourcePath(const QString &path);
+    void setSourceConnection(const QString &name); // postgresql, odbc: a warehouse connection's name
+    void setCsvDelimiter(const QString &delimiter);
     void setSourceQuery(const QString &query); // consecutive query edits merge into one command
     void setSourceTable(const QString &table); // query SELECT * FROM table, key column guessed
     void setKeyColumn(const QString &column);

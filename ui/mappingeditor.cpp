@@ -385,7 +385,8 @@ QWidget *MappingEditor::createFieldsPage()
     // New columns (another query, another table): widths for their names.
     connect(m_document->sourceModel(), &QAbstractItemModel::modelReset, m_sourceView,
             &QTableView::resizeColumnsToContents);
-    connect(m_targetProxy, &QAbstractItemModel::modelReset, m_targetView, &QTableView::resizeColumnsToContents);
+    connect(m_targetProxy, &QAbstractItemModel::modelReset, m_targetView,
+            &QTableView::resizeColumnsToContents);
     return page;
 }
 
@@ -470,6 +471,8 @@ void MappingEditor::showProblemAt(int index)
         focus = m_sourceEditor->findChild<QPlainTextEdit *>(u"sourceQueryEdit"_s);
     else if (problem.path.startsWith("$.source.path"_L1))
         focus = m_sourceEditor->findChild<QLineEdit *>(u"databasePathLineEdit"_s);
+    else if (problem.path.startsWith("$.source.connection"_L1))
+        focus = m_sourceEditor->findChild<QComboBox *>(u"warehouseConnectionComboBox"_s);
     else if (problem.path.startsWith("$.source.keyColumn"_L1))
         focus = m_sourceEditor->findChild<QComboBox *>(u"keyColumnComboBox"_s);
     else if (problem.path.startsWith("$.target.profile"_L1))

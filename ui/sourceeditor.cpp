@@ -1,6 +1,7 @@
 #include "ui/sourceeditor.h"
 
 #include "models/previewmodel.h"
+#include "services/warehouse/sourcespec.h"
 #include "ui/mappingdocument.h"
 
 #include <QComboBox>
@@ -37,21 +38,49 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
 {
     setObjectName(u"sourceEditorWidget"_s);
 
-    // The kind of warehouse. Only SQLite files today; the warehouse connections come in this row.
+    // The kind of warehouse: a file (SQLite, CSV) or a named warehouse connection (PostgreSQL, ODBC).
     m_type = new QComboBox(this);
     m_type->setObjectName(u"sourceTypeComboBox"_s);
-    m_type->addItem(tr("SQLite database file"), u"sqlite"_s);
+    m_type->addItem(tr("SQLite database file"), services::SourceType::Sqlite);
+    m_type->addItem(tr("CSV file"), services::SourceType::Csv);
+    m_type->addItem(tr("PostgreSQL connection"), services::SourceType::PostgreSql);
+    m_type->addItem(tr("ODBC connection (SQL Server, Snowflake, Databricks, BigQuery…)"),
+                    services::SourceType::Odbc);
     m_type->setToolTip(tr("The kind of warehouse the rows are read from."));
 
     m_path = new QLineEdit(this);
     m_path->setObjectName(u"databasePathLineEdit"_s);
-    m_path->setPlaceholderText(tr("The SQLite file, e.g. /data/warehouse.db"));
     m_path->setClearButtonEnabled(true);
     m_browse = new QPushButton(tr("&Browse…"), this);
     m_browse->setObjectName(u"browseDatabaseButton"_s);
-    auto *pathRow = new QHBoxLayout;
+    m_pathRow = new QWidget(this);
+    auto *pathRow = new QHBoxLayout(m_pathRow);
+    pathRow->setContentsMargins(0, 0, 0, 0);
     pathRow->addWidget(m_path, 1);
     pathRow->addWidget(m_browse);
+
+    m_connection = new QComboBox(this);
+    m_connection->setObjectName(u"warehouseConnectionComboBox"_s);
+    m_connection->setMinimumContentsLength(20);
+    m_connection->setToolTip(tr("A warehouse connection of this computer (File ▸ Warehouse connections…). "
+                                "The mapping file names it; its password stays in the keychain."));
+    m_manageConnections = new QPushButton(tr("Co&nnections…"), this);
+    m_manageConnections->setObjectName(u"manageWarehouseConnectionsButton"_s);
+    m_manageConnections->setToolTip(tr("Add, change or test warehouse connections."));
+    m_connectionRow = new QWidget(this);
+    auto *connectionRow = new QHBoxLayout(m_connectionRow);
+    connectionRow->setContentsMargins(0, 0, 0, 0);
+    connectionRow->addWidget(m_connection, 1);
+    connectionRow->addWidget(m_manageConnections);
+
+    m_delimiter = new QComboBox(this);
+    m_delimiter->setObjectName(u"csvDelimiterComboBox"_s);
+    m_delimiter->addItem(tr("Comma ( , )"), u","_s);
+    m_delimiter->addItem(tr("Semicolon ( ; )"), u";"_s);
+    m_delimiter->addItem(tr("Tab"), u"\t"_s);
+    m_delimiter->addItem(tr("Vertical bar ( | )"), u"|"_s);
+    m_delimiter->setToolTip(tr("The character between the fields of a line. The file's first line names the "
+                               "columns; values in double quotes may hold it."));
 
     m_tables = new QListWidget(this);
     m_tables->setObjectName(u"sourceTablesListWidget"_s);
@@ -61,8 +90,8 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
     m_tablesHint = new QLabel(tr("Tables"), this);
     m_tablesHint->setObjectName(u"sourceTablesLabel"_s);
     m_tablesHint->setBuddy(m_tables);
-    auto *tablesBox = new QWidget(this);
-    auto *tablesLayout = new QVBoxLayout(tablesBox);
+    m_tablesBox = new QWidget(this);
+    auto *tablesLayout = new QVBoxLayout(m_tablesBox);
     tablesLayout->setContentsMargins(0, 0, 0, 0);
     tablesLayout->addWidget(m_tablesHint);
     tablesLayout->addWidget(m_tables, 1);
@@ -86,7 +115,7 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
     queryLayout->addWidget(m_query, 1);
 
     auto *querySplitter = new QSplitter(Qt::Horizontal, this);
-    querySplitter->addWidget(tablesBox);
+    querySplitter->addWidget(m_tablesBox);
     querySplitter->addWidget(queryBox);
     querySplitter->setStretchFactor(0, 1);
     querySplitter->setStretchFactor(1, 3);
@@ -144,15 +173,19 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
     m_previewView->verticalHeader()->setDefaultSectionSize(m_previewView->fontMetrics().height() + 6);
     m_previewView->setAccessibleName(tr("Preview of the first rows"));
 
-    auto *form = new QFormLayout;
-    form->addRow(tr("&Warehouse:"), m_type);
-    form->addRow(tr("&Database:"), pathRow);
-    static_cast<QLabel *>(form->labelForField(pathRow))->setBuddy(m_path);
+    m_form = new QFormLayout;
+    m_form->addRow(tr("&Warehouse:"), m_type);
+    m_form->addRow(tr("&Database:"), m_pathRow);
+    static_cast<QLabel *>(m_form->labelForField(m_pathRow))->setBuddy(m_path);
+    m_form->addRow(tr("C&onnection:"), m_connectionRow);
+    static_cast<QLabel *>(m_form->labelForField(m_connectionRow))->setBuddy(m_connection);
+    m_form->addRow(tr("De&limiter:"), m_delimiter);
 
     auto *vertical = new QSplitter(Qt::Vertical, this);
     auto *top = new QWidget(this);
     auto *topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
+    m_queryArea = querySplitter;
     topLayout->addWidget(querySplitter, 1);
     topLayout->addLayout(keyRow);
     vertical->addWidget(top);
@@ -162,7 +195,7 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
     vertical->setChildrenCollapsible(false);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(form);
+    layout->addLayout(m_form);
     layout->addWidget(vertical, 1);
     layout->addWidget(m_problems);
 
@@ -174,6 +207,15 @@ SourceEditor::SourceEditor(MappingDocument *document, QWidget *parent)
         if (!m_updating)
             m_queryTimer->start();
     });
+    connect(m_type, &QComboBox::activated, this, [this](int index) {
+        commitPendingEdits();
+        m_document->setSourceType(m_type->itemData(index).toString());
+    });
+    connect(m_connection, &QComboBox::activated, this,
+            [this](int index) { m_document->setSourceConnection(m_connection->itemData(index).toString()); });
+    connect(m_manageConnections, &QPushButton::clicked, this, &SourceEditor::manageConnectionsRequested);
+    connect(m_delimiter, &QComboBox::activated, this,
+            [this](int index) { m_document->setCsvDelimiter(m_delimiter->itemData(index).toString()); });
     connect(m_browse, &QPushButton::clicked, this, &SourceEditor::browseForDatabase);
     connect(m_path, &QLineEdit::editingFinished, this, [this] {
         if (m_path->text().trimmed() != QDir::toNativeSeparators(m_document->mapping().source.path))
@@ -231,8 +273,11 @@ void SourceEditor::browseForDatabase()
 {
     const QString folder = m_document->folder();
     // open(), not exec(): no nested event loop.
-    auto *dialog = new QFileDialog(this, tr("Choose the SQLite warehouse"), folder,
-                                   tr("SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"));
+    const bool csv = m_document->mapping().source.type == services::SourceType::Csv;
+    auto *dialog = csv ? new QFileDialog(this, tr("Choose the CSV file"), folder,
+                                         tr("CSV files (*.csv *.tsv *.txt);;All files (*)"))
+                       : new QFileDialog(this, tr("Choose the SQLite warehouse"), folder,
+                                         tr("SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"));
     dialog->setObjectName(u"databaseFileDialog"_s);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setFileMode(QFileDialog::ExistingFile);
@@ -240,6 +285,71 @@ void SourceEditor::browseForDatabase()
     connect(dialog, &QFileDialog::fileSelected, this,
             [this](const QString &file) { m_document->setSourcePath(file); });
     dialog->open();
+}
+
+void SourceEditor::setWarehouseConnections(const QList<services::WarehouseConnection> &connections)
+{
+    m_connections = connections;
+    syncConnections();
+}
+
+void SourceEditor::syncKind()
+{
+    const services::SourceSpec &source = m_document->mapping().source;
+    const bool file = source.readsFile();
+    const bool csv = source.type == services::SourceType::Csv;
+    m_form->setRowVisible(m_pathRow, file);
+    m_form->setRowVisible(m_connectionRow, !file);
+    m_form->setRowVisible(m_delimiter, csv);
+    if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(m_pathRow)))
+        label->setText(csv ? tr("&File:") : tr("&Database:"));
+    m_path->setPlaceholderText(csv ? tr("The CSV file, e.g. /data/customers.csv")
+                                   : tr("The SQLite file, e.g. /data/warehouse.db"));
+    m_queryArea->setVisible(source.hasQuery());
+    m_tablesBox->setVisible(source.type == services::SourceType::Sqlite);
+    if (const int index = m_delimiter->findData(source.delimiter); index >= 0)
+        m_delimiter->setCurrentIndex(index);
+}
+
+void SourceEditor::syncConnections()
+{
+    const services::SourceSpec &source = m_document->mapping().source;
+    const auto kind = services::WarehouseConnection::kindFromName(source.type);
+    QList<QPair<QString, QString>> items; // text, name
+    if (kind) {
+        for (const services::WarehouseConnection &connection : std::as_const(m_connections)) {
+            if (connection.kind != *kind)
+                continue;
+            const QString where =
+                connection.dsn.isEmpty()
+                    ? connection.host +
+                          (connection.database.isEmpty() ? QString() : u" / "_s + connection.database)
+                    : tr("DSN %1").arg(connection.dsn);
+            items.append({where.isEmpty() ? connection.name : u"%1 — %2"_s.arg(connection.name, where),
+                          connection.name});
+        }
+        const bool known = std::any_of(items.cbegin(), items.cend(),
+                                       [&](const auto &item) { return item.second == source.connection; });
+        if (!source.connection.isEmpty() && !known)
+            items.prepend(
+                {tr("%1 (not defined on this computer)").arg(source.connection), source.connection});
+        if (source.connection.isEmpty())
+            items.prepend({items.isEmpty() ? tr("No %1 connection yet: press Connections…")
+                                                 .arg(*kind == services::WarehouseConnection::Kind::PostgreSql
+                                                          ? u"PostgreSQL"_s
+                                                          : u"ODBC"_s)
+                                           : tr("Choose a connection"),
+                           QString()});
+    }
+    QList<QPair<QString, QString>> shown;
+    for (int i = 0; i < m_connection->count(); ++i)
+        shown.append({m_connection->itemText(i), m_connection->itemData(i).toString()});
+    if (shown != items) {
+        m_connection->clear();
+        for (const auto &[text, name] : std::as_const(items))
+            m_connection->addItem(text, name);
+    }
+    m_connection->setCurrentIndex(m_connection->findData(source.connection));
 }
 
 void SourceEditor::syncProblems()
@@ -266,6 +376,8 @@ void SourceEditor::syncFromDocument()
     }
     if (const int index = m_type->findData(mapping.source.type); index >= 0)
         m_type->setCurrentIndex(index);
+    syncKind();
+    syncConnections();
     // The key column: the preview's columns, and the mapping's own even before they are known.
     QStringList keys = m_document->sourceColumns();
     if (!mapping.source.keyColumn.isEmpty() && !keys.contains(mapping.source.keyColumn))
@@ -319,9 +431,16 @@ void SourceEditor::syncPreview()
     if (preview.error) {
         m_status->setText(preview.error->message);
     } else if (preview.columns.isEmpty()) {
-        m_status->setText(m_document->mapping().source.path.isEmpty()
-                              ? tr("Choose the database file, then a table or a query.")
-                              : tr("Choose a table or write a query."));
+        const services::SourceSpec &source = m_document->mapping().source;
+        if (source.type == services::SourceType::Csv)
+            m_status->setText(tr("Choose the CSV file."));
+        else if (!source.readsFile())
+            m_status->setText(source.isLocated()
+                                  ? tr("Write the query that reads the rows.")
+                                  : tr("Choose the warehouse connection, then write a query."));
+        else
+            m_status->setText(source.isLocated() ? tr("Choose a table or write a query.")
+                                                 : tr("Choose the database file, then a table or a query."));
     } else {
         m_status->setText(
             preview.more

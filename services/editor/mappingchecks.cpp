@@ -42,10 +42,16 @@ QList<EditorProblem> MappingChecks::check(const Input &input)
     // The warehouse.
     const SourcePreview *source = input.source;
     const bool sourceCurrent = source && source->spec.path == mapping.source.path &&
+                               source->spec.connection == mapping.source.connection &&
                                source->spec.query == mapping.source.query &&
                                source->spec.type == mapping.source.type;
-    if (sourceCurrent && source->error && !mapping.source.path.isEmpty() && !mapping.source.query.isEmpty())
-        addUnique(problems, {EditorProblem::Severity::Error, u"$.source.query"_s, source->error->message});
+    const bool sourceComplete =
+        mapping.source.isLocated() && (!mapping.source.hasQuery() || !mapping.source.query.isEmpty());
+    if (sourceCurrent && source->error && sourceComplete) {
+        // A query's error is the query's; a file kind without one (csv) has only its file to blame.
+        const QString path = mapping.source.hasQuery() ? u"$.source.query"_s : u"$.source.path"_s;
+        addUnique(problems, {EditorProblem::Severity::Error, path, source->error->message});
+    }
     if (sourceCurrent && source->ok() && !mapping.source.keyColumn.isEmpty() &&
         !source->columns.contains(mapping.source.keyColumn)) {
         addUnique(problems, {EditorProblem::Severity::Error, u"$.source.keyColumn"_s,
