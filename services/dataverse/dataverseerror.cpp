@@ -176,6 +176,19 @@ Error toUserError(const ServiceError &error, const ErrorContext &context)
                                .arg(error.message),
                            detail);
     }
+    // Duplicate detection (FACTS §1): 0x80040333, answered 412 (2025 docs) or 500 (older docs); either way a
+    // problem of this row's values, not of the service, so never a server error.
+    if (error.code.compare("0x80040333"_L1, Qt::CaseInsensitive) == 0) {
+        return Error::make(
+            ErrorCategory::Validation,
+            tr("Dataverse's duplicate detection refused this row: a duplicate-detection rule of "
+               "the table '%1' matched an existing record with the same values. Change the "
+               "row's values in the source, merge or delete the existing record, or "
+               "unpublish the rule (Power Apps → Settings → Data management → Duplicate "
+               "detection rules). (%2)")
+                .arg(context.entitySet, error.message),
+            detail);
+    }
     switch (error.httpStatus) {
     case 401:
         return Error::make(ErrorCategory::Authentication,

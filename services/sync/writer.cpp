@@ -55,7 +55,8 @@ RowOutcome Writer::outcomeFor(const ConvertedRow &row, const DataverseResponse &
         serviceError.code != "0x8006088a"_L1) {
         error.message = tr("No %1 record matches this key; Update mode does not create records. (%2)")
                             .arg(m_target.logicalName, serviceError.message);
-    } else if (m_target.mode == SyncMode::Insert && serviceError.httpStatus == 412) {
+    } else if (m_target.mode == SyncMode::Insert && serviceError.httpStatus == 412 &&
+               serviceError.code != "0x80040333"_L1) { // not a key clash: duplicate detection
         error.message = tr("A %1 record with this key already exists; Insert mode does not change existing "
                            "records. (%2)")
                             .arg(m_target.logicalName, serviceError.message);

@@ -194,9 +194,23 @@ HttpResponse BatchApi::handle(const HttpRequest &request, const ServiceContext &
             u"A $batch request needs 'Content-Type: multipart/mixed; boundary=batch_<id>' (got '%1'). JSON "
             u"batches are not supported."_s.arg(QString::fromLatin1(contentType)));
 
-    // FACTS §6: every line must end with CRLF; a bare LF makes the service fail to read the body.
-    const QByteArray &body = request.body;
+    // FACTS §6: every line must end with CRLF; a bare LF makes the service fail to read the body, unless
+    // the body ends with two extra newlines (the documented workaround when CRLF is impossible): then the
+    // LF lines are read as if they ended in CRLF. "Two extra" read as: at least two line breaks after the
+    // closing delimiter (with or without the delimiter line's own).
+    QByteArray body = request.body;
+    const QByteArray closing = "--" + boundary + "--";
+    const qsizetype closingAt = body.lastIndexOf(closing);
+    const bool lfWorkaround = closingAt >= 0 && body.mid(closingAt + closing.size()).count('\n') >= 2 &&
+                              body.mid(closingAt + closing.size()).trimmed().isEmpty();
     for (qsizetype i = 0; i < body.size(); ++i) {
+        if (body[i] != '\n' || (i > 0 && body[i - 1] == '\r'))
+            continue;
+        if (lfWorkaround) {
+            body.insert(i, '\r');
+            ++i;
+            continue;
+        }
         if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
             return payloadError(
                 entitySetHint(body),

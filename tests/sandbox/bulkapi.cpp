@@ -61,6 +61,14 @@ std::optional<HttpResponse> RecordApi::bulkTargets(const HttpRequest &request, c
 HttpResponse RecordApi::bulk(const HttpRequest &request, const ServiceContext &context, const TableDef &table,
                              const QString &message)
 {
+    // FACTS §7: custom tables and many, not all, system tables have the bulk messages (the org file's
+    // BulkMessages; UpsertMultiple needs CreateMultiple and UpdateMultiple). Wording as the service's
+    // "method does not support entities of type" error; status and code UNCONFIRMED (our choice).
+    if (!table.supportsBulk(message))
+        return badRequest(
+            u"The '%1' method does not support entities of type '%2'. MessageProcessorCache returned "
+            u"MessageProcessor.Empty."_s.arg(message, table.logicalName),
+            u"0x80040203"_s);
     QList<QJsonObject> targets;
     if (auto err = bulkTargets(request, table, message, &targets))
         return *err;

@@ -208,7 +208,7 @@ HttpResponse RecordApi::navigationRead(const HttpRequest &request, const Service
                 u"by the sandbox (supported: %2)."_s.arg(q.first, supported.join(u", "_s)));
     }
     RowFilter filter;
-    if (auto err = compileRowFilter(target, request.queryValue(u"$filter"), &filter))
+    if (auto err = compileRowFilter(target, filterText(request), &filter))
         return *err;
     QList<RowOrder> order;
     if (auto err = parseRowOrder(target, request.queryValue(u"$orderby"), &order))

@@ -13,6 +13,8 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcIdentity, "d365.sandbox.identity")
 
 using namespace Qt::StringLiterals;
@@ -507,6 +509,11 @@ std::optional<QString> IdentityProvider::resourceOf(const QString &scope, const 
         if (!resources.contains(resource))
             resources.append(resource);
         suffix = url.path();
+        // A resource id registered with a trailing slash is asked for as "<resource>//.default"; Entra maps
+        // both spellings to the same resource, and clients built from a resource_id (which the 401
+        // challenge gives with a trailing slash) send it that way.
+        if (suffix.startsWith(u"//"_s))
+            suffix.remove(0, 1);
     }
     if (resources.size() > 1) {
         *error =
@@ -528,8 +535,16 @@ std::optional<QString> IdentityProvider::resourceOf(const QString &scope, const 
     }
     const QString resource = resources.first();
     const QUrl url(resource);
-    if (!isOwnResource(resource, request) &&
-        !(url.scheme() == u"https"_s && url.host().endsWith(u".dynamics.com"_s))) {
+    // Dataverse hosts (FACTS §12): <org>.crm[N].dynamics.com and <org>.api.crm[N].dynamics.com, and the
+    // sovereign clouds' crm.microsoftdynamics.us, crm.appsplatform.us, crm.dynamics.cn, (old)
+    // crm.microsoftdynamics.de.
+    static const QStringList dataverseDomains = {u".dynamics.com"_s, u".microsoftdynamics.us"_s,
+                                                 u".appsplatform.us"_s, u".dynamics.cn"_s,
+                                                 u".microsoftdynamics.de"_s};
+    const bool dataverseHost =
+        url.scheme() == u"https"_s && std::any_of(dataverseDomains.cbegin(), dataverseDomains.cend(),
+                                                  [&](const QString &d) { return url.host().endsWith(d); });
+    if (!isOwnResource(resource, request) && !dataverseHost) {
         *error =
             oauthError(request, u"invalid_resource"_s, 500011,
                        u"The resource principal named %1 was not found in the tenant named %2. This can "
@@ -605,7 +620,10 @@ HttpResponse IdentityProvider::oauthError(const HttpRequest &request, const QStr
     HttpResponse r;
     r.status = 400;
     r.setHeader("Content-Type", "application/json; charset=utf-8");
+    // The same no-cache headers as a success (FACTS §12 vectors), and Entra's request id (= trace_id).
     r.setHeader("Cache-Control", "no-store, no-cache");
+    r.setHeader("Pragma", "no-cache");
+    r.setHeader("x-ms-request-id", traceId.toLatin1());
     r.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
     return r;
 }

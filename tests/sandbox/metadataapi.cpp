@@ -60,6 +60,9 @@ QJsonObject tableJson(const TableDef &t)
         {u"IsCustomEntity"_s, t.isCustom},
         {u"IsIntersect"_s, t.isIntersect},
         {u"IsActivity"_s, t.isActivity},
+        // Private tables are internal system tables hidden from customizers; the org defines none, but
+        // clients (Microsoft's Python SDK) filter on the property, so it must exist.
+        {u"IsPrivate"_s, false},
         {u"IsManaged"_s, !t.isCustom},
         {u"OwnershipType"_s, t.ownershipType},
         {u"TableType"_s, t.tableType},
@@ -240,13 +243,13 @@ QJsonObject attributeJson(const TableDef &t, const AttributeDef &a, bool derived
     return j;
 }
 
-QJsonObject keyJson(const TableDef &t, const KeyDef &k)
+QJsonObject keyJson(const TableDef &t, const KeyDef &k, KeyIndexStatus status)
 {
     return {{u"SchemaName"_s, k.schemaName},
             {u"LogicalName"_s, k.logicalName},
             {u"DisplayName"_s, label(k.displayName, k.labelId, false)},
             {u"KeyAttributes"_s, QJsonArray::fromStringList(k.keyAttributes)},
-            {u"EntityKeyIndexStatus"_s, u"Active"_s},
+            {u"EntityKeyIndexStatus"_s, keyIndexStatusName(status)},
             {u"EntityLogicalName"_s, t.logicalName},
             {u"IsManaged"_s, false},
             {u"IsSynchronous"_s, true},
@@ -371,6 +374,11 @@ MetadataApi::MetadataApi(const OrgDefinition &definition)
     : m_definition(definition)
 {}
 
+KeyIndexStatus MetadataApi::keyStatus(const TableDef &table, int keyIndex) const
+{
+    return m_keyStatus ? m_keyStatus(table, keyIndex) : table.keys[keyIndex].initialStatus;
+}
+
 HttpResponse MetadataApi::entityDefinitions(const HttpRequest &request, const ServiceContext &context,
                                             const QList<PathSegment> &segments)
 {
@@ -449,8 +457,8 @@ HttpResponse MetadataApi::entityDefinitions(const HttpRequest &request, const Se
                     return err;
             } else if (e.name == u"Keys"_s) {
                 QList<QJsonObject> items;
-                for (const KeyDef &k : t.keys)
-                    items.append(keyJson(t, k));
+                for (int k = 0; k < t.keys.size(); ++k)
+                    items.append(keyJson(t, t.keys[k], keyStatus(t, k)));
                 const QSet<QString> allowed = items.isEmpty() ? QSet<QString>() : keysOf(items.first());
                 if (auto err =
                         renderCollection(items, e.select, flt, allowed, u"EntityKeyMetadata"_s, false, &arr))
@@ -662,8 +670,8 @@ HttpResponse MetadataApi::entityDefinitions(const HttpRequest &request, const Se
     QList<QJsonObject> items;
     QString typeName;
     if (nav.name == u"Keys"_s) {
-        for (const KeyDef &k : table->keys)
-            items.append(keyJson(*table, k));
+        for (int k = 0; k < table->keys.size(); ++k)
+            items.append(keyJson(*table, table->keys[k], keyStatus(*table, k)));
         typeName = u"EntityKeyMetadata"_s;
     } else if (nav.name == u"ManyToOneRelationships"_s || nav.name == u"OneToManyRelationships"_s) {
         items = relationshipsOf(*table, nav.name == u"ManyToOneRelationships"_s);
@@ -674,7 +682,7 @@ HttpResponse MetadataApi::entityDefinitions(const HttpRequest &request, const Se
         return resourceNotFound(nav.name);
     }
     const QSet<QString> allowed = typeName == u"EntityKeyMetadata"_s
-                                      ? keysOf(keyJson(*table, KeyDef()))
+                                      ? keysOf(keyJson(*table, KeyDef(), KeyIndexStatus::Active))
                                       : keysOf(relationshipJson(m_definition, RelationshipDef()));
     if (nav.hasKey)
         return errorResponse(501, u"0x0"_s,

@@ -15,6 +15,8 @@
 
 #include <QJsonObject>
 
+#include <functional>
+
 namespace d365::sandbox {
 
 class MetadataApi
@@ -27,8 +29,15 @@ public:
     HttpResponse globalOptionSets(const HttpRequest &request, const ServiceContext &context,
                                   const QList<PathSegment> &segments);
 
+    // Where the keys' current EntityKeyIndexStatus comes from (the store; without it the org file's).
+    using KeyStatusSource = std::function<KeyIndexStatus(const TableDef &table, int keyIndex)>;
+    void setKeyStatusSource(KeyStatusSource source) { m_keyStatus = std::move(source); }
+
 private:
+    KeyIndexStatus keyStatus(const TableDef &table, int keyIndex) const;
+
     const OrgDefinition &m_definition;
+    KeyStatusSource m_keyStatus;
 };
 
 } // namespace d365::sandbox

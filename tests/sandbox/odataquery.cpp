@@ -1,5 +1,7 @@
 #include "odataquery.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QUuid>
 
@@ -267,19 +269,47 @@ bool parseTerm(QStringView clause, FilterTerm *term, QString *error)
         u"^\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s+(eq|ne|gt|ge|lt|le)\\s+(.+?)\\s*$"_s);
     static const QRegularExpression function(
         u"^\\s*(contains|startswith|endswith)\\(\\s*([A-Za-z_][A-Za-z0-9_/]*)\\s*,\\s*(.+?)\\s*\\)\\s*$"_s);
-    static const QRegularExpression in(
-        u"^Microsoft\\.Dynamics\\.CRM\\.In\\(\\s*PropertyName\\s*=\\s*'([A-Za-z_][A-Za-z0-9_]*)'\\s*,\\s*"
-        u"PropertyValues\\s*=\\s*\\[(.*)\\]\\s*\\)$"_s);
+    static const QRegularExpression in(u"^Microsoft\\.Dynamics\\.CRM\\.In\\(\\s*PropertyName\\s*=\\s*['\"](["
+                                       u"A-Za-z_][A-Za-z0-9_]*)['\"]\\s*,\\s*"
+                                       u"PropertyValues\\s*=\\s*\\[(.*)\\]\\s*\\)$"_s);
     clause = clause.trimmed();
     QString literalText;
     if (const auto m = in.match(clause.toString()); m.hasMatch()) {
         term->op = FilterTerm::Op::In;
         term->property = m.captured(1);
-        // Split the value list on commas outside quotes.
         const QString list = m.captured(2);
+        // The "Filter rows" page writes the values as a JSON array of double-quoted strings (needed when a
+        // value holds a single quote: ["O'Brian"]); OData literals ('O''Brian', 5) work too.
+        const bool jsonList = list.trimmed().startsWith(u'"');
+        if (jsonList) {
+            QJsonParseError parseError;
+            const QJsonDocument doc =
+                QJsonDocument::fromJson(QString(u'[' + list + u']').toUtf8(), &parseError);
+            if (parseError.error != QJsonParseError::NoError || !doc.isArray()) {
+                *error = u"Invalid JSON. %1 in PropertyValues of Microsoft.Dynamics.CRM.In."_s.arg(
+                    parseError.errorString());
+                return false;
+            }
+            for (const QJsonValue &v : doc.array()) {
+                ODataLiteral lit;
+                if (v.isString()) {
+                    lit.kind = ODataLiteral::Kind::String;
+                    lit.text = v.toString();
+                } else if (v.isDouble()) {
+                    lit.kind = ODataLiteral::Kind::Number;
+                    lit.number = v.toDouble();
+                    lit.text = QString::number(lit.number, 'g', 17);
+                } else {
+                    *error = u"Microsoft.Dynamics.CRM.In takes strings or numbers in PropertyValues."_s;
+                    return false;
+                }
+                term->values.append(lit);
+            }
+        }
+        // Otherwise split the value list on commas outside quotes.
         bool quoted = false;
         qsizetype start = 0;
-        for (qsizetype i = 0; i <= list.size(); ++i) {
+        for (qsizetype i = 0; !jsonList && i <= list.size(); ++i) {
             if (i < list.size() && list[i] == u'\'')
                 quoted = !quoted;
             if (i == list.size() || (list[i] == u',' && !quoted)) {
@@ -447,20 +477,26 @@ private:
         if (m_pos == start)
             return fail(u"expected a property or function, found '%1'"_s.arg(m_text.sliced(m_pos)));
         if (m_pos < m_text.size() && m_text[m_pos] == u'(') {
-            // Function call: up to the matching parenthesis, quotes respected.
+            // Function call: up to the matching parenthesis, quotes respected: OData's single quotes and
+            // the JSON strings (double quotes, backslash escapes) of In's PropertyValues.
             int depth = 0;
-            bool inQuote = false;
+            QChar quote;
             for (; m_pos < m_text.size(); ++m_pos) {
                 const QChar c = m_text[m_pos];
-                if (c == u'\'')
-                    inQuote = !inQuote;
-                else if (!inQuote && c == u'(')
+                if (quote == u'"' && c == u'\\')
+                    ++m_pos; // the escaped character
+                else if (!quote.isNull() && c == quote)
+                    quote = QChar();
+                else if (quote.isNull() && (c == u'\'' || c == u'"'))
+                    quote = c;
+                else if (quote.isNull() && c == u'(')
                     ++depth;
-                else if (!inQuote && c == u')' && --depth == 0) {
+                else if (quote.isNull() && c == u')' && --depth == 0) {
                     ++m_pos;
                     break;
                 }
             }
+            const bool inQuote = !quote.isNull();
             if (depth != 0 || inQuote)
                 return fail(u"unbalanced parentheses or quotes in '%1'"_s.arg(m_text.sliced(start)));
         } else {

@@ -36,6 +36,9 @@ struct ServiceContext
     // MSCRMCallerID (null when not impersonating) and the effective rights (null: no checks).
     QUuid impersonatedUserId;
     std::shared_ptr<const AccessRights> access;
+    // MSCRM.SuppressDuplicateDetection: false (FACTS §1): run the tables' duplicate-detection rules on
+    // create and update. Off by default, as on the Web API.
+    bool detectDuplicates = false;
 };
 
 HttpResponse jsonResponse(int status, const QJsonObject &body);

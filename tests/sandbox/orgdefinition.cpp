@@ -417,10 +417,45 @@ std::shared_ptr<const OrgDefinition> OrgDefinition::fromJson(const QByteArray &j
             }
             if (key.keyAttributes.isEmpty())
                 L.fail(kpath + u".KeyAttributes"_s, u"a key needs at least one column"_s);
+            if (k.contains(u"EntityKeyIndexStatus"_s)) {
+                const auto status = keyIndexStatusFromName(k.value(u"EntityKeyIndexStatus"_s).toString());
+                if (!status)
+                    L.fail(kpath + u".EntityKeyIndexStatus"_s,
+                           u"must be Pending, InProgress, Active or Failed"_s);
+                else
+                    key.initialStatus = *status;
+            }
             key.metadataId =
                 L.idOr(k, u"MetadataId"_s, u"key."_s + table.logicalName + u'.' + key.logicalName);
             key.labelId = stableId(u"key.label."_s + table.logicalName + u'.' + key.logicalName);
             table.keys.append(key);
+        }
+
+        const QJsonArray rules = t.value(u"DuplicateRules"_s).toArray();
+        for (qsizetype di = 0; di < rules.size(); ++di) {
+            const QJsonObject d = rules.at(di).toObject();
+            const QString dpath = tpath + u".DuplicateRules["_s + QString::number(di) + u']';
+            DuplicateRuleDef rule;
+            rule.name = L.requireString(d, u"Name"_s, dpath);
+            for (const QJsonValue &v : d.value(u"Attributes"_s).toArray()) {
+                if (!table.attribute(v.toString()))
+                    L.fail(dpath + u".Attributes"_s,
+                           u"'%1' is not a column of %2"_s.arg(v.toString(), table.logicalName));
+                rule.attributes.append(v.toString());
+            }
+            if (rule.attributes.isEmpty())
+                L.fail(dpath + u".Attributes"_s, u"a duplicate-detection rule needs at least one column"_s);
+            table.duplicateRules.append(rule);
+        }
+        if (t.contains(u"BulkMessages"_s)) {
+            for (const QJsonValue &v : t.value(u"BulkMessages"_s).toArray()) {
+                if (v.toString() != u"CreateMultiple"_s && v.toString() != u"UpdateMultiple"_s)
+                    L.fail(tpath + u".BulkMessages"_s,
+                           u"'%1' is not CreateMultiple or UpdateMultiple"_s.arg(v.toString()));
+                table.bulkMessages.append(v.toString());
+            }
+        } else if (!table.isIntersect) {
+            table.bulkMessages = {u"CreateMultiple"_s, u"UpdateMultiple"_s};
         }
 
         const QJsonArray rels = t.value(u"ManyToOneRelationships"_s).toArray();
@@ -481,6 +516,38 @@ std::shared_ptr<const OrgDefinition> OrgDefinition::fromJson(const QByteArray &j
     qCInfo(lcOrgDefinition) << "loaded org" << def->m_org.uniqueName << "with" << def->m_tables.size()
                             << "tables";
     return def;
+}
+
+QString keyIndexStatusName(KeyIndexStatus status)
+{
+    switch (status) {
+    case KeyIndexStatus::Pending:
+        return u"Pending"_s;
+    case KeyIndexStatus::InProgress:
+        return u"InProgress"_s;
+    case KeyIndexStatus::Active:
+        return u"Active"_s;
+    case KeyIndexStatus::Failed:
+        return u"Failed"_s;
+    }
+    return QString();
+}
+
+std::optional<KeyIndexStatus> keyIndexStatusFromName(QStringView name)
+{
+    for (KeyIndexStatus s : {KeyIndexStatus::Pending, KeyIndexStatus::InProgress, KeyIndexStatus::Active,
+                             KeyIndexStatus::Failed}) {
+        if (keyIndexStatusName(s) == name)
+            return s;
+    }
+    return std::nullopt;
+}
+
+bool TableDef::supportsBulk(QStringView message) const
+{
+    if (message == u"UpsertMultiple")
+        return bulkMessages.contains(u"CreateMultiple"_s) && bulkMessages.contains(u"UpdateMultiple"_s);
+    return bulkMessages.contains(message.toString());
 }
 
 } // namespace d365::sandbox

@@ -108,12 +108,19 @@ struct AttributeDef
     bool isLookup() const { return kind == ValueKind::Lookup; }
 };
 
+// EntityKeyIndexStatus (FACTS §3): a key's index is built asynchronously; only an Active key addresses rows
+// and enforces uniqueness.
+enum class KeyIndexStatus { Pending = 0, InProgress = 1, Active = 2, Failed = 3 };
+QString keyIndexStatusName(KeyIndexStatus status);
+std::optional<KeyIndexStatus> keyIndexStatusFromName(QStringView name);
+
 struct KeyDef
 {
     QString schemaName;
     QString logicalName;
     QString displayName;
     QStringList keyAttributes;
+    KeyIndexStatus initialStatus = KeyIndexStatus::Active; // "EntityKeyIndexStatus" in the org file
     QUuid metadataId;
     QUuid labelId;
 };
@@ -127,6 +134,14 @@ struct RelationshipDef
     QString referencedAttribute;
     QString navigationProperty; // ReferencingEntityNavigationPropertyName
     QUuid metadataId;
+};
+
+// A published duplicate-detection rule (FACTS §1), simplified: two rows are duplicates when every column
+// of the rule has a non-blank value and the values are equal (strings case-insensitively).
+struct DuplicateRuleDef
+{
+    QString name;
+    QStringList attributes;
 };
 
 struct TableDef
@@ -150,6 +165,12 @@ struct TableDef
     std::vector<AttributeDef> attributes;
     QList<KeyDef> keys;
     QList<RelationshipDef> manyToOne;
+    QList<DuplicateRuleDef> duplicateRules;
+    // Bulk messages the table supports (FACTS §7: custom tables and many, not all, system tables):
+    // "BulkMessages" in the org file; default CreateMultiple and UpdateMultiple unless the table is an
+    // intersect table. UpsertMultiple needs both.
+    QStringList bulkMessages;
+    bool supportsBulk(QStringView message) const;
     // Seed rows ("Rows"): Web API create bodies stored at start-up (seedrows.cpp), in file order.
     QList<QJsonObject> seedRows;
 

@@ -12,7 +12,41 @@ OrgStore::OrgStore(std::shared_ptr<const OrgDefinition> definition)
     for (const TableDef &table : m_definition->tables()) {
         TableStore &ts = m_tables[table.logicalName];
         ts.keyIndexes.resize(table.keys.size());
+        for (const KeyDef &key : table.keys)
+            ts.keyStatus.append(key.initialStatus);
     }
+}
+
+KeyIndexStatus OrgStore::keyStatus(const TableDef &table, int keyIndex) const
+{
+    const TableStore &ts = store(table);
+    return keyIndex >= 0 && keyIndex < ts.keyStatus.size() ? ts.keyStatus[keyIndex] : KeyIndexStatus::Failed;
+}
+
+KeyIndexStatus OrgStore::setKeyStatus(const TableDef &table, int keyIndex, KeyIndexStatus status)
+{
+    TableStore &ts = store(table);
+    if (keyIndex < 0 || keyIndex >= ts.keyStatus.size())
+        return KeyIndexStatus::Failed;
+    QHash<QString, QUuid> &keyIndexHash = ts.keyIndexes[keyIndex];
+    keyIndexHash.clear();
+    if (status == KeyIndexStatus::Active) {
+        // Building the index: like the service's index job, it fails when rows already share key values.
+        for (const Row &row : std::as_const(ts.rows)) {
+            const QStringList parts = keyParts(table, table.keys[keyIndex], row);
+            if (parts.isEmpty())
+                continue;
+            const QString joined = parts.join(KeySeparator);
+            if (keyIndexHash.contains(joined)) {
+                keyIndexHash.clear();
+                status = KeyIndexStatus::Failed;
+                break;
+            }
+            keyIndexHash.insert(joined, row.id);
+        }
+    }
+    ts.keyStatus[keyIndex] = status;
+    return status;
 }
 
 OrgStore::TableStore &OrgStore::store(const TableDef &table)
@@ -84,6 +118,8 @@ std::optional<int> OrgStore::keyViolation(const TableDef &table, const Row &row)
 {
     const TableStore &ts = store(table);
     for (int k = 0; k < table.keys.size(); ++k) {
+        if (ts.keyStatus[k] != KeyIndexStatus::Active)
+            continue; // no index yet, so nothing is enforced (FACTS §3: built asynchronously)
         const QStringList parts = keyParts(table, table.keys[k], row);
         if (parts.isEmpty())
             continue;
@@ -97,6 +133,8 @@ std::optional<int> OrgStore::keyViolation(const TableDef &table, const Row &row)
 void OrgStore::index(const TableDef &table, TableStore &ts, const Row &row, bool add)
 {
     for (int k = 0; k < table.keys.size(); ++k) {
+        if (ts.keyStatus[k] != KeyIndexStatus::Active)
+            continue;
         const QStringList parts = keyParts(table, table.keys[k], row);
         if (parts.isEmpty())
             continue;

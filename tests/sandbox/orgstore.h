@@ -113,6 +113,14 @@ public:
     std::optional<QUuid> findByKey(const TableDef &table, int keyIndex,
                                    const QStringList &canonicalParts) const;
 
+    // The index status of alternate key `keyIndex` (starts as the org file's EntityKeyIndexStatus). Only
+    // Active keys are indexed: findByKey finds nothing and keyViolation checks nothing for the others.
+    KeyIndexStatus keyStatus(const TableDef &table, int keyIndex) const;
+    // Moves a key to `status` (the service's asynchronous index job, driven by /_sandbox/keys). Active
+    // builds the index from the rows and ends Failed when rows already share key values; returns the
+    // status the key ended in.
+    KeyIndexStatus setKeyStatus(const TableDef &table, int keyIndex, KeyIndexStatus status);
+
     // The alternate key (index into table.keys) that `row` would violate, ignoring the row itself.
     std::optional<int> keyViolation(const TableDef &table, const Row &row) const;
 
@@ -183,6 +191,7 @@ private:
         QHash<QUuid, Row> rows;
         std::map<quint64, QUuid> order;
         QList<QHash<QString, QUuid>> keyIndexes; // one per table key; key = parts joined by U+001F
+        QList<KeyIndexStatus> keyStatus;         // one per table key
     };
     TableStore &store(const TableDef &table);
     const TableStore &store(const TableDef &table) const;

@@ -7,12 +7,18 @@
 //   GET    accounts(<id>)/contact_customer_accounts?$filter… → the related rows
 //   PUT    contacts(<id>)/parentcustomerid_account/$ref {"@odata.id":"<url>"} → 204 (associate)
 //   DELETE contacts(<id>)/parentcustomerid_account/$ref                     → 204 (disassociate)
+//   GET    accounts(<id>)/contact_customer_accounts/$ref                    → 200 the references
+//   POST   accounts(<id>)/contact_customer_accounts/$ref {"@odata.id":"<contact url>"} → 204 (associate:
+//          sets the contact's parentcustomerid to the account)
+//   DELETE accounts(<id>)/contact_customer_accounts(<contact id>)/$ref, or …/$ref?$id=<contact url> → 204
+//          (disassociate: clears that lookup; a contact that is not related is left alone)
 //
 // Writes go through upsertRow(), so validation, row versions and the other write rules are the same as for
 // PATCH; the row must exist (404, no upsert).
 
 #include "recordapi.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
@@ -39,6 +45,9 @@ HttpResponse RecordApi::related(const HttpRequest &request, const ServiceContext
     const auto nav = navigation(table, segment.name);
     if (!nav)
         return resourceNotFound(segment.name);
+    if (segment.hasKey && nav->collection && segments.size() == 3 && segments.at(2).name == u"$ref"_s &&
+        !segments.at(2).hasKey)
+        return collectionReferenceRequest(request, context, table, key, segment.name, *nav, segment.keyText);
     if (segment.hasKey)
         return errorResponse(501, u"0x0"_s,
                              u"The sandbox does not address single related rows by key ('%1(%2)'); read '%1' "
@@ -102,11 +111,7 @@ HttpResponse RecordApi::referenceRequest(const HttpRequest &request, const Servi
                                          const Navigation &nav)
 {
     if (nav.collection)
-        return errorResponse(
-            501, u"0x0"_s,
-            u"The sandbox does not implement $ref on the collection-valued navigation property "
-            u"'%1'; set the lookup on the related row instead (PUT <related row>/%2/$ref)."_s.arg(
-                name, nav.relationship->navigationProperty));
+        return collectionReferenceRequest(request, context, table, key, name, nav, QString());
     const QByteArray &method = request.method;
     if (method != "GET" && method != "PUT" && method != "DELETE")
         return methodNotAllowed(method, "GET, PUT, DELETE");
@@ -139,6 +144,73 @@ HttpResponse RecordApi::referenceRequest(const HttpRequest &request, const Servi
         return *err;
     qCDebug(lcProperty) << (target.isNull() ? "disassociated" : "associated") << table.logicalName << key.id
                         << name;
+    return emptyResponse(204);
+}
+
+HttpResponse RecordApi::collectionReferenceRequest(const HttpRequest &request, const ServiceContext &context,
+                                                   const TableDef &table, const ResolvedKey &key,
+                                                   const QString &name, const Navigation &nav,
+                                                   const QString &memberKeyText)
+{
+    const QByteArray &method = request.method;
+    if (memberKeyText.isEmpty() ? (method != "GET" && method != "POST" && method != "DELETE")
+                                : method != "DELETE")
+        return methodNotAllowed(method, memberKeyText.isEmpty() ? "GET, POST, DELETE" : "DELETE");
+    if (!key.found)
+        return notFound(table, key);
+    const TableDef &child = *nav.target;
+    const RelationshipDef &rel = *nav.relationship;
+    const Row &parent = *m_store.find(table, key.id);
+    if (method == "GET") {
+        QJsonArray refs;
+        for (const Row *row : relatedRows(table, nav, parent))
+            refs.append(
+                QJsonObject{{u"@odata.id"_s, QString(context.serviceRoot + child.entitySetName + u'(' +
+                                                     row->id.toString(QUuid::WithoutBraces) + u')')}});
+        return jsonResponse(200, QJsonObject{{u"@odata.context"_s,
+                                              QString(context.serviceRoot + u"$metadata#Collection($ref)"_s)},
+                                             {u"value"_s, refs}});
+    }
+    // The related row: from the body (POST), the <nav>(<key>) segment or the $id query option (DELETE).
+    QString reference;
+    if (method == "POST") {
+        const QJsonDocument doc = QJsonDocument::fromJson(request.body);
+        reference = doc.object().value(u"@odata.id"_s).toString();
+    }
+    QString entitySet = child.entitySetName, keyText = memberKeyText;
+    if (method == "DELETE" && keyText.isEmpty())
+        reference = request.queryValue(u"$id");
+    if (keyText.isEmpty() &&
+        (!splitEntityReference(reference, &entitySet, &keyText) || entitySet != child.entitySetName))
+        return payloadError(
+            table.entitySetName,
+            method == "POST"
+                ? u"Microsoft.OData.ODataException: POST %1/$ref needs the body "
+                  u"{\"@odata.id\": \"<service root>/%2(<id>)\"}."_s.arg(name, child.entitySetName)
+                : u"Microsoft.OData.ODataException: DELETE %1/$ref needs the related row: "
+                  u"%1(<id>)/$ref or %1/$ref?$id=<service root>/%2(<id>)."_s.arg(name, child.entitySetName));
+    ResolvedKey childKey;
+    if (auto err = resolveKey(child, keyText, &childKey))
+        return *err;
+    if (!childKey.found)
+        return notFound(child, childKey);
+    QJsonValue bind = QJsonValue::Null;
+    if (method == "POST") {
+        bind = QString(u'/' + table.entitySetName + u'(' + key.id.toString(QUuid::WithoutBraces) + u')');
+    } else {
+        // Only a row related through this navigation property is disassociated.
+        const Row *row = m_store.find(child, childKey.id);
+        if (QUuid::fromString(row->values.value(rel.referencingAttribute).toString()) != key.id ||
+            row->lookupTargets.value(rel.referencingAttribute, rel.referencedEntity) != table.logicalName)
+            return emptyResponse(204);
+    }
+    QUuid id;
+    bool created = false;
+    if (auto err = upsertRow(child, childKey, QJsonObject{{rel.navigationProperty + u"@odata.bind"_s, bind}},
+                             context, &id, &created))
+        return *err;
+    qCDebug(lcProperty) << (bind.isNull() ? "disassociated" : "associated") << child.logicalName
+                        << childKey.id << "through" << table.logicalName << key.id << name;
     return emptyResponse(204);
 }
 

@@ -184,12 +184,13 @@ std::optional<HttpResponse> RecordApi::resolveKey(const TableDef &table, const Q
                                                   ResolvedKey *key)
 {
     // Built only when needed: resolveKey runs once per bulk target, and an error response is not cheap.
-    const auto invalidKey = [&table]() {
+    const auto invalidKey = [&table](const QString &why = QString()) {
         return badRequest(
             u"The key in the request URI is not valid for resource '%1'. Ensure that the names and number of "
             u"key "
             u"properties match the declared or alternate key properties for the resource '%1'."_s.arg(
-                table.typeName()));
+                table.typeName()) +
+            why);
     };
     QString error;
     const auto parts = parseKey(keyText, &error);
@@ -230,6 +231,16 @@ std::optional<HttpResponse> RecordApi::resolveKey(const TableDef &table, const Q
     }
     if (keyIndex < 0)
         return invalidKey();
+    // A key whose index is not built yet (or failed) is not a key the service can address rows by: like an
+    // undefined key it is refused (FACTS §3 leaves the answer UNCONFIRMED; this is our choice), and the
+    // message says why and what to do.
+    if (const KeyIndexStatus status = m_store.keyStatus(table, keyIndex); status != KeyIndexStatus::Active) {
+        return invalidKey(u" The alternate key '%1' of '%2' has EntityKeyIndexStatus %3: %4"_s.arg(
+            table.keys[keyIndex].schemaName, table.logicalName, keyIndexStatusName(status),
+            status == KeyIndexStatus::Failed
+                ? u"its index could not be built (rows share key values); fix the rows, then reactivate the key."_s
+                : u"its index is still being built; use the key once it is Active."_s));
+    }
     key->primary = false;
     key->keyIndex = keyIndex;
     QStringList urlParts;
@@ -455,9 +466,7 @@ std::optional<HttpResponse> RecordApi::validateValue(const TableDef &table, cons
     return conversion();
 }
 
-std::optional<HttpResponse> RecordApi::resolveBind(const TableDef &table, const RelationshipDef &rel,
-                                                   const QString &reference, const ServiceContext &context,
-                                                   QUuid *targetId)
+bool RecordApi::splitEntityReference(const QString &reference, QString *entitySet, QString *keyText)
 {
     QString ref = QUrl::fromPercentEncoding(reference.toUtf8());
     // Absolute ("https://org/api/data/v9.2/accounts(..)"), server-relative ("/api/data/v9.2/accounts(..)"),
@@ -468,21 +477,33 @@ std::optional<HttpResponse> RecordApi::resolveBind(const TableDef &table, const 
     if (ref.startsWith(u'/'))
         ref.remove(0, 1);
     const auto segments = parseResourcePath(ref);
-    const TableDef *target = m_store.definition().tableByLogicalName(rel.referencedEntity);
     if (!segments || segments->size() != 1 || !segments->first().hasKey)
+        return false;
+    *entitySet = segments->first().name;
+    *keyText = segments->first().keyText;
+    return true;
+}
+
+std::optional<HttpResponse> RecordApi::resolveBind(const TableDef &table, const RelationshipDef &rel,
+                                                   const QString &reference, const ServiceContext &context,
+                                                   QUuid *targetId)
+{
+    QString entitySet, keyText;
+    const TableDef *target = m_store.definition().tableByLogicalName(rel.referencedEntity);
+    if (!splitEntityReference(reference, &entitySet, &keyText))
         return payloadError(
             table.entitySetName,
             u"Microsoft.OData.ODataException: The value '%1' of '%2@odata.bind' is not an entity "
             u"reference such as '/%3(<id>)'."_s.arg(reference, rel.navigationProperty,
                                                     target->entitySetName));
-    if (segments->first().name != target->entitySetName)
+    if (entitySet != target->entitySetName)
         return payloadError(
             table.entitySetName,
             u"Microsoft.OData.ODataException: The entity set '%1' in '%2@odata.bind' does not match "
-            u"the navigation property's target '%3'."_s.arg(segments->first().name, rel.navigationProperty,
+            u"the navigation property's target '%3'."_s.arg(entitySet, rel.navigationProperty,
                                                             target->entitySetName));
     ResolvedKey key;
-    if (auto err = resolveKey(*target, segments->first().keyText, &key))
+    if (auto err = resolveKey(*target, keyText, &key))
         return err;
     if (!key.found)
         return notFound(*target, key);
@@ -498,6 +519,7 @@ std::optional<HttpResponse> RecordApi::resolveBind(const TableDef &table, const 
 std::optional<HttpResponse> RecordApi::prepare(const TableDef &table, const QJsonObject &body, Mode mode,
                                                const ServiceContext &context, PreparedWrite *out)
 {
+    out->detectDuplicates = context.detectDuplicates;
     // A created row gets about one value per column: size the hash once instead of rehashing as it grows.
     if (mode == Mode::Create && out->values.isEmpty())
         out->values.reserve(qsizetype(table.attributes.size()) + 2);
@@ -685,7 +707,46 @@ std::optional<HttpResponse> RecordApi::finishCreate(const TableDef &table, Prepa
     applyDefaultCurrency(table, *row);
     if (auto err = checkRequired(table, *row))
         return err;
-    return keyViolation(table, *row);
+    if (auto err = keyViolation(table, *row))
+        return err;
+    return write.detectDuplicates ? duplicateFound(table, *row) : std::nullopt;
+}
+
+std::optional<HttpResponse> RecordApi::duplicateFound(const TableDef &table, const Row &row) const
+{
+    for (const DuplicateRuleDef &rule : table.duplicateRules) {
+        QStringList wanted;
+        for (const QString &column : rule.attributes) {
+            const QJsonValue v = row.values.value(column);
+            const QString canonical = OrgStore::canonicalKeyValue(*table.attribute(column), v);
+            if (v.isNull() || v.isUndefined() || canonical.trimmed().isEmpty())
+                break; // blank values never match (the rule's "ignore blank values")
+            wanted.append(canonical);
+        }
+        if (wanted.size() != rule.attributes.size())
+            continue;
+        bool found = false;
+        m_store.forEach(table, 0, [&](const Row &other) {
+            if (other.id == row.id)
+                return true;
+            for (qsizetype i = 0; i < rule.attributes.size(); ++i) {
+                const QString &column = rule.attributes[i];
+                if (OrgStore::canonicalKeyValue(*table.attribute(column), other.values.value(column)) !=
+                    wanted[i])
+                    return true;
+            }
+            found = true;
+            return false;
+        });
+        if (found) {
+            qCInfo(lcRecords) << "duplicate detection rule" << rule.name << "matched a" << table.logicalName;
+            // FACTS §1: 412 in the 2025 optional-parameters page (500 in the older duplicate-detection page).
+            return errorResponse(412, u"0x80040333"_s,
+                                 u"A record was not created or updated because a duplicate of the current "
+                                 u"record already exists."_s);
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<HttpResponse> RecordApi::buildNested(PreparedWrite &write,
@@ -913,7 +974,7 @@ HttpResponse RecordApi::list(const HttpRequest &request, const ServiceContext &c
         return *err;
 
     RowFilter filter;
-    if (auto err = compileRowFilter(table, request.queryValue(u"$filter"), &filter))
+    if (auto err = compileRowFilter(table, filterText(request), &filter))
         return *err;
     QList<ExpandPlan> expand;
     if (auto err = planExpand(context, table, request.queryValue(u"$expand"), &expand))
@@ -1157,6 +1218,9 @@ std::optional<HttpResponse> RecordApi::upsertRow(const TableDef &table, const Re
         }
         if (auto err = keyViolation(table, row))
             return err;
+        if (write.detectDuplicates)
+            if (auto err = duplicateFound(table, row))
+                return err;
         if (auto err = commitNested(write))
             return err;
         stampUsers(context, table, row, false);

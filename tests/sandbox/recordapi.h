@@ -26,6 +26,8 @@ namespace d365::sandbox {
 class RecordApi
 {
 public:
+    // POST BulkDelete (bulkdeleteapi.cpp): submits an asynchronous bulk delete job (an asyncoperation row).
+    HttpResponse bulkDelete(const HttpRequest &request, const ServiceContext &context);
     explicit RecordApi(OrgStore &store);
 
     // segments[0] names the entity set (already resolved to `table`); further segments are not supported yet.
@@ -61,6 +63,7 @@ private:
         QHash<QString, QJsonValue> values;
         QHash<QString, QString> lookupTargets;
         QList<NestedCreate> nested;
+        bool detectDuplicates = false; // the request asked for duplicate detection (ServiceContext)
     };
     enum class Mode { Create, Update };
 
@@ -82,6 +85,8 @@ private:
     // Money columns without a currency get the org's base currency (seedrows.cpp; README "Org tables").
     void applyDefaultCurrency(const TableDef &table, Row &row) const;
     std::optional<HttpResponse> keyViolation(const TableDef &table, const Row &row);
+    // 412 0x80040333 when `row` matches another row under one of the table's duplicate-detection rules.
+    std::optional<HttpResponse> duplicateFound(const TableDef &table, const Row &row) const;
 
     // Only these rows, paged under `path` (marketing-list member reads, listapi.cpp: e.g.
     // "lists(<id>)/listcontact_association").
@@ -153,6 +158,16 @@ private:
     HttpResponse referenceRequest(const HttpRequest &request, const ServiceContext &context,
                                   const TableDef &table, const ResolvedKey &key,
                                   const QString &navigationName, const Navigation &navigation);
+    // $ref on a one-to-many collection-valued navigation property (FACTS §4): GET lists the references,
+    // POST {"@odata.id": <related row>} sets the related row's lookup to this row, DELETE <nav>(<id>)/$ref or
+    // <nav>/$ref?$id=<url> clears it. memberKeyText: the key of <nav>(<key>), empty without one.
+    HttpResponse collectionReferenceRequest(const HttpRequest &request, const ServiceContext &context,
+                                            const TableDef &table, const ResolvedKey &key,
+                                            const QString &navigationName, const Navigation &navigation,
+                                            const QString &memberKeyText);
+    // "https://org/api/data/v9.2/contacts(<key>)", "/api/data/v9.2/contacts(<key>)", "/contacts(<key>)" or
+    // "contacts(<key>)" → entity set and key text; false when it is not such a reference.
+    static bool splitEntityReference(const QString &reference, QString *entitySet, QString *keyText);
 
     // $select checked against the table; nullopt = OK.
     std::optional<HttpResponse> checkSelect(const TableDef &table, const QStringList &select);

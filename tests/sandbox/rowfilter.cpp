@@ -98,10 +98,23 @@ std::optional<HttpResponse> compileNode(const TableDef &table, const FilterNode 
         out->kind = RowFilter::Kind::Not;
         break;
     case FilterNode::Kind::Term: {
-        const FilterTerm &t = node.term;
+        FilterTerm t = node.term;
         const AttributeDef *a = table.attributeByProperty(t.property);
         if (!a || !a->validForRead)
             return propertyNotFound(t.property, table.typeName());
+        // Microsoft.Dynamics.CRM.In's PropertyValues is a Collection(Edm.String): numbers, choices and ids
+        // are written as strings there ('844060003', "<guid>"), so convert them to the column's type.
+        if (t.op == FilterTerm::Op::In) {
+            for (ODataLiteral &v : t.values) {
+                if (v.kind != ODataLiteral::Kind::String)
+                    continue;
+                if (auto typed = parseLiteral(v.text); typed && typed->kind != ODataLiteral::Kind::String &&
+                                                       a->kind != ValueKind::String &&
+                                                       a->kind != ValueKind::MultiChoice)
+                    v = *typed;
+            }
+            t.value = t.values.value(0);
+        }
         using K = ODataLiteral::Kind;
         const auto kindOk = [a](K kind) {
             if (kind == K::Null)
@@ -258,6 +271,42 @@ std::optional<HttpResponse> compileRowFilter(const TableDef &table, QStringView 
     if (!tree)
         return badRequest(error);
     return compileNode(table, *tree, out);
+}
+
+QString filterText(const HttpRequest &request)
+{
+    const QString filter = request.queryValue(u"$filter");
+    if (!filter.contains(u'@'))
+        return filter;
+    QString out;
+    QChar quote;
+    for (qsizetype i = 0; i < filter.size(); ++i) {
+        const QChar c = filter[i];
+        if (!quote.isNull()) {
+            if (c == quote)
+                quote = QChar();
+            out += c;
+            continue;
+        }
+        if (c == u'\'' || c == u'"') {
+            quote = c;
+            out += c;
+            continue;
+        }
+        if (c == u'@') {
+            qsizetype end = i + 1;
+            while (end < filter.size() && (filter[end].isLetterOrNumber() || filter[end] == u'_'))
+                ++end;
+            const QString name = filter.mid(i, end - i);
+            if (end > i + 1 && request.hasQuery(name)) {
+                out += request.queryValue(name);
+                i = end - 1;
+                continue;
+            }
+        }
+        out += c;
+    }
+    return out;
 }
 
 std::optional<HttpResponse> parseTop(const HttpRequest &request, int *top)

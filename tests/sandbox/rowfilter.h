@@ -39,6 +39,10 @@ struct RowFilter
 // Empty text → Kind::All. Errors: syntax 400 0x0 (message names the position), unknown property 400 0x0
 // "Could not find a property named …", literal of the wrong type 400 0x0 (OData's "incompatible types").
 std::optional<HttpResponse> compileRowFilter(const TableDef &table, QStringView text, RowFilter *out);
+// The request's $filter with its parameter aliases (`@p1`, outside string literals) replaced by their values
+// from the query (`&@p1='lastname'`), as the "Filter rows" page writes Microsoft.Dynamics.CRM.In. An alias
+// without a value stays as it is (the parser then names it).
+QString filterText(const HttpRequest &request);
 
 struct RowOrder
 {

@@ -4,6 +4,9 @@
 #include "security.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 
@@ -46,6 +49,55 @@ std::optional<HttpResponse> BearerTokenStage::process(const HttpRequest &request
     return r;
 }
 
+namespace {
+
+// /_sandbox/keys: the alternate keys' EntityKeyIndexStatus (FACTS §3). The service builds a new key's index
+// asynchronously (Pending → InProgress → Active, or Failed); here a test or demo moves a key on:
+//   GET  /_sandbox/keys                                                  →
+//   {"keys":[{"table","key","status"}]} POST /_sandbox/keys
+//   {"table":"contact","key":"new_EmailKey","status":"Active"} → the status it ended in
+// (Active builds the index and ends Failed when rows share key values; "status" defaults to Active).
+HttpResponse keysAdmin(OrgStore &store, const HttpRequest &request)
+{
+    const OrgDefinition &def = store.definition();
+    const auto describe = [&](const TableDef &t, int k) {
+        return QJsonObject{{u"table"_s, t.logicalName},
+                           {u"key"_s, t.keys[k].schemaName},
+                           {u"status"_s, keyIndexStatusName(store.keyStatus(t, k))}};
+    };
+    if (request.method == "GET") {
+        QJsonArray keys;
+        for (const TableDef &t : def.tables())
+            for (int k = 0; k < t.keys.size(); ++k)
+                keys.append(describe(t, k));
+        return jsonResponse(200, QJsonObject{{u"keys"_s, keys}});
+    }
+    if (request.method != "POST")
+        return methodNotAllowed(request.method, "GET, POST");
+    const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+    const TableDef *table = def.tableByLogicalName(body.value(u"table"_s).toString());
+    if (!table)
+        return badRequest(
+            u"Unknown table '%1' (give its logical name)."_s.arg(body.value(u"table"_s).toString()));
+    int keyIndex = -1;
+    for (int k = 0; k < table->keys.size(); ++k) {
+        if (table->keys[k].schemaName.compare(body.value(u"key"_s).toString(), Qt::CaseInsensitive) == 0)
+            keyIndex = k;
+    }
+    if (keyIndex < 0)
+        return badRequest(
+            u"'%1' has no alternate key '%2'."_s.arg(table->logicalName, body.value(u"key"_s).toString()));
+    const auto status = keyIndexStatusFromName(body.value(u"status"_s).toString(u"Active"_s));
+    if (!status)
+        return badRequest(u"'status' must be Pending, InProgress, Active or Failed."_s);
+    const KeyIndexStatus reached = store.setKeyStatus(*table, keyIndex, *status);
+    qCInfo(lcSandbox) << "key" << table->logicalName << table->keys[keyIndex].schemaName << "is now"
+                      << keyIndexStatusName(reached);
+    return jsonResponse(200, describe(*table, keyIndex));
+}
+
+} // namespace
+
 SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QObject *parent)
     : QObject(parent)
     , m_store(definition)
@@ -66,6 +118,7 @@ SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QO
     });
     addRoute(QString::fromLatin1(DiscoveryApi::PathPrefix),
              [discovery](const HttpRequest &request) { return discovery->handle(request); });
+    addRoute(u"/_sandbox/keys"_s, [this](const HttpRequest &request) { return keysAdmin(m_store, request); });
 }
 
 SandboxServer::~SandboxServer() = default;
@@ -147,6 +200,9 @@ HttpResponse SandboxServer::route(const HttpRequest &request, ServiceContext &co
             u"under /api/data/v9.2/."_s.arg(context.requestUrl));
     }
     context.serviceRoot = origin + u"/api/data/"_s + m.captured(1) + u'/';
+    context.detectDuplicates =
+        request.header("MSCRM.SuppressDuplicateDetection").trimmed().compare("false", Qt::CaseInsensitive) ==
+        0;
     size_t ran = 0;
     std::optional<HttpResponse> early;
     while (ran < m_stages.size() && !early)

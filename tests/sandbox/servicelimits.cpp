@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLocale>
 #include <QLoggingCategory>
 
@@ -120,7 +122,11 @@ std::optional<HttpResponse> ServiceProtectionStage::process(const HttpRequest &r
     }
     std::optional<HttpResponse> answer;
     // FACTS §9: the concurrency limit errors immediately; count and time are checked against the window.
-    if (inFlight >= m_limits.concurrent) {
+    if (caller.blockedUntilUs > m_startUs) {
+        // Still inside the Retry-After of an earlier 429: refused again, and the wait grows.
+        caller.blockedUntilUs += qint64(HammerPenaltySeconds * 1e6 / m_timeScale);
+        answer = throttled(caller.blockedCode, caller.blockedMessage, caller.blockedUntilUs - m_startUs);
+    } else if (inFlight >= m_limits.concurrent) {
         answer =
             throttled(u"0x80072326"_s,
                       u"Number of concurrent requests exceeded the limit of %1."_s.arg(m_limits.concurrent),
@@ -153,6 +159,14 @@ std::optional<HttpResponse> ServiceProtectionStage::process(const HttpRequest &r
                            u"again later."_s.arg(en.toString(qint64(m_limits.executionSeconds * 1000)))
                                .arg(m_limits.windowSeconds),
                            retry);
+    }
+    if (answer && caller.blockedUntilUs <= m_startUs && inFlight < m_limits.concurrent) {
+        // A count or time limit: remember the wait so that requests sent during it are refused and lengthen
+        // it.
+        const QJsonObject error = QJsonDocument::fromJson(answer->body).object().value(u"error"_s).toObject();
+        caller.blockedCode = error.value(u"code"_s).toString();
+        caller.blockedMessage = error.value(u"message"_s).toString();
+        caller.blockedUntilUs = m_startUs + answer->header("Retry-After").toLongLong() * 1000000;
     }
     if (answer) {
         m_rejected = true;

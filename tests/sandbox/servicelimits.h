@@ -76,7 +76,13 @@ private:
     {
         std::deque<Entry> entries;
         double costInWindowMs = 0;
+        // After a count or time 429: until when (real time) every request is refused. A request sent before
+        // then pushes it out by HammerPenaltySeconds (FACTS §9: continuing to hammer lengthens Retry-After).
+        qint64 blockedUntilUs = 0;
+        QString blockedCode;
+        QString blockedMessage;
     };
+    static constexpr double HammerPenaltySeconds = 1; // service time; our choice, FACTS gives no number
     qint64 nowUs() const;
     void prune(Caller &caller, qint64 now) const;
     HttpResponse throttled(const QString &code, const QString &message, qint64 retryAfterUs) const;

@@ -20,7 +20,10 @@ WebApi::WebApi(OrgStore &store)
     , m_batch(store, [this](const HttpRequest &request, const ServiceContext &context, QStringView path) {
         return handle(request, context, path);
     })
-{}
+{
+    m_metadata.setKeyStatusSource(
+        [this](const TableDef &table, int keyIndex) { return m_store.keyStatus(table, keyIndex); });
+}
 
 HttpResponse WebApi::whoAmI(const HttpRequest &request, const ServiceContext &context)
 {
@@ -63,11 +66,12 @@ HttpResponse WebApi::sdkMessageFilters(const HttpRequest &request, const Service
         else
             return propertyNotFound(t.property, u"Microsoft.Dynamics.CRM.sdkmessagefilter"_s);
     }
-    // Sandbox model: every non-intersect table supports CreateMultiple and UpdateMultiple (custom standard
-    // tables and the common system tables do on Dataverse); UpsertMultiple is never listed (FACTS §7).
+    // The tables' BulkMessages (org file; default: every non-intersect table has CreateMultiple and
+    // UpdateMultiple); UpsertMultiple is never listed (FACTS §7).
     QJsonArray value;
     const TableDef *def = m_store.definition().tableByLogicalName(table);
-    if (def && !def->isIntersect && (message == u"CreateMultiple"_s || message == u"UpdateMultiple"_s)) {
+    if (def && (message == u"CreateMultiple"_s || message == u"UpdateMultiple"_s) &&
+        def->supportsBulk(message)) {
         static const QUuid ns(u"6f1c2a3e-0b7d-4a51-9d55-5a4b2f8e9c10"_s);
         const QUuid id = QUuid::createUuidV5(ns, QString(message + u'/' + table));
         value.append(QJsonObject{{u"@odata.etag"_s, u"W/\"1000\""_s},
@@ -100,6 +104,8 @@ HttpResponse WebApi::handle(const HttpRequest &request, const ServiceContext &co
         return m_metadata.entityDefinitions(request, context, *segments);
     if (first.name == u"GlobalOptionSetDefinitions"_s)
         return m_metadata.globalOptionSets(request, context, *segments);
+    if (first.name == u"BulkDelete"_s && !first.hasKey && segments->size() == 1)
+        return m_records.bulkDelete(request, context);
     if (first.name == u"AddListMembersList"_s && !first.hasKey && segments->size() == 1)
         return m_lists.addListMembers(request, context);
     if (const TableDef *table = m_store.definition().tableByEntitySet(first.name)) {

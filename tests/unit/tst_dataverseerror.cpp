@@ -95,6 +95,18 @@ void TestDataverseError::toUserError_data()
         << QByteArray(
                R"({"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}})")
         << ErrorCategory::Throttled << QStringList{u"service-protection limit"_s};
+    QTest::newRow("412 duplicate detection → the rule and what to do")
+        << 412 << TransportError::None
+        << QByteArray(
+               R"({"error":{"code":"0x80040333","message":"A record was not created or updated because a duplicate of the current record already exists."}})")
+        << ErrorCategory::Validation
+        << QStringList{u"duplicate detection refused this row"_s, u"table 'accounts'"_s,
+                       u"Duplicate detection rules"_s, u"a duplicate of the current record already exists"_s};
+    QTest::newRow("500 duplicate detection (older docs) is not a server error")
+        << 500 << TransportError::None
+        << QByteArray(
+               R"({"error":{"code":"0x80040333","message":"A record was not created or updated because a duplicate of the current record already exists."}})")
+        << ErrorCategory::Validation << QStringList{u"duplicate detection refused this row"_s};
     QTest::newRow("503 server") << 503 << TransportError::None << QByteArray("unavailable")
                                 << ErrorCategory::Server << QStringList{u"server error (HTTP 503)"_s};
 }
