@@ -87,6 +87,12 @@ DataverseClient::DataverseClient(const ConnectionProfile &profile, TokenProvider
 {
     // Redirects are never followed (the transport does not follow them): Dataverse does not redirect API
     // calls, and following one could send the bearer token to another host.
+    m_clock.start();
+}
+
+qint64 DataverseClient::throttledForMs() const
+{
+    return std::max<qint64>(0, m_throttledUntilMs - m_clock.elapsed());
 }
 
 DataverseClient::~DataverseClient()
@@ -128,6 +134,11 @@ void DataverseClient::attempt(std::shared_ptr<Pending> pending)
 {
     if (pending->hasContext && !pending->context) {
         --m_inFlight;
+        return;
+    }
+    if (const qint64 wait = throttledForMs(); wait > 0) {
+        // Held back until the service's Retry-After has passed (a new request, or a retry of another 429).
+        retryLater(pending, int(wait));
         return;
     }
     ++pending->attempts;
@@ -340,6 +351,12 @@ void DataverseClient::onReply(std::shared_ptr<Pending> pending, HttpReply reply)
         ++m_stats.throttled;
         retries = ++pending->throttleRetries;
         limit = m_retryPolicy.maxThrottleRetries;
+        if (error.retryAfterSeconds >= 0) {
+            // Every request waits, not only this one: sending more during the wait only lengthens it.
+            m_throttledUntilMs =
+                std::max(m_throttledUntilMs,
+                         m_clock.elapsed() + m_retryPolicy.delayMs(retries, error.retryAfterSeconds));
+        }
     } else if (response.status == 500) {
         retries = ++pending->serverErrorRetries;
         limit = m_retryPolicy.maxServerErrorRetries;

@@ -126,6 +126,8 @@ public:
     // The service's clock now, from the Date header of the latest answer (invalid before any answer).
     QDateTime serverNow() const;
     const ClientStats &stats() const { return m_stats; }
+    // Milliseconds until the last 429's Retry-After has passed (0 when no request is held back).
+    qint64 throttledForMs() const;
 
 private:
     struct Pending;
@@ -144,6 +146,10 @@ private:
     QDateTime m_serverDate;
     bool m_reachedService = false; // some request got an HTTP answer (refusals after that are retried longer)
     QElapsedTimer m_sinceServerDate;
+    // After a 429 no request of this client (this user on this org) leaves before the Retry-After has
+    // passed: requests sent during it would be refused and make the service lengthen the wait (FACTS §9).
+    QElapsedTimer m_clock;
+    qint64 m_throttledUntilMs = 0; // on m_clock; 0: not throttled
     ClientStats m_stats;
 };
 

@@ -26,6 +26,7 @@ private Q_SLOTS:
     void send_connectionRefusedAtFirstContact_givesUpAfterTwoRetries();
     void send_noAnswer_retriedThenNetworkErrorNamingHostAndTimeout();
     void send_throttled_waitsRetryAfterThenSucceeds();
+    void send_throttled_otherRequestsWaitTheRetryAfterToo();
     void send_serverError500_retriedTwiceThenReported();
     void send_tokenRefusedMidRun_parallelRequestsShareRefreshesAndAllSucceed();
     void send_noToken_providerErrorPassesThroughUnchanged();
@@ -205,6 +206,38 @@ void TestDataverseClient::send_throttled_waitsRetryAfterThenSucceeds()
     QVERIFY(r.ok());
     QCOMPARE(calls, 3);
     QCOMPARE(h->client->stats().throttled, 2);
+}
+
+void TestDataverseClient::send_throttled_otherRequestsWaitTheRetryAfterToo()
+{
+    // The first request is refused with Retry-After: 1. A request sent while that second runs must not reach
+    // the service before it is over (it would be refused and lengthen the wait, FACTS §9): it leaves
+    // together with the retry, after the refused request's answer.
+    int calls = 0;
+    auto h = harness([&calls](const HttpRequest &) {
+        if (++calls == 1) {
+            return errorReply(429, u"0x80072321"_s, u"Combined execution time exceeded"_s,
+                              {qMakePair(QByteArray("Retry-After"), QByteArray("1"))});
+        }
+        return jsonReply(200, {{u"UserId"_s, u"x"_s}});
+    });
+    std::optional<DataverseResponse> first;
+    h->client->send(DataverseRequest::get(u"WhoAmI"_s), nullptr,
+                    [&first](const DataverseResponse &r) { first = r; });
+    QTRY_VERIFY(h->client->throttledForMs() > 0); // the 429 arrived
+    QCOMPARE(h->transport->requests.size(), 1);
+
+    std::optional<DataverseResponse> second;
+    h->client->send(DataverseRequest::get(u"contacts"_s), nullptr,
+                    [&second](const DataverseResponse &r) { second = r; });
+    QCoreApplication::processEvents();
+    QCOMPARE(h->transport->requests.size(), 1); // held back, not sent
+    QVERIFY(!second);
+
+    QTRY_VERIFY_WITH_TIMEOUT(first && second, 10000);
+    QVERIFY(first->ok() && second->ok());
+    QCOMPARE(h->transport->requests.size(), 3);
+    QCOMPARE(h->client->throttledForMs(), 0);
 }
 
 void TestDataverseClient::send_serverError500_retriedTwiceThenReported()
