@@ -17,21 +17,6 @@ namespace d365::services {
 
 namespace {
 
-const QString ListColumns = u"listid,listname,type,lockstatus,statecode,createdfromcode,membercount"_s;
-
-MarketingList fromJson(const QJsonObject &row)
-{
-    MarketingList list;
-    list.id = row.value("listid"_L1).toString();
-    list.name = row.value("listname"_L1).toString();
-    list.dynamic = row.value("type"_L1).toBool();
-    list.locked = row.value("lockstatus"_L1).toBool();
-    list.stateCode = row.value("statecode"_L1).toInt();
-    list.createdFromCode = row.value("createdfromcode"_L1).toInt();
-    list.memberCount = row.value("membercount"_L1).toInteger(-1);
-    return list;
-}
-
 QString encoded(const QString &text)
 {
     return QString::fromLatin1(QUrl::toPercentEncoding(text, "'(),=$"));
@@ -44,31 +29,6 @@ MarketingLists::MarketingLists(DataverseClient *client, QObject *parent)
     , m_client(client)
 {}
 
-int MarketingLists::memberTypeCode(const QString &logicalName)
-{
-    if (logicalName == "account"_L1)
-        return 1;
-    if (logicalName == "contact"_L1)
-        return 2;
-    if (logicalName == "lead"_L1)
-        return 4;
-    return 0;
-}
-
-QString MarketingLists::memberTableName(int createdFromCode)
-{
-    switch (createdFromCode) {
-    case 1:
-        return u"account"_s;
-    case 2:
-        return u"contact"_s;
-    case 4:
-        return u"lead"_s;
-    default:
-        return {};
-    }
-}
-
 QList<MappingProblem> MarketingLists::problems(const ListSpec &spec, const MarketingList &list,
                                                const EntityMetadata &memberTable)
 {
@@ -76,7 +36,7 @@ QList<MappingProblem> MarketingLists::problems(const ListSpec &spec, const Marke
     const QString where = u"$.target.list"_s;
     const QString shown =
         list.id.isEmpty() ? u"'%1'"_s.arg(list.name) : u"'%1' (%2)"_s.arg(list.name, list.id);
-    if (!memberTable.logicalName.isEmpty() && memberTypeCode(memberTable.logicalName) == 0) {
+    if (!memberTable.logicalName.isEmpty() && MarketingList::memberTypeCode(memberTable.logicalName) == 0) {
         found.append(
             {u"$.target.entitySet"_s,
              tr("a marketing list holds contacts, accounts or leads, not %1 rows: use the entity set "
@@ -108,7 +68,7 @@ QList<MappingProblem> MarketingLists::problems(const ListSpec &spec, const Marke
                                  .arg(shown)
                                  .arg(list.stateCode)});
     }
-    const QString listTable = memberTableName(list.createdFromCode);
+    const QString listTable = MarketingList::memberTableName(list.createdFromCode);
     if (!memberTable.logicalName.isEmpty() && listTable != memberTable.logicalName) {
         found.append(
             {u"$.target.entitySet"_s,
@@ -125,7 +85,7 @@ void MarketingLists::find(const ListSpec &spec, std::function<void(Result<Market
 {
     const ErrorContext context = m_client->errorContext(u"lists"_s);
     if (!spec.id.isEmpty()) {
-        const QString path = u"lists("_s + spec.id + u")?$select="_s + ListColumns;
+        const QString path = u"lists("_s + spec.id + u")?$select="_s + MarketingList::selectColumns();
         m_client->send(DataverseRequest::get(path), this, [done, context, spec](const DataverseResponse &r) {
             if (!r.ok()) {
                 Error error = toUserError(*r.error, context);
@@ -138,12 +98,13 @@ void MarketingLists::find(const ListSpec &spec, std::function<void(Result<Market
                 done(error);
                 return;
             }
-            done(fromJson(r.json()));
+            done(MarketingList::fromJson(r.json()));
         });
         return;
     }
     const QString filter = u"listname eq "_s + odata::literal(spec.name);
-    const QString path = u"lists?$select="_s + ListColumns + u"&$filter="_s + encoded(filter);
+    const QString path =
+        u"lists?$select="_s + MarketingList::selectColumns() + u"&$filter="_s + encoded(filter);
     m_client->send(DataverseRequest::get(path), this, [done, context, spec](const DataverseResponse &r) {
         if (!r.ok()) {
             done(toUserError(*r.error, context));
@@ -169,7 +130,7 @@ void MarketingLists::find(const ListSpec &spec, std::function<void(Result<Market
                     .arg(spec.name, ids.join(u", "_s))));
             return;
         }
-        done(fromJson(rows.first().toObject()));
+        done(MarketingList::fromJson(rows.first().toObject()));
     });
 }
 
@@ -178,11 +139,12 @@ void MarketingLists::create(const QString &name, const EntityMetadata &memberTab
 {
     DataverseRequest post;
     post.method = "POST";
-    post.path = u"lists?$select="_s + ListColumns;
+    post.path = u"lists?$select="_s + MarketingList::selectColumns();
     post.idempotent = false;
     post.headers.append(qMakePair(QByteArray("Prefer"), QByteArray("return=representation")));
     post.body = QJsonDocument(QJsonObject{{u"listname"_s, name},
-                                          {u"createdfromcode"_s, memberTypeCode(memberTable.logicalName)},
+                                          {u"createdfromcode"_s,
+                                           MarketingList::memberTypeCode(memberTable.logicalName)},
                                           {u"type"_s, false}})
                     .toJson(QJsonDocument::Compact);
     const ErrorContext context = m_client->errorContext(u"lists"_s);
@@ -191,7 +153,7 @@ void MarketingLists::create(const QString &name, const EntityMetadata &memberTab
             done(toUserError(*r.error, context));
             return;
         }
-        MarketingList list = fromJson(r.json());
+        MarketingList list = MarketingList::fromJson(r.json());
         if (QUuid::fromString(list.id).isNull()) {
             done(Error::make(
                 ErrorCategory::Server,

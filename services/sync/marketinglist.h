@@ -20,6 +20,7 @@
 
 #include "services/common/result.h"
 #include "services/dataverse/entitymetadata.h"
+#include "services/dataverse/marketinglistinfo.h"
 #include "services/mapping/mapping.h"
 #include "services/mapping/mappingfile.h"
 
@@ -31,18 +32,6 @@
 namespace d365::services {
 
 class DataverseClient;
-
-struct MarketingList
-{
-    QString id; // listid; empty when the list does not exist yet
-    QString name;
-    bool exists = true;
-    bool dynamic = false;    // type true
-    bool locked = false;     // lockstatus true
-    int stateCode = 0;       // 0 active, 1 inactive
-    int createdFromCode = 0; // 1 account, 2 contact, 4 lead
-    qint64 memberCount = -1; // membercount as the list says (-1: not read)
-};
 
 class MarketingLists : public QObject
 {
@@ -57,9 +46,6 @@ public:
 
     explicit MarketingLists(DataverseClient *client, QObject *parent = nullptr);
 
-    // list_createdfromcode for a member table's logical name (0 for a table that cannot be a member).
-    static int memberTypeCode(const QString &logicalName);
-    static QString memberTableName(int createdFromCode);
     // What stops the list from taking the members of memberTable, each with its JSON path.
     static QList<MappingProblem> problems(const ListSpec &spec, const MarketingList &list,
                                           const EntityMetadata &memberTable);
