@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QSet>
+#include <QUuid>
 
 using namespace Qt::StringLiterals;
 
@@ -341,7 +342,11 @@ void AudienceEngine::plan()
             }
             QStringList parts;
             for (qsizetype i = 0; i < row.keyValues.size(); ++i) {
-                parts << u"%1 = %2"_s.arg(m_mapping.target.matchKey.value(i), row.keyValues.at(i).toString());
+                const QVariant &value = row.keyValues.at(i);
+                parts << u"%1 = %2"_s.arg(m_mapping.target.matchKey.value(i),
+                                          value.typeId() == QMetaType::QUuid
+                                              ? value.toUuid().toString(QUuid::WithoutBraces)
+                                              : value.toString());
             }
             record(RowOutcome{row.sourceRow, row.sourceKey, RowStatus::Failed, 404, u"member-not-found"_s,
                               tr("No %1 record has %2: the member was not found, so it cannot be %3.")

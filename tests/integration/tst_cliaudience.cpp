@@ -46,6 +46,7 @@ private Q_SLOTS:
     void mirror_tooManyRemovals_refusedWithNumbers_allowRemovalsLetsItRun();
     void mirror_emptySource_refused();
     void add_unknownMember_failsNamingTheKey_othersAdded();
+    void add_byPrimaryKey_guidsFromTheWarehouse();
     void refusals_listThatCannotTakeTheMembers_nothingWritten_data();
     void refusals_listThatCannotTakeTheMembers_nothingWritten();
     void upsert_newRecords_upsertedThenAdded();
@@ -404,6 +405,55 @@ void TestCliAudience::add_unknownMember_failsNamingTheKey_othersAdded()
              qPrintable(first.value("message"_L1).toString()));
     checkAccounting(report);
     QCOMPARE(memberEmails(listId(listName)), expectedEmails(u"customer_id BETWEEN 118 AND 120"_s));
+}
+
+void TestCliAudience::add_byPrimaryKey_guidsFromTheWarehouse()
+{
+    // A warehouse that knows the contacts' ids: the match key is the primary key.
+    const QList<QJsonObject> contacts = readRecords(
+        m_sandbox, u"contacts?$select=contactid&$filter="_s +
+                       QString::fromLatin1(QUrl::toPercentEncoding(u"startswith(emailaddress1,'aud.')"_s)));
+    QVERIFY(contacts.size() >= 5);
+    const QString unknown = u"6f1c2a4e-0d3b-4c5a-9e8f-1a2b3c4d5e6f"_s;
+    const QString dbPath = m_dir.filePath(u"ids.db"_s);
+    {
+        auto db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"ids"_s);
+        db.setDatabaseName(dbPath);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(u"CREATE TABLE members (n INTEGER PRIMARY KEY, id TEXT)"_s));
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(query.exec(u"INSERT INTO members (id) VALUES ('%1')"_s.arg(
+                contacts.at(i).value("contactid"_L1).toString())));
+        QVERIFY(query.exec(u"INSERT INTO members (id) VALUES ('%1')"_s.arg(unknown)));
+    }
+    QSqlDatabase::removeDatabase(u"ids"_s);
+    const QJsonObject mapping{
+        {u"version"_s, 1},
+        {u"source"_s, QJsonObject{{u"type"_s, u"sqlite"_s},
+                                  {u"path"_s, dbPath},
+                                  {u"query"_s, u"SELECT n, id FROM members ORDER BY n"_s},
+                                  {u"keyColumn"_s, u"n"_s}}},
+        {u"target"_s,
+         QJsonObject{{u"profile"_s, u"sandbox"_s},
+                     {u"entitySet"_s, u"contacts"_s},
+                     {u"matchKey"_s, QJsonArray{u"contactid"_s}},
+                     {u"list"_s, QJsonObject{{u"name"_s, u"By id test"_s}, {u"createIfMissing"_s, true}}}}},
+        {u"mode"_s, u"add"_s},
+        {u"fields"_s, QJsonArray{QJsonObject{{u"source"_s, u"id"_s}, {u"target"_s, u"contactid"_s}}}}};
+    QFile file(m_dir.filePath(u"byid.json"_s));
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(QJsonDocument(mapping).toJson()) > 0);
+    file.close();
+    QJsonObject report;
+    const CliResult r = run({u"run"_s, file.fileName()}, &report);
+    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(report.value("added"_L1).toInt(), 5);
+    QCOMPARE(report.value("failed"_L1).toInt(), 1);
+    const QString message =
+        report.value("failedRows"_L1).toArray().first().toObject().value("message"_L1).toString();
+    QVERIFY2(message.contains(u"contactid = "_s + unknown), qPrintable(message));
+    checkAccounting(report);
+    QCOMPARE(memberEmails(listId(u"By id test"_s)).size(), 5);
 }
 
 void TestCliAudience::refusals_listThatCannotTakeTheMembers_nothingWritten_data()
