@@ -420,8 +420,26 @@ void AudienceEngine::plan()
     sendAdds();
 }
 
+bool AudienceEngine::cancelledWhileWriting()
+{
+    // Between requests: the requests in flight finish and keep their outcomes, nothing more is sent.
+    if (!m_cancelRequested.load()) {
+        return false;
+    }
+    if (!m_summary.cancelled) {
+        qCInfo(lcAudience) << "cancelled while writing";
+    }
+    m_summary.cancelled = true;
+    m_stopped = true;
+    afterWrite();
+    return true;
+}
+
 void AudienceEngine::sendAdds()
 {
+    if (cancelledWhileWriting()) {
+        return;
+    }
     if (m_toAdd.isEmpty() && m_splitAdds.isEmpty() && m_inFlight == 0) {
         sendRemoves();
         return;
@@ -492,6 +510,9 @@ void AudienceEngine::addChunk(QList<Change> chunk)
 
 void AudienceEngine::sendRemoves()
 {
+    if (cancelledWhileWriting()) {
+        return;
+    }
     if (m_toRemove.isEmpty() && m_inFlight == 0) {
         afterWrite();
         return;

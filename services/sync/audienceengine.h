@@ -105,6 +105,7 @@ private:
                       const QString &message = {});
     void flushOutcomes(bool force = false);
     bool checkCancelled();
+    bool cancelledWhileWriting();
     void stop(const Error &error);
     void skipRemaining();
     void finish();

@@ -5,6 +5,7 @@
 // members, the list actions) is answered here, the contacts, metadata and key lookups by FakeOrg.
 
 #include "common/fakeorg.h"
+#include "services/common/exitcode.h"
 #include "services/sync/audienceengine.h"
 
 #include <QSignalSpy>
@@ -124,18 +125,26 @@ class TestAudienceEngine : public QObject
 private Q_SLOTS:
     void add_oneMemberRefused_splitUntilAloneOthersAllAdded();
     void mirror_oneRemovalFails_itsExtraMemberFailsAlone();
+    void cancel_duringTheAdds_requestsInFlightKeepTheirOutcomesTheRestIsSkipped();
     void gateRefusal_sharesAndEmptySource_data();
     void gateRefusal_sharesAndEmptySource();
 
 private:
-    Run run(FakeOrg &org, FakeList &list, const Mapping &mapping, const QList<QVariantList> &rows);
+    Run run(FakeOrg &org, FakeList &list, const Mapping &mapping, const QList<QVariantList> &rows,
+            const std::function<void(AudienceEngine &, const HttpRequest &)> &onRequest = {});
 };
 
 Run TestAudienceEngine::run(FakeOrg &org, FakeList &list, const Mapping &mapping,
-                            const QList<QVariantList> &rows)
+                            const QList<QVariantList> &rows,
+                            const std::function<void(AudienceEngine &, const HttpRequest &)> &onRequest)
 {
     org.heldPrivileges += {u"prvReadList"_s, u"prvWriteList"_s};
-    org.fault = [&list](const HttpRequest &request, int) { return list.answer(request); };
+    AudienceEngine *running = nullptr;
+    org.fault = [&list, &running, &onRequest](const HttpRequest &request, int) {
+        if (onRequest && running)
+            onRequest(*running, request);
+        return list.answer(request);
+    };
     auto client = org.client();
     const QStringList columns{u"id"_s, u"email"_s};
     AudienceEngine engine(
@@ -144,6 +153,7 @@ Run TestAudienceEngine::run(FakeOrg &org, FakeList &list, const Mapping &mapping
             return std::unique_ptr<WarehouseSource>(std::make_unique<FakeSource>(columns, rows));
         },
         SyncOptions{});
+    running = &engine;
     Run result;
     connect(&engine, &AudienceEngine::rowOutcomes, this,
             [&result](const QList<RowOutcome> &batch) { result.outcomes += batch; });
@@ -225,6 +235,29 @@ void TestAudienceEngine::mirror_oneRemovalFails_itsExtraMemberFailsAlone()
         }
     }
     QCOMPARE(extraLines, 5);
+}
+
+void TestAudienceEngine::cancel_duringTheAdds_requestsInFlightKeepTheirOutcomesTheRestIsSkipped()
+{
+    FakeOrg org;
+    for (int i = 1; i <= 9000; ++i)
+        org.seed(u"person%1@example.com"_s.arg(i), QDateTime::currentDateTimeUtc());
+    FakeList list;
+    // Cancelled when the first AddListMembersList arrives: the 4 requests already sent (4 in flight at most)
+    // are answered, the other 5,000 members are not sent.
+    const Run r = run(org, list, audienceMapping(AudienceMode::Add), people(9000),
+                      [](AudienceEngine &engine, const HttpRequest &request) {
+                          if (request.url.path().endsWith("/AddListMembersList"_L1))
+                              engine.cancel();
+                      });
+    QVERIFY(r.summary.cancelled);
+    QCOMPARE(list.addRequests, 4);
+    QCOMPARE(r.summary.added, 4000);
+    QCOMPARE(r.summary.skipped, 5000);
+    QCOMPARE(qint64(list.members.size()), r.summary.added);
+    QCOMPARE(r.summary.done(), r.summary.rowsRead);
+    QCOMPARE(r.outcomes.size(), 9000);
+    QCOMPARE(r.summary.exitCode(), int(d365::Cancelled));
 }
 
 void TestAudienceEngine::gateRefusal_sharesAndEmptySource_data()
