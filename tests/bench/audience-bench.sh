@@ -8,7 +8,7 @@
 #
 # The member records (MEMBERS + 0.5 % contacts, the sample's customers repeated with unique e-mails) are
 # synced first with the sample record mapping. Per step it prints the wall time of the whole d365sync-cli
-# process, the write and read requests from its report, the write requests the sandbox saw (its request log:
+# process and its peak RSS, the write and read requests from its report, the write requests the sandbox saw (its request log:
 # AddListMembersList, $batch of RemoveMemberList, the list's creation), and the counts; the script fails when
 # the add needs more than 1 % as many write requests as members, or a mirror writes anything but the changes.
 set -euo pipefail
@@ -46,14 +46,14 @@ bench_sandbox_start "$work"
 "$bin/d365sync-cli" --settings "$work/settings.ini" run "$work/records.json" --state none >/dev/null 2>"$work/err.txt" ||
   { cat "$work/err.txt" >&2; exit 1; }
 echo "members=$members (records: $total contacts; preset $bench_preset)"
-echo "step            wall_s  writes  sandbox_writes  reads  added  already  removed  failed  write_share"
+echo "step            wall_s  writes  sandbox_writes  reads  added  already  removed  failed  write_share  rss_MB"
 log_offset=$(wc -l <"$work/requests.jsonl")
 step() {
   local name=$1 mapping=$2 max_writes=$3 expect_changes=$4
-  /usr/bin/time -f '%e' -o "$work/time.txt" \
+  /usr/bin/time -f '%e %M' -o "$work/time.txt" \
     "$bin/d365sync-cli" --settings "$work/settings.ini" run "$mapping" --report "$work/report.json" \
       >"$work/out.txt" 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
-  wall=$(tail -1 "$work/time.txt")
+  read -r wall rss < <(tail -1 "$work/time.txt")
   # Writes the sandbox saw: every non-GET request except a $batch that only reads (the members' lookup).
   local lines=$(wc -l <"$work/requests.jsonl")
   sandbox_writes=$(tail -n +$((log_offset + 1)) "$work/requests.jsonl" | python3 -c '
@@ -65,14 +65,15 @@ for line in sys.stdin:
         n += 1
 print(n)')
   log_offset=$lines
-  python3 - "$work/report.json" "$name" "$wall" "$sandbox_writes" "$members" "$max_writes" "$expect_changes" <<'PY'
+  python3 - "$work/report.json" "$name" "$wall" "$sandbox_writes" "$members" "$max_writes" "$expect_changes" "$rss" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 name, wall, sandbox_writes, members, max_writes, expect = sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+rss = int(sys.argv[8]) / 1024
 a = r["audience"]
 changes = a["added"] + a["removed"]
 print(f"{name:<14}  {wall:6.1f}  {r['requests']:6d}  {sandbox_writes:14d}  {r['readRequests']:5d}  {a['added']:5d}  "
-      f"{a['alreadyMember']:7d}  {a['removed']:7d}  {r['failed']:6d}  {100.0 * r['requests'] / members:9.2f} %")
+      f"{a['alreadyMember']:7d}  {a['removed']:7d}  {r['failed']:6d}  {100.0 * r['requests'] / members:9.2f} %  {rss:6.1f}")
 assert r["failed"] == 0 and r["outcomeCheck"]["rowsWithoutOutcome"] == 0, r.get("error")
 assert changes == expect, f"{name}: {changes} members changed, expected {expect}"
 assert r["requests"] <= max_writes, f"{name}: {r['requests']} write requests, at most {max_writes} allowed"
