@@ -85,9 +85,33 @@ void AudienceEngine::start()
                        << m_mapping.target.entitySet;
     if (m_spec.mode == AudienceMode::Upsert && !m_options.dryRun) {
         upsertRecords();
-    } else {
+    } else if (openHistory()) {
         runPreflight();
     }
+}
+
+bool AudienceEngine::openHistory()
+{
+    if (!m_options.useState || m_options.dryRun) {
+        return true;
+    }
+    const QString path = m_options.statePath.isEmpty()
+                             ? StateStore::defaultPath(m_client->profile().orgUrl.toString(), m_mapping)
+                             : m_options.statePath;
+    auto opened = StateStore::open(path, StateStore::fingerprint(m_mapping), StateStore::Access::ReadWrite);
+    if (!opened.ok()) {
+        stop(opened.error());
+        finish();
+        return false;
+    }
+    m_state = std::move(opened.value());
+    StateStore::RunRecord run;
+    run.started = QDateTime::currentDateTimeUtc();
+    run.mapping = m_options.runLabel.isEmpty() ? m_mapping.name : m_options.runLabel;
+    run.profile = m_client->profile().name;
+    run.mode = audienceModeName(m_spec.mode);
+    m_runId = m_state->beginRun(run);
+    return true;
 }
 
 void AudienceEngine::upsertRecords()
@@ -98,7 +122,12 @@ void AudienceEngine::upsertRecords()
     Mapping records = m_mapping;
     records.target.list.reset();
     records.mode = SyncMode::Upsert;
-    m_upsert = new SyncEngine(records, m_client, m_sources, m_options, this);
+    SyncOptions options = m_options;
+    if (options.useState && options.statePath.isEmpty()) {
+        // The audience's own state file (and history), not the one of a records mapping of the same table.
+        options.statePath = StateStore::defaultPath(m_client->profile().orgUrl.toString(), m_mapping);
+    }
+    m_upsert = new SyncEngine(records, m_client, m_sources, options, this);
     connect(m_upsert, &SyncEngine::rowOutcomes, this, [this](const QList<RowOutcome> &outcomes) {
         for (const RowOutcome &outcome : outcomes) {
             if (outcome.status == RowStatus::Failed || outcome.status == RowStatus::Skipped) {
@@ -603,6 +632,10 @@ void AudienceEngine::record(RowOutcome outcome)
     switch (outcome.status) {
     case RowStatus::Failed:
         ++m_summary.failed;
+        if (m_state && outcome.sourceRow >= 0) {
+            m_historyFailed.append(
+                {outcome.sourceRow, outcome.key, outcome.httpStatus, outcome.errorCode, outcome.message});
+        }
         break;
     case RowStatus::Skipped:
         ++m_summary.skipped;
@@ -734,6 +767,19 @@ void AudienceEngine::finish()
                                << m_summary.rowsRead;
     }
     flushOutcomes(true);
+    if (m_state) {
+        // Not `complete`: the state file holds no rows to prune, only the history.
+        auto recorded = m_state->recordFailed(m_runId, std::exchange(m_historyFailed, {}));
+        if (recorded.ok()) {
+            recorded = m_state->endRun(m_runId, m_summary, m_summary.exitCode(), false);
+        }
+        if (!recorded.ok()) {
+            qCWarning(lcAudience).noquote()
+                << "the run history could not be written:" << recorded.error().message;
+        }
+        m_summary.statePath = m_state->path();
+        m_summary.runId = m_runId;
+    }
     Q_EMIT progress(m_summary.done(), m_summary.total, tr("Marketing list '%1'").arg(m_list.name));
     qCInfo(lcAudience) << "finished:" << m_summary.added << "added," << m_summary.alreadyMember
                        << "already members," << m_summary.removed << "removed," << m_summary.notMember

@@ -17,7 +17,8 @@
 //     → [dry run: stop here, the plan is the outcome]
 //     → adds: AddListMembersList, 1,000 members per request (all or nothing: a refused request is split in
 //       halves until the bad member stands alone); removes: $batch of RemoveMemberList, 1,000 per request
-//     → finished(summary) with summary.audience
+//     → the run in the mapping's history (state file; membership itself is never cached: the list is the
+//     state) → finished(summary) with summary.audience
 //
 // Signals as SyncEngine's: started → progress* / rowOutcomes* → [error] → finished. Nothing is sent for a
 // member already in the wanted state, so a second run with the same source writes nothing.
@@ -27,6 +28,7 @@
 #include "services/mapping/mapping.h"
 #include "services/sync/marketinglist.h"
 #include "services/sync/rowconverter.h"
+#include "services/sync/statestore.h"
 #include "services/sync/syncoptions.h"
 #include "services/sync/syncresult.h"
 #include "services/warehouse/warehousesource.h"
@@ -109,6 +111,7 @@ private:
     void stop(const Error &error);
     void skipRemaining();
     void finish();
+    bool openHistory(); // the run history (add, remove, mirror; upsert's record sync keeps its own)
 
     Mapping m_mapping;
     ListSpec m_spec;
@@ -138,6 +141,9 @@ private:
     QList<QList<Change>> m_splitAdds; // halves of refused AddListMembersList requests, sent first
     QList<Change> m_toRemove;
     int m_inFlight = 0;
+    std::unique_ptr<StateStore> m_state;
+    qint64 m_runId = 0;
+    QList<StateStore::FailedRow> m_historyFailed;
     SyncSummary m_summary;
     QList<RowOutcome> m_pendingOutcomes;
     QElapsedTimer m_clock;

@@ -58,6 +58,7 @@ private:
     QString mapping(const QString &file, const QJsonObject &list, const QString &mode, const QString &where,
                     const QString &prefix = Prefix);
     CliResult run(const QStringList &arguments, QJsonObject *report = nullptr);
+    QString stateOf(const QString &mappingPath) const { return mappingPath + u".state.db"_s; }
     // Mirrors the customers `where` into the list (created), forgets the requests so far; the list's id.
     QString seedList(const QString &file, const QJsonObject &list, const QString &where);
     QString createList(const QJsonObject &values);
@@ -121,6 +122,9 @@ QString TestCliAudience::mapping(const QString &file, const QJsonObject &list, c
 CliResult TestCliAudience::run(const QStringList &arguments, QJsonObject *report)
 {
     QStringList all = arguments;
+    // Each mapping keeps its history in the test's folder, not in the user's application data.
+    if (all.value(0) == "run"_L1 && !all.contains("--state"_L1))
+        all << u"--state"_s << stateOf(all.value(1));
     const QString reportPath = m_dir.filePath(u"report-%1.json"_s.arg(++m_files));
     if (report) {
         all << u"--report"_s << reportPath;
@@ -264,6 +268,16 @@ void TestCliAudience::add_newList_createdWithTheSourceMembers_secondRunWritesNot
     QCOMPARE(batches, 1); // the members' lookup by key (GETs inside one $batch)
     QCOMPARE(listVersion(id), version);
     QVERIFY2(again.out.contains("50 already members"_L1), qPrintable(again.out));
+
+    // Both runs are in the mapping's history: 50 memberships written, then 50 unchanged.
+    const CliResult history = run({u"history"_s, file, u"--state"_s, stateOf(file), u"--json"_s});
+    QVERIFY2(history.exitCode == 0, qPrintable(history.err));
+    const QJsonArray runs = QJsonDocument::fromJson(history.out.toUtf8()).array();
+    QCOMPARE(runs.size(), 2);
+    QCOMPARE(runs.at(0).toObject().value("mode"_L1).toString(), u"add"_s);
+    QCOMPARE(runs.at(0).toObject().value("alreadyMember"_L1).toInt(), 50);
+    QCOMPARE(runs.at(1).toObject().value("added"_L1).toInt(), 50);
+    QCOMPARE(runs.at(1).toObject().value("exitCode"_L1).toInt(), 0);
 }
 
 void TestCliAudience::remove_membersAndNonMembers_removesOnlyMembers()

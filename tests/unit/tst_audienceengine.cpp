@@ -9,6 +9,7 @@
 #include "services/sync/audienceengine.h"
 
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -146,13 +147,16 @@ Run TestAudienceEngine::run(FakeOrg &org, FakeList &list, const Mapping &mapping
         return list.answer(request);
     };
     auto client = org.client();
+    QTemporaryDir stateDir; // the run's history, not in the user's application data
+    SyncOptions options;
+    options.statePath = stateDir.filePath(u"state.db"_s);
     const QStringList columns{u"id"_s, u"email"_s};
     AudienceEngine engine(
         mapping, client.get(),
         [columns, rows]() -> Result<std::unique_ptr<WarehouseSource>> {
             return std::unique_ptr<WarehouseSource>(std::make_unique<FakeSource>(columns, rows));
         },
-        SyncOptions{});
+        options);
     running = &engine;
     Run result;
     connect(&engine, &AudienceEngine::rowOutcomes, this,
