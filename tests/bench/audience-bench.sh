@@ -52,6 +52,7 @@ step() {
   local name=$1 mapping=$2 max_writes=$3 expect_changes=$4
   /usr/bin/time -f '%e %M' -o "$work/time.txt" \
     "$bin/d365sync-cli" --settings "$work/settings.ini" run "$mapping" --report "$work/report.json" \
+      --state "$work/state-$(basename "$mapping" .json).db" \
       >"$work/out.txt" 2>"$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
   read -r wall rss < <(tail -1 "$work/time.txt")
   # Writes the sandbox saw: every non-GET request except a $batch that only reads (the members' lookup).
