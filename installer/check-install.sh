@@ -22,6 +22,7 @@ expected=(
   bin/d365sync bin/d365sync-cli bin/d365sync-sandbox
   share/d365sync/mapping.schema.json
   share/d365sync/sample/warehouse.db share/d365sync/sample/customers-to-contacts.d365map.json
+  share/d365sync/sample/customers-to-newsletter.d365map.json
   share/d365sync/sample/README.md
   share/applications/$app_id.desktop share/metainfo/$app_id.metainfo.xml share/mime/packages/d365sync.xml
   share/icons/hicolor/scalable/apps/d365sync.svg

@@ -219,6 +219,14 @@ QString RunResultsModel::statusText(RowStatus status)
         return tr("Skipped");
     case RowStatus::Upserted:
         return tr("Upserted");
+    case RowStatus::Added:
+        return tr("Added");
+    case RowStatus::AlreadyMember:
+        return tr("Already a member");
+    case RowStatus::Removed:
+        return tr("Removed");
+    case RowStatus::NotMember:
+        return tr("Not a member");
     }
     return {};
 }

@@ -77,7 +77,7 @@ Q_SIGNALS:
 
 private:
     QList<services::RowOutcome> m_failedRows;
-    std::array<qint64, 6> m_counts{};
+    std::array<qint64, services::RowStatusCount> m_counts{};
     int m_maxStoredFailures = DefaultMaxStoredFailures;
     qint64 m_droppedFailures = 0;
 };

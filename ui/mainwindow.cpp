@@ -419,6 +419,12 @@ void MainWindow::setMetadataLoader(services::MetadataLoader *loader)
         if (m_profile)
             loader->loadEntity(set, false);
     });
+    // The target's list picker (audiences): the org's marketing lists, when the editor asks.
+    connect(loader, &MetadataLoader::listsLoaded, m_document, &MappingDocument::setMarketingLists);
+    connect(m_document, &MappingDocument::listsRequested, loader, [this, loader] {
+        if (m_profile)
+            loader->loadLists();
+    });
     // A profile resolved before the loader was set.
     if (m_profile)
         follow(m_profile);

@@ -382,6 +382,15 @@ void MappingDocument::setMode(services::SyncMode mode)
     push(tr("Mode %1").arg(services::syncModeName(mode)), after);
 }
 
+void MappingDocument::setList(const std::optional<services::ListSpec> &list)
+{
+    Mapping after = m_mapping;
+    after.target.list = list;
+    push(list ? tr("Marketing list %1").arg(list->name.isEmpty() ? list->id : list->name)
+              : tr("No marketing list"),
+         after);
+}
+
 void MappingDocument::setWriter(services::WriterKind writer)
 {
     Mapping after = m_mapping;
@@ -639,6 +648,12 @@ void MappingDocument::setTables(const QList<services::EntitySummary> &tables)
     Q_EMIT metadataChanged();
 }
 
+void MappingDocument::setMarketingLists(const QList<services::MarketingList> &lists)
+{
+    m_lists = lists;
+    Q_EMIT metadataChanged();
+}
+
 void MappingDocument::setEntity(const services::EntityMetadata &entity)
 {
     m_requested.removeAll(entity.entitySetName);
@@ -658,6 +673,7 @@ void MappingDocument::setEntity(const services::EntityMetadata &entity)
 void MappingDocument::clearMetadata()
 {
     m_tables.clear();
+    m_lists.clear();
     m_entities.clear();
     m_requested.clear();
     m_targetModel->clear();

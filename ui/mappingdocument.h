@@ -21,6 +21,7 @@
 #include "models/fieldmappingmodel.h"
 #include "services/common/result.h"
 #include "services/dataverse/entitymetadata.h"
+#include "services/dataverse/marketinglistinfo.h"
 #include "services/editor/automapper.h"
 #include "services/editor/editorproblem.h"
 #include "services/editor/sourceinspector.h"
@@ -84,6 +85,8 @@ public:
     void setEntitySet(const QString &entitySet);
     void setMatchKey(const QStringList &columns);
     void setMode(services::SyncMode mode);
+    // An audience: the marketing list (its mode, creation and mirror gate with it); nullopt syncs records.
+    void setList(const std::optional<services::ListSpec> &list);
     void setWriter(services::WriterKind writer);
     void setSourceTimeZone(const QString &zone);
     // Maps a warehouse column to a table column: the field that writes the target gets the source, or a new
@@ -99,6 +102,9 @@ public:
     const QList<services::EditorProblem> &problems() const { return m_problems; }
     int errorCount() const;
     const QList<services::EntitySummary> &tables() const { return m_tables; }
+    // The org's marketing lists (setMarketingLists), for the target's list picker; requestLists() asks.
+    const QList<services::MarketingList> &marketingLists() const { return m_lists; }
+    void requestLists() { Q_EMIT listsRequested(); }
     // The target table's metadata, when loaded.
     const services::EntityMetadata *entity() const;
     // Any table's metadata by logical name, when loaded (lookup targets); asks for it otherwise.
@@ -121,6 +127,7 @@ public:
 
 public Q_SLOTS:
     void setTables(const QList<d365::services::EntitySummary> &tables);
+    void setMarketingLists(const QList<d365::services::MarketingList> &lists);
     void setEntity(const d365::services::EntityMetadata &entity);
     // Another org: forget its tables and metadata.
     void clearMetadata();
@@ -140,6 +147,7 @@ Q_SIGNALS:
     void previewBusyChanged(bool busy);
     void warehouseTablesChanged();
     void entityRequested(const QString &entitySet);
+    void listsRequested();
 
 private:
     friend class MappingEditCommand;
@@ -175,6 +183,7 @@ private:
     bool m_previewBusy = false;
     services::SourcePreview m_preview;
     QList<services::EntitySummary> m_tables;
+    QList<services::MarketingList> m_lists;
     QHash<QString, services::EntityMetadata> m_entities; // by entity set name
     QStringList m_requested;                             // entity sets asked for, not yet answered
     QString m_defaultKeyFor; // the table just chosen: its match key is chosen when its metadata arrives

@@ -306,7 +306,19 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
     const qint64 total = std::max(summary.total, summary.done());
 
     QString counts;
-    if (summary.upserted > 0) { // UpsertMultiple does not say which rows it created
+    if (const auto &audience = summary.audience) {
+        // A marketing list's members: what happened to each row's member, and the list's extra members.
+        if (summary.upserted > 0)
+            counts += tr("%1 records upserted, ").arg(n(summary.upserted));
+        counts += tr("%1 added, %2 already members").arg(n(summary.added), n(summary.alreadyMember));
+        if (summary.removed > 0)
+            counts += tr(", %1 removed").arg(n(summary.removed));
+        if (audience->extras > 0)
+            counts += tr(" (%1 of them extra members)").arg(n(audience->extras - audience->extrasFailed));
+        if (summary.notMember > 0)
+            counts += tr(", %1 not members").arg(n(summary.notMember));
+        counts += tr(", %1 failed").arg(n(summary.failed));
+    } else if (summary.upserted > 0) { // UpsertMultiple does not say which rows it created
         counts += tr("%1 upserted, ").arg(n(summary.upserted));
         if (summary.created + summary.updated > 0)
             counts += tr("%1 created, %2 updated, ").arg(n(summary.created), n(summary.updated));

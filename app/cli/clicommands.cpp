@@ -56,8 +56,11 @@ const char *const Usage = R"(Usage: d365sync-cli [--settings FILE] [--verbose] <
 Commands (each prints its own help: d365sync-cli <command> --help, d365sync-cli profile add --help):
   run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N]
       [--timeout SECONDS] [--report FILE] [--state FILE|none] [--full | --retry-failed] [--dry-run]
+      [--allow-removals N%]
         Sync the warehouse rows of a mapping file into Dataverse; rows the org already holds are not sent.
-        --dry-run writes nothing and shows what a run would change.
+        --dry-run writes nothing and shows what a run would change. A mapping with a marketing list
+        (an audience) adds, removes or mirrors the list's members; --allow-removals lets a mirror remove
+        up to N% of the list's members in this run (default: the mapping's maxRemovalPercent, 20).
   validate <mapping.json> [--profile NAME] [--writer auto|bulk|batch]
         Check a mapping file against the target table's metadata, the warehouse query and the signed-in
         user's privileges, exactly as run does before it writes.
@@ -214,6 +217,10 @@ private:
         const int shown = std::min<int>(20, int(kept.size()));
         for (int i = 0; i < shown; ++i) {
             const RowOutcome &row = kept.at(i);
+            if (row.sourceRow < 0) { // a mirror's extra member whose removal failed
+                err() << tr("  member %1: %2 %3").arg(row.key, row.errorCode, row.message) << "\n";
+                continue;
+            }
             err() << tr("  row %1 (key %2): %3 %4")
                          .arg(row.sourceRow + 1)
                          .arg(row.key, row.errorCode, row.message)
@@ -226,10 +233,12 @@ private:
                                                      : tr(" (all of them are in the report)"))
                   << "\n";
         }
-        if (summary.dryRun) {
+        if (summary.audience) {
+            printAudience(summary);
+        } else if (summary.dryRun) {
             printPreview(summary);
         }
-        out() << summaryLine(summary) << "\n";
+        out() << (summary.audience ? audienceLine(summary) : summaryLine(summary)) << "\n";
         out().flush();
 
         m_exitCode = s_signal.load() != 0 ? int(Cancelled) : summary.exitCode();
@@ -243,6 +252,74 @@ private:
             }
         }
         m_finish(m_exitCode);
+    }
+
+    // A mirror's extra members (the first 20), and the list's numbers.
+    void printAudience(const SyncSummary &summary) const
+    {
+        const AudienceSummary &audience = *summary.audience;
+        const qsizetype shown = std::min<qsizetype>(20, audience.extraMembers.size());
+        for (qsizetype i = 0; i < shown; ++i) {
+            const AudienceSummary::Member &member = audience.extraMembers.at(i);
+            out() << (summary.dryRun ? tr("Would remove extra member %1 %2") : tr("Extra member %1 %2"))
+                         .arg(member.id, member.name.isEmpty() ? QString() : u'(' + member.name + u')')
+                         .trimmed()
+                  << "\n";
+        }
+        if (audience.extras > shown) {
+            out() << tr("  … and %1 more extra members%2.")
+                         .arg(formatCount(audience.extras - shown))
+                         .arg(m_reportPath.isEmpty() ? tr(" (list them all with --report FILE)")
+                                                     : tr(" (the report lists them)"))
+                  << "\n";
+        }
+        if (summary.dryRun || summary.fatal) {
+            out()
+                << tr("Plan for '%1': %2 to add, %3 to remove (the list has %4 members; a mirror may remove "
+                      "%5 %).")
+                       .arg(audience.listName, formatCount(audience.toAdd), formatCount(audience.toRemove),
+                            audience.membersBefore >= 0 ? formatCount(audience.membersBefore) : tr("?"))
+                       .arg(audience.maxRemovalPercent)
+                << "\n";
+        }
+    }
+
+    QString audienceLine(const SyncSummary &summary) const
+    {
+        const AudienceSummary &audience = *summary.audience;
+        QStringList counts;
+        if (audience.mode == "upsert"_L1 && !summary.dryRun) {
+            counts << tr("%1 records upserted").arg(formatCount(summary.upserted));
+        }
+        const QString would = summary.dryRun ? tr("would be ") : QString();
+        counts << tr("%1 %2added").arg(formatCount(summary.added), would)
+               << tr("%1 already members").arg(formatCount(summary.alreadyMember));
+        if (audience.mode == "remove"_L1 || audience.mode == "mirror"_L1) {
+            counts << tr("%1 %2removed").arg(formatCount(summary.removed), would);
+        }
+        if (audience.mode == "remove"_L1) {
+            counts << tr("%1 not members").arg(formatCount(summary.notMember));
+        }
+        counts << tr("%1 %2").arg(formatCount(summary.failed),
+                                  summary.dryRun ? tr("would fail") : tr("failed"));
+        if (summary.skipped > 0) {
+            counts << tr("%1 skipped (not sent)").arg(formatCount(summary.skipped));
+        }
+        QString head = summary.cancelled ? tr("Cancelled") : summary.fatal ? tr("Stopped") : tr("Finished");
+        if (summary.dryRun) {
+            head = summary.fatal ? tr("Preview stopped (nothing written)") : tr("Preview (nothing written)");
+        }
+        const QString list = audience.listCreated ? tr("the new marketing list '%1'").arg(audience.listName)
+                                                  : tr("the marketing list '%1'").arg(audience.listName);
+        const QString members = audience.membersAfter >= 0 ? tr("; members %1 → %2")
+                                                                 .arg(formatCount(audience.membersBefore),
+                                                                      formatCount(audience.membersAfter))
+                                                           : QString();
+        return tr("%1: %2 source rows, %3 of %4 (profile %5) in %6 s — %7%8. %9 write requests, %10 read "
+                  "requests.")
+            .arg(head, formatCount(summary.rowsRead), audience.mode, list, m_run.profile.name,
+                 QString::number(summary.elapsedMs / 1000.0, 'f', 1), counts.join(", "_L1), members,
+                 formatCount(summary.requests), formatCount(summary.readRequests));
     }
 
     // A sample of the rows a preview compared: what would change, column by column.
@@ -362,7 +439,7 @@ private:
             {u"mapping"_s, m_run.mapping.name},
             {u"profile"_s, m_run.profile.name},
             {u"entitySet"_s, m_run.mapping.target.entitySet},
-            {u"mode"_s, syncModeName(m_run.mapping.mode)},
+            {u"mode"_s, m_run.mapping.modeName()},
             {u"startedAt"_s, summary.startedAt.toString(Qt::ISODateWithMs)},
             {u"endedAt"_s, summary.endedAt.toString(Qt::ISODateWithMs)},
             {u"state"_s, summary.statePath},
@@ -380,6 +457,10 @@ private:
             {u"unchanged"_s, summary.unchanged},
             {u"failed"_s, summary.failed},
             {u"skipped"_s, summary.skipped},
+            {u"added"_s, summary.added},
+            {u"alreadyMember"_s, summary.alreadyMember},
+            {u"removed"_s, summary.removed},
+            {u"notMember"_s, summary.notMember},
             {u"requests"_s, summary.requests},
             {u"readRequests"_s, summary.readRequests},
             {u"throttled"_s, summary.throttled},
@@ -415,6 +496,28 @@ private:
                 preview.append(entry);
             }
             head.insert(u"preview"_s, preview);
+        }
+        if (const auto &audience = summary.audience) {
+            QJsonArray extras;
+            for (const AudienceSummary::Member &member : audience->extraMembers) {
+                extras.append(QJsonObject{{u"id"_s, member.id}, {u"name"_s, member.name}});
+            }
+            head.insert(u"audience"_s, QJsonObject{{u"mode"_s, audience->mode},
+                                                   {u"listId"_s, audience->listId},
+                                                   {u"listName"_s, audience->listName},
+                                                   {u"memberTable"_s, audience->memberTable},
+                                                   {u"listCreated"_s, audience->listCreated},
+                                                   {u"membersBefore"_s, audience->membersBefore},
+                                                   {u"membersAfter"_s, audience->membersAfter},
+                                                   {u"toAdd"_s, audience->toAdd},
+                                                   {u"toRemove"_s, audience->toRemove},
+                                                   {u"maxRemovalPercent"_s, audience->maxRemovalPercent},
+                                                   {u"added"_s, summary.added},
+                                                   {u"alreadyMember"_s, summary.alreadyMember},
+                                                   {u"removed"_s, summary.removed},
+                                                   {u"notMember"_s, summary.notMember},
+                                                   {u"extras"_s, audience->extras},
+                                                   {u"extraMembers"_s, extras}});
         }
         if (summary.fatal) {
             head.insert(u"error"_s, QJsonObject{{u"category"_s, errorCategoryName(summary.fatal->category)},
@@ -514,9 +617,15 @@ int commandRun(const QStringList &arguments, Settings &settings)
         u"dry-run"_s, tr("Write nothing: read the records the run would write (in bulk) and show how many "
                          "rows would be created, updated, left unchanged or fail, with a sample of the "
                          "columns that would change."));
+    const QCommandLineOption allowRemovalsOption(
+        u"allow-removals"_s,
+        tr("Audiences in mirror mode: remove up to N% of the list's members in this run (default: the "
+           "mapping's maxRemovalPercent, 20)."),
+        u"N%"_s);
     const CommandHelp help{
         u"run <mapping.json> [--profile NAME] [--writer auto|bulk|batch] [--batch-size N] [--concurrency N] "
-        "[--timeout SECONDS] [--report FILE] [--state FILE|none] [--full] [--retry-failed] [--dry-run]"_s,
+        "[--timeout SECONDS] [--report FILE] [--state FILE|none] [--full] [--retry-failed] [--dry-run] "
+        "[--allow-removals N%]"_s,
         tr("Sync the warehouse rows of a mapping file into Dataverse: the source query is read, every row\n"
            "converted by the table's metadata and written by its match key (upsert, insert or update, as "
            "the\n"
@@ -526,7 +635,7 @@ int commandRun(const QStringList &arguments, Settings &settings)
            "interrupted). Rows whose values the org already holds since the last run are not sent again\n"
            "(\"unchanged\"), rows that failed last time are sent again; --full sends everything."),
         {profileOption, writerOption, batchSizeOption, concurrencyOption, timeoutOption, reportOption,
-         stateOption, fullOption, retryFailedOption, dryRunOption}};
+         stateOption, fullOption, retryFailedOption, dryRunOption, allowRemovalsOption}};
     if (const auto stop = parseCommandLine(parser, arguments, 2, help)) {
         return *stop;
     }
@@ -534,6 +643,23 @@ int commandRun(const QStringList &arguments, Settings &settings)
     options.fullResync = parser.isSet(fullOption);
     options.retryFailed = parser.isSet(retryFailedOption);
     options.dryRun = parser.isSet(dryRunOption);
+    if (parser.isSet(allowRemovalsOption)) {
+        QString text = parser.value(allowRemovalsOption).trimmed();
+        if (text.endsWith(u'%')) {
+            text.chop(1);
+        }
+        bool valid = false;
+        const int percent = text.toInt(&valid);
+        if (!valid || percent < 0 || percent > 100) {
+            err()
+                << tr("--allow-removals must be a share of the list's members from 0% to 100%, e.g. 30%, not "
+                      "'%1'.")
+                       .arg(parser.value(allowRemovalsOption))
+                << "\n";
+            return ConfigurationError;
+        }
+        options.allowRemovalsPercent = percent;
+    }
     if (options.fullResync && options.retryFailed) {
         err()
             << tr("--full and --retry-failed exclude each other: --full sends every row, --retry-failed only "
@@ -674,7 +800,23 @@ int commandValidate(const QStringList &arguments, Settings &settings)
         preflight.run(
             run->mapping, writer, [spec] { return WarehouseSource::create(spec); },
             [&, finish](std::shared_ptr<PreflightReport> report) {
-                if (report->ok()) {
+                if (report->ok() && run->mapping.isAudience()) {
+                    const MarketingList &list = report->list;
+                    out() << tr("%1 is valid: %2 the members of the marketing list %3 (%4 rows, %5), found "
+                                "in %6 by [%7]%8.")
+                                 .arg(mappingPath, run->mapping.modeName(),
+                                      list.exists ? tr("'%1' (%2, %3 members)")
+                                                        .arg(list.name, list.id)
+                                                        .arg(list.memberCount)
+                                                  : tr("'%1' (created by the first run)").arg(list.name),
+                                      report->entity.logicalName, tr("static"), run->mapping.target.entitySet,
+                                      run->mapping.target.matchKey.join(", "_L1),
+                                      report->privilegesChecked
+                                          ? tr("; the signed-in user holds the privileges it needs")
+                                          : tr("; privileges could not be checked"))
+                          << "\n";
+                    exitCode = Success;
+                } else if (report->ok()) {
                     out() << tr("%1 is valid: %2 columns mapped onto %3 (%4), match key [%5], written "
                                 "with %6%7.")
                                  .arg(mappingPath)

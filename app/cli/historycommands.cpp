@@ -101,6 +101,10 @@ QJsonObject toJson(const StateStore::RunRecord &run)
                        {u"unchanged"_s, run.unchanged},
                        {u"failed"_s, run.failed},
                        {u"skipped"_s, run.skipped},
+                       {u"added"_s, run.added},
+                       {u"alreadyMember"_s, run.alreadyMember},
+                       {u"removed"_s, run.removed},
+                       {u"notMember"_s, run.notMember},
                        {u"requests"_s, run.requests},
                        {u"cancelled"_s, run.cancelled},
                        {u"exitCode"_s, run.ended.isValid() ? QJsonValue(run.exitCode) : QJsonValue()},
@@ -180,14 +184,17 @@ int commandHistory(const QStringList &arguments, Settings &settings)
                            tr("SKIPPED"), tr("REQUESTS"), tr("RESULT")};
     QList<QStringList> table{head};
     for (const auto &run : runs.value()) {
-        const qint64 written = run.created + run.updated + run.upserted;
+        // An audience's changes are its memberships: added and removed are written, already members and
+        // not members unchanged.
+        const qint64 written = run.created + run.updated + run.upserted + run.added + run.removed;
+        const qint64 unchanged = run.unchanged + run.alreadyMember + run.notMember;
         table.append(
             {QString::number(run.id), run.started.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s),
              run.ended.isValid() ? QString::number(run.started.msecsTo(run.ended) / 1000.0, 'f', 1) + u" s"_s
                                  : u"-"_s,
              run.writer.isEmpty() ? run.mode : run.mode + u'/' + run.writer, formatCount(run.rowsRead),
-             formatCount(written), formatCount(run.unchanged), formatCount(run.failed),
-             formatCount(run.skipped), formatCount(run.requests),
+             formatCount(written), formatCount(unchanged), formatCount(run.failed), formatCount(run.skipped),
+             formatCount(run.requests),
              resultText(run) + (run.error.isEmpty() ? QString() : u": "_s + firstSentence(run.error))});
     }
     QList<int> widths(head.size(), 0);

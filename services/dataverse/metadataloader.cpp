@@ -3,6 +3,7 @@
 #include "services/dataverse/dataverseclient.h"
 #include "services/dataverse/metadataservice.h"
 
+#include <QJsonArray>
 #include <QLoggingCategory>
 #include <QPointer>
 #include <QThread>
@@ -48,6 +49,12 @@ public:
         return m_service;
     }
 
+    DataverseClient *client()
+    {
+        service();
+        return m_client;
+    }
+
 private:
     QPointer<MetadataLoader> m_loader;
     ConnectionProfile m_profile;
@@ -89,6 +96,36 @@ void MetadataLoader::setProfile(const std::optional<ConnectionProfile> &profile)
     }
     m_worker = new Worker(this, *profile, m_tokenProvider, m_cacheRoot);
     m_worker->moveToThread(m_thread);
+}
+
+void MetadataLoader::loadLists()
+{
+    QPointer<MetadataLoader> self(this);
+    request(true, [self](Worker *worker) {
+        DataverseClient *client = worker->client();
+        DataverseRequest get = DataverseRequest::get(u"lists?$select="_s + MarketingList::selectColumns() +
+                                                     u"&$orderby=listname"_s);
+        get.headers.append(qMakePair(QByteArray("Prefer"), QByteArray("odata.maxpagesize=5000")));
+        client->send(get, worker, [self, client](const DataverseResponse &r) {
+            QList<MarketingList> lists;
+            QString failure;
+            if (r.ok()) {
+                for (const QJsonValue &row : r.json().value("value"_L1).toArray())
+                    lists.append(MarketingList::fromJson(row.toObject()));
+            } else {
+                failure = toUserError(*r.error, client->errorContext(u"lists"_s)).message;
+            }
+            QMetaObject::invokeMethod(self, [self, lists, failure] {
+                if (!self)
+                    return;
+                if (failure.isEmpty())
+                    Q_EMIT self->listsLoaded(lists);
+                else
+                    Q_EMIT self->failed(failure);
+                self->finishOne();
+            });
+        });
+    });
 }
 
 void MetadataLoader::request(bool counts, std::function<void(Worker *)> call)

@@ -11,9 +11,12 @@
 //                              after) when the refresh differs from the cache)
 //   checkEntity(set)         → the same cache-then-refresh without busy/failed signals: the window asks it
 //                              for the mapping's table so a changed column warns even if nobody browses it
+//   loadLists()              → listsLoaded(marketing lists, by name; the first 5,000) | failed(message); not
+//                              cached: member counts change with every audience run
 
 #include "services/dataverse/connectionprofile.h"
 #include "services/dataverse/entitymetadata.h"
+#include "services/dataverse/marketinglistinfo.h"
 
 #include <QObject>
 
@@ -39,9 +42,11 @@ public Q_SLOTS:
     void loadTables(bool refresh);
     void loadEntity(const QString &entitySetName, bool refresh);
     void checkEntity(const QString &entitySetName);
+    void loadLists();
 
 Q_SIGNALS:
     void tablesLoaded(const QList<d365::services::EntitySummary> &tables);
+    void listsLoaded(const QList<d365::services::MarketingList> &lists);
     void entityLoaded(const d365::services::EntityMetadata &entity);
     void schemaChanged(const d365::services::EntityMetadata &before,
                        const d365::services::EntityMetadata &after);

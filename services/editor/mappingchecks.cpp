@@ -103,7 +103,9 @@ QList<EditorProblem> MappingChecks::check(const Input &input)
             addUnique(problems, {EditorProblem::Severity::Error, problem.path, problem.message});
         }
 
-        if (mapping.mode == SyncMode::Upsert) {
+        // An audience writes records only in its upsert mode; add, remove and mirror change memberships.
+        const bool writesRecords = !mapping.target.list || mapping.target.list->mode == AudienceMode::Upsert;
+        if (mapping.mode == SyncMode::Upsert && writesRecords) {
             const QStringList missing = AutoMapper::requiredUnmapped(mapping, *entity);
             if (!missing.isEmpty()) {
                 addUnique(

@@ -29,6 +29,36 @@ std::optional<SyncMode> syncModeFromName(const QString &name)
     return std::nullopt;
 }
 
+QString audienceModeName(AudienceMode mode)
+{
+    switch (mode) {
+    case AudienceMode::Add:
+        return u"add"_s;
+    case AudienceMode::Remove:
+        return u"remove"_s;
+    case AudienceMode::Mirror:
+        return u"mirror"_s;
+    case AudienceMode::Upsert:
+        return u"upsert"_s;
+    }
+    return u"add"_s;
+}
+
+std::optional<AudienceMode> audienceModeFromName(const QString &name)
+{
+    for (const AudienceMode mode :
+         {AudienceMode::Add, AudienceMode::Remove, AudienceMode::Mirror, AudienceMode::Upsert}) {
+        if (audienceModeName(mode) == name)
+            return mode;
+    }
+    return std::nullopt;
+}
+
+QString Mapping::modeName() const
+{
+    return target.list ? audienceModeName(target.list->mode) : syncModeName(mode);
+}
+
 QString writerKindName(WriterKind kind)
 {
     switch (kind) {

@@ -27,11 +27,35 @@ enum class WriterKind { Auto, Bulk, Batch };
 QString writerKindName(WriterKind kind); // "auto" | "bulk" | "batch"
 std::optional<WriterKind> writerKindFromName(const QString &name);
 
+// An audience: the membership of a static marketing list (FACTS §11). The target's entity set is then the
+// member table (contacts, accounts or leads) and its match key finds each source row's member.
+enum class AudienceMode {
+    Add,    // the source rows' members end up in the list; nobody is removed
+    Remove, // the source rows' members end up out of the list
+    Mirror, // the list's membership becomes exactly the source's members
+    Upsert, // the member records are upserted with the fields, then added to the list
+};
+
+QString audienceModeName(AudienceMode mode); // "add" | "remove" | "mirror" | "upsert"
+std::optional<AudienceMode> audienceModeFromName(const QString &name);
+
+struct ListSpec
+{
+    QString id;                   // listid (GUID text); empty → found by name
+    QString name;                 // listname; must be unique in the org when id is empty
+    bool createIfMissing = false; // by name only: a static list of the member table is created
+    int maxRemovalPercent = 20;   // Mirror refuses to remove more than this share of the members
+    AudienceMode mode = AudienceMode::Add;
+
+    bool operator==(const ListSpec &) const = default;
+};
+
 struct TargetSpec
 {
-    QString profile;      // connection profile name
-    QString entitySet;    // plural entity set name, e.g. "contacts"
-    QStringList matchKey; // target columns of an alternate key (one or several) used to address rows
+    QString profile;              // connection profile name
+    QString entitySet;            // plural entity set name, e.g. "contacts"
+    QStringList matchKey;         // target columns of an alternate key (one or several) used to address rows
+    std::optional<ListSpec> list; // set: an audience into this marketing list (entitySet = member table)
 };
 
 // What a null source value (SQL NULL, or empty text for a non-text column) does to the target column.
@@ -82,6 +106,9 @@ struct Mapping
 
     // The source column mapped to a target column, or an empty string.
     QString sourceFor(const QString &targetColumn) const;
+    bool isAudience() const { return target.list.has_value(); }
+    // The "mode" member as the file says it: the audience mode for an audience, else the sync mode.
+    QString modeName() const;
 };
 
 } // namespace d365::services

@@ -18,6 +18,7 @@
 #include <QSaveFile>
 #include <QSet>
 #include <QTimeZone>
+#include <QUuid>
 
 #include <algorithm>
 #include <cmath>
@@ -59,6 +60,7 @@ QStringList requiredSourceMembers(const QString &type)
     return {u"type"_s, u"keyColumn"_s};
 }
 const QStringList targetMembers = {u"profile"_s, u"entitySet"_s, u"matchKey"_s};
+const QStringList listMembers = {u"id"_s, u"name"_s, u"createIfMissing"_s, u"maxRemovalPercent"_s};
 const QStringList fieldMembers = {u"source"_s,   u"target"_s,         u"constant"_s, u"nullPolicy"_s,
                                   u"truncate"_s, u"sourceTimeZone"_s, u"lookup"_s};
 const QStringList lookupMembers = {u"table"_s, u"tableColumn"_s, u"key"_s, u"sources"_s};
@@ -342,8 +344,6 @@ private:
             else
                 wrongType(u"$.name"_s, root.value("name"_L1), Text::tr("a string"));
         }
-        if (root.contains("mode"_L1))
-            parseMode(root.value("mode"_L1), mapping);
         if (root.contains("writer"_L1))
             parseWriter(root.value("writer"_L1), mapping);
         if (root.contains("sourceTimeZone"_L1))
@@ -357,6 +357,9 @@ private:
             if (const auto object = objectAt(root.value("target"_L1), u"$.target"_s))
                 parseTarget(*object, mapping.target);
         }
+        // After the target: a marketing list there makes "mode" an audience mode.
+        if (root.contains("mode"_L1))
+            parseMode(root.value("mode"_L1), mapping);
         if (root.contains("fields"_L1))
             parseFields(root.value("fields"_L1), mapping.fields);
 
@@ -580,6 +583,29 @@ private:
 
     void parseMode(const QJsonValue &value, Mapping &mapping)
     {
+        if (mapping.target.list) {
+            const auto mode = value.isString() ? audienceModeFromName(value.toString()) : std::nullopt;
+            if (!mode) {
+                add(u"$.mode"_s,
+                    Text::tr(
+                        "An audience (a target with \"list\") takes the mode add (put the members in the "
+                        "list), remove (take them out), mirror (make the list exactly the source's "
+                        "members) or upsert (upsert the member records, then add them), not %1.")
+                        .arg(describe(value)));
+                return;
+            }
+            mapping.target.list->mode = *mode;
+            return;
+        }
+        if (value.isString() && audienceModeFromName(value.toString()) &&
+            !syncModeFromName(value.toString())) {
+            add(u"$.mode"_s,
+                Text::tr("The mode \"%1\" is for audiences: name the marketing list in the target, "
+                         "e.g. \"list\": { \"name\": \"Newsletter\" }, and use a member table "
+                         "(contacts, accounts or leads) as the entity set.")
+                    .arg(value.toString()));
+            return;
+        }
         if (!value.isString()) {
             wrongType(u"$.mode"_s, value, Text::tr("a string: \"upsert\", \"insert\" or \"update\""));
             return;
@@ -791,7 +817,11 @@ private:
 
     void parseTarget(const QJsonObject &object, TargetSpec &target)
     {
-        checkMembers(object, u"$.target"_s, targetMembers, targetMembers);
+        checkMembers(object, u"$.target"_s, targetMembers + QStringList{u"list"_s}, targetMembers);
+        if (object.contains("list"_L1)) {
+            if (const auto list = objectAt(object.value("list"_L1), u"$.target.list"_s))
+                target.list = parseList(*list);
+        }
 
         if (object.contains("profile"_L1)) {
             const QJsonValue value = object.value("profile"_L1);
@@ -849,6 +879,53 @@ private:
                 }
             }
         }
+    }
+
+    ListSpec parseList(const QJsonObject &object)
+    {
+        const QString path = u"$.target.list"_s;
+        checkMembers(object, path, listMembers, {});
+        ListSpec list;
+        if (const auto id = nonEmptyString(object, path, u"id"_s,
+                                           Text::tr("The list id is empty: give the listid GUID, or "
+                                                    "leave \"id\" out and name the list."))) {
+            if (QUuid::fromString(*id).isNull())
+                add(path + u".id"_s, Text::tr("\"%1\" is not a GUID: give the list's listid, e.g. "
+                                              "\"6f1c2a4e-0d3b-4c5a-9e8f-1a2b3c4d5e6f\", or name the list.")
+                                         .arg(*id));
+            else
+                list.id = QUuid::fromString(*id).toString(QUuid::WithoutBraces);
+        }
+        if (const auto name = nonEmptyString(object, path, u"name"_s,
+                                             Text::tr("The list name is empty: give the marketing list's "
+                                                      "name (listname), e.g. \"Newsletter\".")))
+            list.name = *name;
+        if (list.id.isEmpty() && list.name.isEmpty() && !object.contains("id"_L1) &&
+            !object.contains("name"_L1))
+            add(path, Text::tr("Name the marketing list: \"name\": \"Newsletter\" (its listname, unique in "
+                               "the org) or \"id\": \"<listid>\"."));
+        if (object.contains("createIfMissing"_L1)) {
+            const QJsonValue value = object.value("createIfMissing"_L1);
+            if (!value.isBool())
+                wrongType(path + u".createIfMissing"_s, value, Text::tr("true or false"));
+            else
+                list.createIfMissing = value.toBool();
+            if (list.createIfMissing && list.name.isEmpty())
+                add(path + u".createIfMissing"_s,
+                    Text::tr("A list can only be created when it has a name: add \"name\"."));
+        }
+        if (object.contains("maxRemovalPercent"_L1)) {
+            const QJsonValue value = object.value("maxRemovalPercent"_L1);
+            const double number = value.toDouble(-1);
+            if (!value.isDouble() || number < 0 || number > 100 || number != std::floor(number))
+                add(path + u".maxRemovalPercent"_s,
+                    Text::tr("This must be a whole number from 0 to 100 (the share of the list's members a "
+                             "mirror may remove in one run), not %1.")
+                        .arg(describe(value)));
+            else
+                list.maxRemovalPercent = int(number);
+        }
+        return list;
     }
 
     void parseFields(const QJsonValue &value, QList<FieldMapping> &fields)
@@ -1084,9 +1161,21 @@ QByteArray MappingFile::toJson(const Mapping &mapping, const QString &baseDir)
     QStringList keys;
     for (const QString &key : mapping.target.matchKey)
         keys << jsonString(key);
-    out += u"    \"matchKey\": ["_s + keys.join(u", "_s) + u"]\n"_s;
-    out += u"  },\n"_s;
-    out += u"  \"mode\": "_s + jsonString(syncModeName(mapping.mode)) + u",\n"_s;
+    out += u"    \"matchKey\": ["_s + keys.join(u", "_s) + u"]"_s;
+    if (const auto &list = mapping.target.list) {
+        QStringList members;
+        if (!list->id.isEmpty())
+            members << u"\"id\": "_s + jsonString(list->id);
+        if (!list->name.isEmpty())
+            members << u"\"name\": "_s + jsonString(list->name);
+        if (list->createIfMissing)
+            members << u"\"createIfMissing\": true"_s;
+        if (list->maxRemovalPercent != ListSpec{}.maxRemovalPercent)
+            members << u"\"maxRemovalPercent\": "_s + QString::number(list->maxRemovalPercent);
+        out += u",\n    \"list\": { "_s + members.join(u", "_s) + u" }"_s;
+    }
+    out += u"\n  },\n"_s;
+    out += u"  \"mode\": "_s + jsonString(mapping.modeName()) + u",\n"_s;
     if (mapping.writer != WriterKind::Auto)
         out += u"  \"writer\": "_s + jsonString(writerKindName(mapping.writer)) + u",\n"_s;
     if (!mapping.sourceTimeZone.isEmpty())

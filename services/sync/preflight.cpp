@@ -27,6 +27,7 @@ struct Preflight::State
     bool lookupsDone = false;
     bool privilegesDone = false;
     bool finished = false;
+    std::optional<Result<MarketingList>> list; // an audience's list, once found
 };
 
 Preflight::Preflight(DataverseClient *client, QObject *parent)
@@ -34,6 +35,7 @@ Preflight::Preflight(DataverseClient *client, QObject *parent)
     , m_client(client)
     , m_metadata(new MetadataClient(client, this))
     , m_lookups(new LookupResolver(m_metadata, this))
+    , m_lists(new MarketingLists(client, this))
 {}
 
 QStringList Preflight::requiredPrivileges(const Mapping &mapping, const EntityMetadata &entity,
@@ -41,6 +43,18 @@ QStringList Preflight::requiredPrivileges(const Mapping &mapping, const EntityMe
 {
     const QString table = entity.schemaName;
     QStringList names;
+    if (const auto &list = mapping.target.list) {
+        // An audience reads its members and the list, changes the list's membership, creates the list when
+        // allowed, and in upsert mode writes the member records too.
+        names << u"prvRead"_s + table << u"prvReadList"_s << u"prvWriteList"_s;
+        if (list->createIfMissing) {
+            names << u"prvCreateList"_s;
+        }
+        if (list->mode != AudienceMode::Upsert) {
+            names.removeDuplicates();
+            return names;
+        }
+    }
     switch (mapping.mode) {
     case SyncMode::Upsert:
         names << u"prvCreate"_s + table << u"prvWrite"_s + table;
@@ -90,6 +104,14 @@ void Preflight::run(const Mapping &mapping, WriterKind requested, const SourceFa
     }
 
     state->outstanding = 2;
+    if (mapping.target.list) {
+        ++state->outstanding;
+        m_lists->find(*mapping.target.list, [this, state](Result<MarketingList> list) {
+            --state->outstanding;
+            state->list = std::move(list);
+            finish(state);
+        });
+    }
     m_client->send(DataverseRequest::get(u"WhoAmI"_s), this, [this, state](const DataverseResponse &r) {
         if (r.ok()) {
             state->report->userId = r.json().value("UserId"_L1).toString();
@@ -251,6 +273,20 @@ void Preflight::finish(std::shared_ptr<State> state)
     }
     state->finished = true;
     PreflightReport &report = *state->report;
+    if (!report.error && state->list) {
+        if (!state->list->ok()) {
+            const Error &failure = state->list->error();
+            if (failure.category == ErrorCategory::Configuration) {
+                report.problems.append({u"$.target.list"_s, failure.message});
+            } else {
+                report.error = failure;
+            }
+        } else {
+            report.list = state->list->value();
+            report.problems +=
+                MarketingLists::problems(*state->mapping.target.list, report.list, report.entity);
+        }
+    }
     if (!report.error) {
         const bool onlyPrivileges = report.problems.isEmpty() && !report.missingPrivileges.isEmpty();
         for (const QString &privilege : std::as_const(report.missingPrivileges)) {
@@ -261,8 +297,7 @@ void Preflight::finish(std::shared_ptr<State> state)
                     "table %4. Ask an administrator to add it to one of the user's security roles (Power "
                     "Platform admin center → Environments → Settings → Users + permissions → Security "
                     "roles).")
-                     .arg(report.userId, privilege, syncModeName(state->mapping.mode),
-                          report.entity.logicalName)});
+                     .arg(report.userId, privilege, state->mapping.modeName(), report.entity.logicalName)});
         }
         if (!report.problems.isEmpty()) {
             const QStringList lines = MappingValidator::lines(report.problems);

@@ -13,6 +13,8 @@
 //            RetrieveUserSetOfPrivilegesByNames (falls back to one RetrieveUserPrivilegeByPrivilegeName per
 //            name; an org that answers neither is not checked, and the first write says it instead)
 //          → the writer: bulk messages when the table supports them (or the user forced one), else $batch
+//     ├─ an audience: its marketing list (MarketingLists::find), refused when dynamic, locked, inactive or of
+//     │  another member type, or missing without createIfMissing
 //     → done(report): every problem with its JSON path, or nothing to fix
 //
 // Runs on the caller's thread, asynchronously, through the given DataverseClient.
@@ -21,6 +23,7 @@
 #include "services/mapping/mapping.h"
 #include "services/mapping/mappingfile.h"
 #include "services/sync/lookupresolver.h"
+#include "services/sync/marketinglist.h"
 #include "services/sync/writer.h"
 #include "services/warehouse/warehousesource.h"
 
@@ -46,6 +49,7 @@ struct PreflightReport
     QString userId;                        // the caller's systemuserid (WhoAmI)
     bool privilegesChecked = false;        // false: the org answered none of the privilege functions
     QStringList missingPrivileges;
+    MarketingList list; // an audience's marketing list (exists false: createIfMissing will make it)
 
     bool ok() const { return !error.has_value(); }
 };
@@ -77,6 +81,7 @@ private:
     DataverseClient *m_client;
     MetadataClient *m_metadata;
     LookupResolver *m_lookups;
+    MarketingLists *m_lists;
 };
 
 } // namespace d365::services

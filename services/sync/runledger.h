@@ -55,7 +55,7 @@ private:
     void spill(const RowOutcome &outcome);
 
     int m_keep;
-    std::array<qint64, 6> m_counts{};
+    std::array<qint64, RowStatusCount> m_counts{};
     qint64 m_outcomes = 0;
     qint64 m_duplicates = 0;
     std::vector<bool> m_seen; // by source row

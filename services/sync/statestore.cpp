@@ -54,6 +54,11 @@ QString identityOf(const Mapping &mapping)
     QJsonObject identity{{u"source"_s, source},
                          {u"entitySet"_s, mapping.target.entitySet},
                          {u"matchKey"_s, QJsonArray::fromStringList(mapping.target.matchKey)}};
+    // An audience keeps its own file: a records mapping of the same source and table must not share it (its
+    // fingerprint differs, and opening the file with another one would reset that mapping's state).
+    if (const auto &list = mapping.target.list) {
+        identity.insert(u"list"_s, list->id.isEmpty() ? list->name : list->id);
+    }
     return QString::fromLatin1(
         QCryptographicHash::hash(QJsonDocument(identity).toJson(QJsonDocument::Compact),
                                  QCryptographicHash::Sha256)
@@ -448,7 +453,9 @@ Result<void> StateStore::endRun(qint64 runId, const SyncSummary &summary, int ex
                              {u"updated"_s, summary.updated},     {u"upserted"_s, summary.upserted},
                              {u"unchanged"_s, summary.unchanged}, {u"failed"_s, summary.failed},
                              {u"skipped"_s, summary.skipped},     {u"rowsRead"_s, summary.rowsRead},
-                             {u"requests"_s, summary.requests},   {u"cancelled"_s, summary.cancelled}};
+                             {u"requests"_s, summary.requests},   {u"cancelled"_s, summary.cancelled},
+                             {u"added"_s, summary.added},         {u"alreadyMember"_s, summary.alreadyMember},
+                             {u"removed"_s, summary.removed},     {u"notMember"_s, summary.notMember}};
     query.prepare(
         u"UPDATE runs SET ended = ?, writer = ?, summary = ?, exit_code = ?, error = ? WHERE id = ?"_s);
     query.addBindValue(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
@@ -545,6 +552,10 @@ Result<QList<StateStore::RunRecord>> StateStore::readHistory(const QString &path
                 run.skipped = counts.value("skipped"_L1).toInteger();
                 run.rowsRead = counts.value("rowsRead"_L1).toInteger();
                 run.requests = counts.value("requests"_L1).toInteger();
+                run.added = counts.value("added"_L1).toInteger();
+                run.alreadyMember = counts.value("alreadyMember"_L1).toInteger();
+                run.removed = counts.value("removed"_L1).toInteger();
+                run.notMember = counts.value("notMember"_L1).toInteger();
                 run.cancelled = counts.value("cancelled"_L1).toBool();
                 run.exitCode = query.value(8).isNull() ? -1 : query.value(8).toInt();
                 run.error = query.value(9).toString();

@@ -72,6 +72,10 @@ public:
         qint64 skipped = 0;
         qint64 rowsRead = 0;
         qint64 requests = 0;
+        qint64 added = 0; // audiences: members added, already members, removed, not members
+        qint64 alreadyMember = 0;
+        qint64 removed = 0;
+        qint64 notMember = 0;
         int exitCode = -1; // -1 while running or when the run was killed
         bool cancelled = false;
         QString error;

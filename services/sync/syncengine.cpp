@@ -363,6 +363,11 @@ void SyncEngine::record(RowOutcome outcome)
     case RowStatus::Skipped:
         ++m_summary.skipped;
         break;
+    case RowStatus::Added:
+    case RowStatus::AlreadyMember:
+    case RowStatus::Removed:
+    case RowStatus::NotMember:
+        break; // audience outcomes (AudienceEngine): never a record sync's
     }
     m_pendingOutcomes.append(std::move(outcome));
 }
@@ -416,6 +421,10 @@ void SyncEngine::remember(const QList<RowOutcome> &outcomes)
             failed.append(tracked->stateKey);
             break;
         case RowStatus::Skipped:
+        case RowStatus::Added:
+        case RowStatus::AlreadyMember:
+        case RowStatus::Removed:
+        case RowStatus::NotMember:
             break; // a create's intent (insert mode) stays: the next run finds out what happened
         }
         m_inFlightRows.erase(tracked);

@@ -32,6 +32,10 @@ struct SyncOptions
     // is written, the state and the history stay as they are.
     bool dryRun = false;
     int previewSample = 10; // rows per outcome (create, update, fail) shown with their columns
+
+    // Audiences: the share of a list's members a mirror may remove in this run (--allow-removals N%);
+    // unset → the mapping's maxRemovalPercent.
+    std::optional<int> allowRemovalsPercent;
 };
 
 } // namespace d365::services

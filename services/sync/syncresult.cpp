@@ -21,6 +21,14 @@ QString rowStatusName(RowStatus status)
         return u"skipped"_s;
     case RowStatus::Upserted:
         return u"upserted"_s;
+    case RowStatus::Added:
+        return u"added"_s;
+    case RowStatus::AlreadyMember:
+        return u"already member"_s;
+    case RowStatus::Removed:
+        return u"removed"_s;
+    case RowStatus::NotMember:
+        return u"not a member"_s;
     }
     return u"failed"_s;
 }

@@ -11,6 +11,8 @@
 #include <QMetaType>
 #include <QString>
 
+#include <optional>
+
 namespace d365::services {
 
 enum class RowStatus {
@@ -20,7 +22,15 @@ enum class RowStatus {
     Failed,    // the row could not be written: see errorCode / message
     Skipped,   // read but not sent: the run was cancelled or stopped on an error first
     Upserted,  // written by UpsertMultiple, which does not say whether it created or updated (FACTS §7)
+    // Audiences (marketing lists): what happened to the row's member. In upsert mode the member record was
+    // upserted first (counted in SyncSummary::upserted), then added.
+    Added,         // the member was put in the list
+    AlreadyMember, // the member was in the list already: nothing sent
+    Removed,       // the member was taken out of the list (also a mirror's extra member: sourceRow -1)
+    NotMember,     // remove mode: the member was not in the list: nothing sent
 };
+
+constexpr std::size_t RowStatusCount = 10;
 
 QString rowStatusName(RowStatus status); // "created", "updated", ...
 
@@ -53,6 +63,31 @@ struct RowPreview
     QList<ColumnChange> changes; // Created: every column sent; Updated: the columns that differ
 };
 
+// An audience run's view of its marketing list (SyncSummary::audience).
+struct AudienceSummary
+{
+    struct Member
+    {
+        QString id;
+        QString name;
+    };
+    QString mode; // "add", "remove", "mirror", "upsert"
+    QString listId;
+    QString listName;
+    QString memberTable;       // "contact", "account" or "lead"
+    bool listCreated = false;  // createIfMissing made it during this run (a dry run: would make it)
+    qint64 membersBefore = -1; // read at the start (-1: not read)
+    qint64 membersAfter = -1;  // membersBefore + added - removed (-1: unknown)
+    qint64 toAdd = 0;          // the plan: members to add and to remove
+    qint64 toRemove = 0;
+    int maxRemovalPercent = 20; // the mirror gate that applied
+    // Mirror: the list's members the source does not have; each is also an outcome with sourceRow -1
+    // (Removed, or Failed when the removal failed). The first 10,000 are listed here.
+    qint64 extras = 0;
+    qint64 extrasFailed = 0; // of them, the removals that failed (counted in SyncSummary::failed too)
+    QList<Member> extraMembers;
+};
+
 struct SyncSummary
 {
     qint64 total = -1; // rows in the source: counted alongside the run; -1 while (or if never) known
@@ -62,6 +97,10 @@ struct SyncSummary
     qint64 unchanged = 0;
     qint64 failed = 0;
     qint64 skipped = 0;
+    qint64 added = 0;         // audiences: outcomes Added, AlreadyMember, Removed (source rows and
+    qint64 alreadyMember = 0; // a mirror's extra members), NotMember
+    qint64 removed = 0;
+    qint64 notMember = 0;
     qint64 rowsRead = 0;         // source rows read; each has exactly one outcome above
     bool sourceComplete = false; // every source row was read
     qint64 requests = 0;         // HTTP write requests sent, retries included
@@ -83,9 +122,17 @@ struct SyncSummary
     // read from the records as they are), `preview` shows a sample of rows with their columns.
     bool dryRun = false;
     QList<RowPreview> preview;
+    std::optional<AudienceSummary> audience; // set for a run into a marketing list
 
-    qint64 done() const { return created + updated + upserted + unchanged + failed + skipped; }
-    qint64 written() const { return created + updated + upserted + unchanged; }
+    // Outcomes of source rows (an audience's upserted rows end as added or already members, and a mirror's
+    // extra members are not source rows).
+    qint64 done() const
+    {
+        return (audience ? 0 : created + updated + upserted) + unchanged + failed + skipped + added +
+               alreadyMember + notMember + removed - (audience ? audience->extras : 0);
+    }
+    qint64 written() const { return done() - failed - skipped; }
+    qint64 sourceFailed() const { return failed - (audience ? audience->extrasFailed : 0); }
     // Source rows never read because the run stopped first (0 when the total is unknown).
     qint64 notRead() const { return total > rowsRead ? total - rowsRead : 0; }
     double rowsPerSecond() const { return elapsedMs > 0 ? done() * 1000.0 / elapsedMs : 0.0; }

@@ -2,7 +2,8 @@
 
 // SyncWorker runs one sync on the thread it was moved to (SyncController creates that thread): in run() it
 // creates, on that thread, the DataverseClient (its sockets) and the SyncEngine with a factory for the
-// mapping's warehouse source, and relays the engine's signals. Everything about the run itself is the
+// mapping's warehouse source, and relays the engine's signals. A mapping into a marketing list runs an
+// AudienceEngine instead (same signals). Everything about the run itself is the
 // engine's (see syncengine.h); the worker only puts it on its thread.
 
 #include "services/dataverse/connectionprofile.h"
@@ -16,6 +17,7 @@
 
 namespace d365::services {
 
+class AudienceEngine;
 class DataverseClient;
 class SyncEngine;
 class TokenProvider;
@@ -41,12 +43,15 @@ Q_SIGNALS:
     void finished(const d365::services::SyncSummary &summary);
 
 private:
+    template<typename Engine> void relay(Engine *engine);
+
     Mapping m_mapping;
     ConnectionProfile m_profile;
     TokenProvider *m_tokenProvider;
     SyncOptions m_options;
     DataverseClient *m_client = nullptr;
     std::atomic<SyncEngine *> m_engine{nullptr}; // read by cancel() on another thread
+    std::atomic<AudienceEngine *> m_audience{nullptr};
     std::atomic_bool m_cancelRequested{false};
 };
 

@@ -12,7 +12,8 @@
 # DateOnly), repeated with unique e-mail addresses up to ROWS.
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-bin="$bench_root/build/release/bin"
+bench_preset=${bench_preset:-release} # the build the binaries and the sample warehouse come from
+bin="$bench_root/build/$bench_preset/bin"
 
 bench_build() {
   (cd "$bench_root" && cmake --preset release >/dev/null &&
@@ -21,13 +22,13 @@ bench_build() {
 
 bench_warehouse() {
   local rows=$1
-  local dir="$bench_root/build/release/bench"
+  local dir="$bench_root/build/$bench_preset/bench"
   local db="$dir/warehouse-$rows-v2.db"
   mkdir -p "$dir"
   if [[ ! -f "$db" ]]; then
     rm -f "$db.tmp"
     sqlite3 "$db.tmp" <<SQL
-ATTACH '$bench_root/build/release/sample/warehouse.db' AS sample;
+ATTACH '$bench_root/build/$bench_preset/sample/warehouse.db' AS sample;
 -- The sample's table (customer_id INTEGER PRIMARY KEY, so the mapping's ORDER BY costs no sort), repeated.
 CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, phone TEXT,
   company TEXT, job_title TEXT, city TEXT, lifetime_value NUMERIC, lead_source TEXT, signup_date TEXT);

@@ -3,6 +3,7 @@
 // banner.
 
 #include "common/cliprocess.h"
+#include "common/samplemapping.h"
 #include "common/sandboxprocess.h"
 #include "models/runresultsmodel.h"
 #include "services/auth/connectionsession.h"
@@ -108,6 +109,9 @@ private Q_SLOTS:
     void newMapping_unsavedChanges_asksFirstAndCancelKeepsThem();
     void openRecent_savedMapping_listsItAndReopensIt();
     void exportForAutomation_showsTheExactCommandThatRunsTheFile();
+
+    // Issue 13: audiences.
+    void syncNow_audienceInEachMode_listMembersFollowTheWarehouse();
 
 private:
     QString writeMapping(const QString &fileName, const QString &query, const QString &profile = ProfileName,
@@ -824,6 +828,71 @@ void TestMainWindow::exportForAutomation_showsTheExactCommandThatRunsTheFile()
     QVERIFY(cli.readAllStandardOutput().contains("50 upserted, 0 failed"));
     QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Close),
                       Qt::LeftButton);
+}
+
+void TestMainWindow::syncNow_audienceInEachMode_listMembersFollowTheWarehouse()
+{
+    // Customers between `from` and `to`, e-mails prefixed so that no other test's contacts count.
+    const auto query = [](int from, int to) {
+        return u"SELECT customer_id, first_name, last_name, 'gui.' || email AS email FROM customers WHERE "
+               u"customer_id BETWEEN %1 AND %2 ORDER BY customer_id"_s.arg(from)
+                   .arg(to);
+    };
+    const auto audience = [&](const QString &file, const QString &mode, int from, int to) {
+        const QString path = writeMapping(file, query(from, to), ProfileName, u"upsert"_s);
+        QFile read(path);
+        QJsonObject mapping =
+            read.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(read.readAll()).object() : QJsonObject();
+        read.close();
+        QJsonObject target = mapping.value("target"_L1).toObject();
+        target.insert(u"list"_s, QJsonObject{{u"name"_s, u"GUI audience"_s}, {u"createIfMissing"_s, true}});
+        mapping.insert(u"target"_s, target);
+        mapping.insert(u"mode"_s, mode);
+        return writeText(file, QJsonDocument(mapping).toJson());
+    };
+    const auto members = [this] {
+        const auto lists = d365::testsupport::readRecords(
+            m_sandbox, u"lists?$select=listid,membercount&$filter="_s +
+                           QString::fromLatin1(QUrl::toPercentEncoding(u"listname eq 'GUI audience'"_s)));
+        if (lists.size() != 1)
+            return -1;
+        return int(d365::testsupport::readRecords(
+                       m_sandbox, u"lists(%1)/listcontact_association?$select=contactid"_s.arg(
+                                      lists.first().value("listid"_L1).toString()))
+                       .size());
+    };
+    auto *status = child<QLabel>("syncStatusLabel");
+    QVERIFY(status);
+
+    // The member records first: customers 1..60.
+    QVERIFY(m_window->loadMapping(writeMapping(u"gui-records.json"_s, query(1, 60))));
+    clickSyncNowAndWaitUntilFinished();
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Synced"_s);
+
+    QVERIFY(m_window->loadMapping(audience(u"gui-add.json"_s, u"add"_s, 1, 40)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY2(status->text().contains("40 added, 0 already members"_L1), qPrintable(status->text()));
+    QCOMPARE(members(), 40);
+
+    QVERIFY(m_window->loadMapping(audience(u"gui-remove.json"_s, u"remove"_s, 31, 45)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY2(status->text().contains("0 added, 0 already members, 10 removed, 5 not members"_L1),
+             qPrintable(status->text()));
+    QCOMPARE(members(), 30);
+
+    // 3 of 30 members leave (10 %, under the gate's 20 %), 5 join.
+    QVERIFY(m_window->loadMapping(audience(u"gui-mirror.json"_s, u"mirror"_s, 4, 35)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY2(status->text().contains("5 added, 27 already members, 3 removed (3 of them extra members)"_L1),
+             qPrintable(status->text()));
+    QCOMPARE(members(), 32);
+
+    // New contacts (61..65) are upserted, then added.
+    QVERIFY(m_window->loadMapping(audience(u"gui-upsert.json"_s, u"upsert"_s, 61, 65)));
+    clickSyncNowAndWaitUntilFinished();
+    QVERIFY2(status->text().contains("5 records upserted, 5 added"_L1), qPrintable(status->text()));
+    QCOMPARE(members(), 37);
+    QCOMPARE(m_window->syncPanel()->property("outcome").toString(), u"Synced"_s);
 }
 
 QTEST_MAIN(TestMainWindow)

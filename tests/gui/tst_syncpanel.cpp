@@ -143,6 +143,23 @@ void TestSyncPanel::onFinished_outcome_barStatusAndColoursSayWhatHappened_data()
         << stopped << u"Stopped: synced 800 of 2,000 rows in 2.0 s"_s << 800 << 2000
         << u"800 / 2,000 rows synced — stopped"_s << u"Stopped"_s << true;
 
+    // A mirror into a marketing list: the members' outcomes, not created/updated.
+    SyncSummary mirror;
+    mirror.total = 100;
+    mirror.rowsRead = 100;
+    mirror.added = 5;
+    mirror.alreadyMember = 95;
+    mirror.removed = 3;
+    mirror.sourceComplete = true;
+    mirror.elapsedMs = 500;
+    mirror.audience = d365::services::AudienceSummary{};
+    mirror.audience->extras = 3;
+    QTest::newRow("audience mirror")
+        << mirror
+        << u"Synced 100 rows in 0.5 s — 5 added, 95 already members, 3 removed (3 of them extra "
+           u"members), 0 failed"_s
+        << 100 << 100 << u"100 / 100 rows synced"_s << u"Synced"_s << false;
+
     SyncSummary empty;
     empty.total = 0;
     empty.sourceComplete = true;

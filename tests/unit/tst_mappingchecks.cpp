@@ -9,8 +9,10 @@
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+using d365::services::AudienceMode;
 using d365::services::EditorProblem;
 using d365::services::FieldMapping;
+using d365::services::ListSpec;
 using d365::services::Mapping;
 using d365::services::MappingChecks;
 using d365::services::SourcePreview;
@@ -79,6 +81,7 @@ private Q_SLOTS:
     void check_readOnlyColumn_isAnErrorOnItsRow();
     void check_upsertWithoutARequiredColumn_warns();
     void check_insertWithoutARequiredColumn_isAnError();
+    void check_audienceWithoutARequiredColumn_warnsOnlyInUpsertMode();
     void check_matchKeyNotMapped_isAnErrorOnTheMatchKey();
     void check_columnMappedTwice_isAnErrorOnTheSecondField();
     void check_sourceTypeThatCannotBecomeTheColumnType_isAnErrorOnTheSource();
@@ -151,6 +154,19 @@ void TestMappingChecks::check_upsertWithoutARequiredColumn_warns()
     const auto problems = check(mapping);
     QCOMPARE(paths(problems), QStringList({u"$.fields"_s}));
     QCOMPARE(problems.first().severity, EditorProblem::Severity::Warning);
+    QVERIFY2(problems.first().message.contains(u"lastname"_s), qPrintable(problems.first().message));
+}
+
+void TestMappingChecks::check_audienceWithoutARequiredColumn_warnsOnlyInUpsertMode()
+{
+    // Add, remove and mirror change a list's members and write no record: only the match key matters.
+    Mapping mapping = validMapping();
+    mapping.fields.removeLast(); // lastname
+    mapping.target.list = ListSpec{{}, u"Newsletter"_s, false, 20, AudienceMode::Mirror};
+    QCOMPARE(paths(check(mapping)), QStringList());
+    mapping.target.list->mode = AudienceMode::Upsert; // the member records are upserted first
+    const auto problems = check(mapping);
+    QCOMPARE(paths(problems), QStringList({u"$.fields"_s}));
     QVERIFY2(problems.first().message.contains(u"lastname"_s), qPrintable(problems.first().message));
 }
 

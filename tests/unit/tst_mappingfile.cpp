@@ -283,6 +283,16 @@ void TestMappingFile::toJson_thenParse_roundTrips_data()
     plainCsv.source.quote = u"\""_s;
     plainCsv.source.columnTypes.clear();
     QTest::newRow("csv with the defaults") << plainCsv;
+    Mapping mirror = exampleMapping();
+    mirror.target.list = ListSpec{{}, u"Newsletter \"Web\""_s, true, 5, AudienceMode::Mirror};
+    QTest::newRow("audience by name, mirror") << mirror;
+    Mapping byId = exampleMapping();
+    byId.target.list =
+        ListSpec{u"6f1c2a4e-0d3b-4c5a-9e8f-1a2b3c4d5e6f"_s, {}, false, 20, AudienceMode::Remove};
+    QTest::newRow("audience by id, remove") << byId;
+    Mapping upsertAdd = exampleMapping();
+    upsertAdd.target.list = ListSpec{{}, u"Customers"_s, false, 20, AudienceMode::Upsert};
+    QTest::newRow("audience, upsert then add") << upsertAdd;
 }
 
 void TestMappingFile::toJson_thenParse_roundTrips()
@@ -308,6 +318,9 @@ void TestMappingFile::toJson_thenParse_roundTrips()
     QCOMPARE(back.target.profile, mapping.target.profile);
     QCOMPARE(back.target.entitySet, mapping.target.entitySet);
     QCOMPARE(back.target.matchKey, mapping.target.matchKey);
+    QCOMPARE(back.target.list.has_value(), mapping.target.list.has_value());
+    QVERIFY(back.target.list == mapping.target.list);
+    QCOMPARE(back.modeName(), mapping.modeName());
     QCOMPARE(back.mode, mapping.mode);
     QCOMPARE(back.fields.size(), mapping.fields.size());
     for (qsizetype i = 0; i < mapping.fields.size(); ++i) {
@@ -553,6 +566,9 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
     options.fields.first().truncate = true;
     options.fields.first().sourceTimeZone = u"UTC"_s;
     options.fields.append(extra.fields.mid(1));
+    // Upsert: the one audience mode that stays a valid records mode when the list is taken out below.
+    options.target.list =
+        ListSpec{u"6f1c2a4e-0d3b-4c5a-9e8f-1a2b3c4d5e6f"_s, u"Newsletter"_s, true, 5, AudienceMode::Upsert};
     const QJsonObject full = QJsonDocument::fromJson(MappingFile::toJson(options, QString())).object();
     const MappingLoadResult fullResult = MappingFile::parse(QJsonDocument(full).toJson(), u"/data"_s);
     QVERIFY2(fullResult.ok(), qPrintable(fullResult.problemsText()));
@@ -583,6 +599,7 @@ void TestMappingFile::schemaResource_agreesWithParserOnMembersAndRequired()
         {schema, full},
         {defs.value("source"_L1).toObject(), sourceMembers},
         {defs.value("target"_L1).toObject(), full.value("target"_L1).toObject()},
+        {defs.value("list"_L1).toObject(), full.value("target"_L1).toObject().value("list"_L1).toObject()},
         {defs.value("lookup"_L1).toObject(), lookupMembers}};
     QStringList declaredFieldMembers =
         defs.value("field"_L1).toObject().value("properties"_L1).toObject().keys();

@@ -2,6 +2,7 @@
 // what a changed mapping resets, what a complete run prunes, the run history and its limits, and files it
 // must refuse.
 
+#include "services/mapping/mapping.h"
 #include "services/sync/statestore.h"
 
 #include <QFile>
@@ -39,6 +40,7 @@ class TestStateStore : public QObject
 private Q_SLOTS:
     void init();
     void keyHash_isCaseSensitiveLikeTheWarehouse();
+    void defaultPath_audience_ownFileNotTheRecordMappingsOfTheSameTable();
     void confirmedAndFailedRows_surviveAReopen();
     void pendingCreate_survivesAReopenUntilConfirmed();
     void changedFingerprint_forgetsHashesKeepsHistory();
@@ -71,6 +73,30 @@ std::unique_ptr<StateStore> TestStateStore::open(const QString &fingerprint)
         return nullptr;
     }
     return std::move(opened.value());
+}
+
+void TestStateStore::defaultPath_audience_ownFileNotTheRecordMappingsOfTheSameTable()
+{
+    // The sample's records mapping and its newsletter audience read the same warehouse into contacts by the
+    // same key; sharing a file, one would reset the other's state (their fingerprints differ).
+    Mapping records;
+    records.source.type = u"sqlite"_s;
+    records.source.path = u"/data/warehouse.db"_s;
+    records.source.keyColumn = u"customer_id"_s;
+    records.target.entitySet = u"contacts"_s;
+    records.target.matchKey = {u"emailaddress1"_s};
+    Mapping newsletter = records;
+    newsletter.target.list = ListSpec{{}, u"Newsletter"_s, true, 20, AudienceMode::Mirror};
+    Mapping other = newsletter;
+    other.target.list->name = u"Partners"_s;
+    const QString org = u"https://contoso.crm.dynamics.com"_s;
+    QVERIFY(StateStore::defaultPath(org, records) != StateStore::defaultPath(org, newsletter));
+    QVERIFY(StateStore::defaultPath(org, newsletter) != StateStore::defaultPath(org, other));
+    // The mode and the gate are not the list's identity: the same list keeps its history across them.
+    Mapping added = newsletter;
+    added.target.list->mode = AudienceMode::Add;
+    added.target.list->maxRemovalPercent = 5;
+    QCOMPARE(StateStore::defaultPath(org, added), StateStore::defaultPath(org, newsletter));
 }
 
 void TestStateStore::keyHash_isCaseSensitiveLikeTheWarehouse()
