@@ -40,7 +40,8 @@ QString RunHistoryModel::durationText(const StateStore::RunRecord &run, const QL
 
 QString RunHistoryModel::resultText(const StateStore::RunRecord &run)
 {
-    QString text = services::runResultText(run);
+    // The table is narrow: "Did not end"; the tooltip says it was still running or killed.
+    QString text = run.ended.isValid() ? services::runResultText(run) : tr("did not end");
     if (!text.isEmpty())
         text[0] = text.at(0).toUpper();
     if (!run.error.isEmpty()) {
@@ -64,11 +65,11 @@ QVariant RunHistoryModel::data(const QModelIndex &index, int role) const
         case RunColumn:
             return run.id;
         case StartedColumn:
-            return run.started.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s);
+            return run.started.toLocalTime().toString(u"yyyy-MM-dd HH:mm"_s); // seconds in the tooltip
         case DurationColumn:
             return durationText(run, m_locale);
         case ModeColumn:
-            return run.writer.isEmpty() ? run.mode : run.mode + u" · "_s + run.writer;
+            return run.mode; // the writer is in the tooltip
         case CreatedColumn:
             return count(run.created);
         case UpdatedColumn:
@@ -86,9 +87,12 @@ QVariant RunHistoryModel::data(const QModelIndex &index, int role) const
         }
         break;
     case Qt::ToolTipRole: {
-        QString tip = tr("Run %1 of %2, profile %3: %4 rows read, %5 write requests.")
-                          .arg(run.id)
-                          .arg(run.mapping, run.profile, count(run.rowsRead), count(run.requests));
+        QString tip =
+            tr("Run %1 of %2, profile %3, started %4: %5 rows read, %6 write requests")
+                .arg(run.id)
+                .arg(run.mapping, run.profile, run.started.toLocalTime().toString(u"yyyy-MM-dd HH:mm:ss"_s),
+                     count(run.rowsRead), count(run.requests));
+        tip += run.writer.isEmpty() ? u"."_s : tr(" (%1).").arg(run.writer);
         if (!run.ended.isValid())
             tip += u'\n' + tr("No end was recorded: the run is still going on, or its process was killed. "
                               "The next run picks up where it stopped.");

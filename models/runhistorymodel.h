@@ -46,7 +46,7 @@ public:
 
     // "12.3 s", "4 min 5 s", "—" for a run that did not end.
     static QString durationText(const services::StateStore::RunRecord &run, const QLocale &locale);
-    // "Ok", "Rows failed", "Did not end (running, or killed)", with the first sentence of the error.
+    // "Ok", "Rows failed", "Did not end", with the first sentence of the error.
     static QString resultText(const services::StateStore::RunRecord &run);
 
 private:

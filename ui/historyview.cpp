@@ -12,20 +12,26 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QCursor>
+#include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIdentityProxyModel>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLoggingCategory>
 #include <QSplitter>
 #include <QStackedBarSeries>
 #include <QTableView>
 #include <QToolButton>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace Qt::StringLiterals;
 
@@ -60,6 +66,39 @@ qint64 countOf(const StateStore::RunRecord &run, RowStatus status)
         return run.skipped;
     }
     return 0;
+}
+
+// The axis' top: the highest bar rounded up to 2, 4, 5 or 10 times a power of ten, so that its three labels
+// (0, half, top) are round numbers. (QValueAxis::applyNiceNumbers would change the tick count.)
+double roundAxisMaximum(qint64 highest)
+{
+    if (highest <= 2)
+        return 2;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(double(highest))));
+    for (const double factor : {1.0, 2.0, 4.0, 5.0, 10.0}) {
+        if (factor * magnitude >= double(highest) && (factor > 1.0 || magnitude >= 10.0))
+            return factor * magnitude;
+    }
+    return 10.0 * magnitude;
+}
+
+int countColumn(RowStatus status)
+{
+    switch (status) {
+    case RowStatus::Created:
+        return RunHistoryModel::CreatedColumn;
+    case RowStatus::Updated:
+        return RunHistoryModel::UpdatedColumn;
+    case RowStatus::Upserted:
+        return RunHistoryModel::UpsertedColumn;
+    case RowStatus::Unchanged:
+        return RunHistoryModel::UnchangedColumn;
+    case RowStatus::Failed:
+        return RunHistoryModel::FailedColumn;
+    case RowStatus::Skipped:
+        return RunHistoryModel::SkippedColumn;
+    }
+    return RunHistoryModel::FailedColumn;
 }
 
 // The Result column in the Sync pane's warning (amber) and error (red) text colours: a killed, cancelled or
@@ -120,34 +159,48 @@ HistoryView::HistoryView(services::RunHistory *history, QWidget *parent)
             if (index >= 0 && index < m_chartRunIds.size())
                 selectRun(m_chartRunIds.at(index));
         });
+        // A dozen failed rows are a sliver beside 10,000 unchanged ones: hovering says the number.
+        connect(set, &QBarSet::hovered, this, [this, set](bool over, int index) {
+            if (!over || index < 0 || index >= m_chartRunIds.size()) {
+                QToolTip::hideText();
+                return;
+            }
+            QToolTip::showText(QCursor::pos(),
+                               tr("Run %1: %2 %3")
+                                   .arg(m_chartRunIds.at(index))
+                                   .arg(m_locale.toString(qint64(set->at(index))), set->label().toLower()),
+                               m_chartView);
+        });
     }
     m_series->setBarWidth(0.7);
     m_chart = new QChart;
     m_chart->addSeries(m_series);
     m_runAxis = new QBarCategoryAxis;
-    m_runAxis->setTitleText(tr("Run"));
+
     m_rowsAxis = new QValueAxis;
     m_rowsAxis->setLabelFormat(u"%d"_s);
-    m_rowsAxis->setTitleText(tr("Rows"));
+    // Three ticks: with more, a short pane has no room for their labels and Qt Charts draws "…" instead.
+    m_rowsAxis->setTickCount(3);
+
     m_chart->addAxis(m_runAxis, Qt::AlignBottom);
     m_chart->addAxis(m_rowsAxis, Qt::AlignLeft);
     m_series->attachAxis(m_runAxis);
     m_series->attachAxis(m_rowsAxis);
-    m_chart->legend()->setAlignment(Qt::AlignRight);
-    m_chart->setMargins(QMargins(2, 2, 2, 2));
+    m_chart->legend()->setAlignment(Qt::AlignBottom);
+    m_chart->setMargins(QMargins(2, 4, 4, 0));
+    m_chart->layout()->setContentsMargins(0, 0, 0, 0);
     m_chart->setBackgroundRoundness(0);
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
     m_chart->legend()->setFont(small);
     m_runAxis->setLabelsFont(small);
     m_rowsAxis->setLabelsFont(small);
-    m_runAxis->setTitleFont(small);
-    m_rowsAxis->setTitleFont(small);
     m_chartView = new QChartView(m_chart, this);
     m_chartView->setObjectName(u"historyChartView"_s);
     m_chartView->setRenderHint(QPainter::Antialiasing);
-    m_chartView->setMinimumWidth(260);
-    m_chartView->setToolTip(tr("Outcomes per run, oldest on the left. Click a bar to see its run."));
+    m_chartView->setMinimumWidth(180); // the window must still shrink to 700 px wide
+    m_chartView->setToolTip(tr("Rows per outcome of each run (its number below), oldest on the left. Click a "
+                               "bar to see its run."));
 
     // The runs, newest first.
     auto *proxy = new ResultColourProxy(this);
@@ -155,6 +208,8 @@ HistoryView::HistoryView(services::RunHistory *history, QWidget *parent)
     m_runsView = new QTableView(this);
     m_runsView->setObjectName(u"historyRunsView"_s);
     m_runsView->setModel(proxy);
+    // Small minimums: the window must still shrink to 700 × 500 with the History pane in it.
+    m_runsView->setMinimumHeight(40);
     m_runsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_runsView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_runsView->setAlternatingRowColors(true);
@@ -164,20 +219,7 @@ HistoryView::HistoryView(services::RunHistory *history, QWidget *parent)
     m_runsView->verticalHeader()->setDefaultSectionSize(m_runsView->fontMetrics().height() + 8);
     m_runsView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_runsView->horizontalHeader()->setStretchLastSection(true);
-    const int digits = m_runsView->fontMetrics().horizontalAdvance(u"0,000,000"_s) + 12;
-    m_runsView->setColumnWidth(RunHistoryModel::RunColumn,
-                               m_runsView->fontMetrics().horizontalAdvance(u"Run 00"_s));
-    m_runsView->setColumnWidth(RunHistoryModel::StartedColumn,
-                               m_runsView->fontMetrics().horizontalAdvance(u"0000-00-00 00:00:00"_s) + 12);
-    m_runsView->setColumnWidth(RunHistoryModel::DurationColumn, digits * 3 / 4);
-    m_runsView->setColumnWidth(RunHistoryModel::ModeColumn,
-                               m_runsView->fontMetrics().horizontalAdvance(u"upsert · UpsertMultiple"_s) +
-                                   12);
-    for (int column = RunHistoryModel::CreatedColumn; column <= RunHistoryModel::SkippedColumn; ++column)
-        m_runsView->setColumnWidth(
-            column, std::max(digits * 3 / 4, m_runsView->fontMetrics().horizontalAdvance(
-                                                 m_runsModel->headerData(column, Qt::Horizontal).toString()) +
-                                                 16));
+    applyRunsColumnWidths();
     connect(m_runsView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &HistoryView::onRunSelected);
 
@@ -200,8 +242,12 @@ HistoryView::HistoryView(services::RunHistory *history, QWidget *parent)
     m_failedView = new QTableView(this);
     m_failedView->setObjectName(u"historyFailedRowsView"_s);
     m_failedView->setModel(m_failedModel);
+    m_failedView->setMinimumHeight(40);
     SyncPanel::setUpFailedRowsView(m_failedView);
     m_failedView->hideColumn(models::RunResultsModel::StatusColumn); // always "Failed" here
+    m_failedView->setColumnWidth(models::RunResultsModel::RowColumn, 50);
+    m_failedView->setColumnWidth(models::RunResultsModel::KeyColumn, 80);
+    m_failedView->setColumnWidth(models::RunResultsModel::ErrorCodeColumn, 90);
     m_exportLabel = new QLabel(this);
     m_exportLabel->setObjectName(u"historyExportLabel"_s);
     m_exportLabel->setWordWrap(true);
@@ -228,14 +274,22 @@ HistoryView::HistoryView(services::RunHistory *history, QWidget *parent)
     runsLayout->addLayout(runsHeader);
     runsLayout->addWidget(m_runsView, 1);
 
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    // The chart beside the runs, the failed rows under both at full width: their messages are long.
+    auto *runsSplitter = new QSplitter(Qt::Horizontal, this);
+    runsSplitter->setObjectName(u"historyRunsSplitter"_s);
+    runsSplitter->addWidget(m_chartView);
+    runsSplitter->addWidget(runsPane);
+    runsSplitter->setStretchFactor(0, 2);
+    runsSplitter->setStretchFactor(1, 3);
+    runsSplitter->setSizes({1000, 1900}); // relative: the chart gets about a third of the width
+    runsSplitter->setChildrenCollapsible(false);
+    auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->setObjectName(u"historySplitter"_s);
-    splitter->addWidget(m_chartView);
-    splitter->addWidget(runsPane);
+    splitter->addWidget(runsSplitter);
     splitter->addWidget(failedPane);
     splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 5);
-    splitter->setStretchFactor(2, 4);
+    splitter->setStretchFactor(1, 2);
+    splitter->setSizes({3000, 2000});
     splitter->setChildrenCollapsible(false);
 
     auto *layout = new QVBoxLayout(this);
@@ -245,6 +299,22 @@ HistoryView::HistoryView(services::RunHistory *history, QWidget *parent)
     connect(m_history, &services::RunHistory::failedRowsLoaded, this, &HistoryView::showFailedRows);
     connect(m_history, &services::RunHistory::failed, this, &HistoryView::showLoadError);
     setRuns({});
+}
+
+void HistoryView::applyRunsColumnWidths()
+{
+    // Again after every model reset: QHeaderView puts its sections back to the default size then.
+    const QFontMetrics metrics = m_runsView->fontMetrics();
+    const int number = metrics.horizontalAdvance(u"000,000"_s) + 16;
+    m_runsView->setColumnWidth(RunHistoryModel::RunColumn, metrics.horizontalAdvance(u"Run 0"_s) + 8);
+    m_runsView->setColumnWidth(RunHistoryModel::StartedColumn,
+                               metrics.horizontalAdvance(u"0000-00-00 00:00"_s) + 16);
+    m_runsView->setColumnWidth(RunHistoryModel::DurationColumn, metrics.horizontalAdvance(u"00 min 00 s"_s));
+    m_runsView->setColumnWidth(RunHistoryModel::ModeColumn, metrics.horizontalAdvance(u"upsert"_s) + 16);
+    for (int column = RunHistoryModel::CreatedColumn; column <= RunHistoryModel::SkippedColumn; ++column) {
+        const QString header = m_runsModel->headerData(column, Qt::Horizontal).toString();
+        m_runsView->setColumnWidth(column, std::max(number, metrics.horizontalAdvance(header) + 16));
+    }
 }
 
 QBarSet *HistoryView::barSet(RowStatus status) const
@@ -257,15 +327,23 @@ void HistoryView::setRuns(const QList<StateStore::RunRecord> &runs)
     const qint64 keep = m_selectedRunId;
     const qint64 newest = runs.isEmpty() ? 0 : runs.first().id;
     const qint64 previousNewest = m_runsModel->runs().isEmpty() ? 0 : m_runsModel->runs().first().id;
-    m_runsModel->setRuns(runs); // resets the selection
+    m_runsModel->setRuns(runs); // resets the selection and the column widths
+    applyRunsColumnWidths();
     if (runs.isEmpty()) {
         m_titleLabel->setText(m_history->statePath().isEmpty()
                                   ? tr("Open a mapping to see its runs.")
                                   : tr("No runs yet. Every run of this mapping — Sync now here, or "
                                        "d365sync-cli run — is listed here."));
     } else {
-        m_titleLabel->setText(runs.size() == 1 ? tr("1 run, newest first")
-                                               : tr("The last %1 runs, newest first").arg(runs.size()));
+        // One mode for all (the usual case: it is the mapping's): said once in the title, not in every row.
+        const bool oneMode =
+            std::all_of(runs.cbegin(), runs.cend(),
+                        [&runs](const StateStore::RunRecord &run) { return run.mode == runs.first().mode; });
+        m_runsView->setColumnHidden(RunHistoryModel::ModeColumn, oneMode);
+        const QString mode = oneMode ? tr(" (%1)").arg(runs.first().mode) : QString();
+        m_titleLabel->setText(runs.size() == 1
+                                  ? tr("1 run%1").arg(mode)
+                                  : tr("The last %1 runs%2, newest first").arg(runs.size()).arg(mode));
     }
     m_titleLabel->setToolTip(
         m_history->statePath().isEmpty() ? QString() : tr("Recorded in %1").arg(m_history->statePath()));
@@ -327,6 +405,10 @@ void HistoryView::showFailedRows(qint64 runId, const QList<StateStore::FailedRow
         outcomes.append(
             {row.sourceRow, row.sourceKey, RowStatus::Failed, row.httpStatus, row.code, row.message});
     m_failedModel->appendOutcomes(outcomes);
+    // Rows refused before any request (conversion, duplicate keys) have no HTTP status: no empty column.
+    const bool anyHttp = std::any_of(rows.cbegin(), rows.cend(),
+                                     [](const StateStore::FailedRow &row) { return row.httpStatus > 0; });
+    m_failedView->setColumnHidden(models::RunResultsModel::HttpColumn, !anyHttp);
     m_shownFailedRunId = runId;
     const StateStore::RunRecord *run = selectedRun();
     const qint64 failed = run ? run->failed : 0;
@@ -393,10 +475,22 @@ void HistoryView::updateChart()
         highest = std::max(highest, run.created + run.updated + run.upserted + run.unchanged + run.failed +
                                         run.skipped);
     }
+    // Outcomes no run shown had (created and updated with UpsertMultiple, say) leave the legend, and their
+    // columns the table; Failed always stays, a zero there is news.
+    for (const RowStatus status : ChartOrder) {
+        bool any = status == RowStatus::Failed || runs.isEmpty();
+        for (qsizetype i = 0; i < runs.size() && !any; ++i)
+            any = countOf(runs.at(i), status) > 0;
+        const QList<QLegendMarker *> markers = m_chart->legend()->markers(m_series);
+        for (QLegendMarker *marker : markers) {
+            if (marker->label() == m_barSets.at(int(status))->label())
+                marker->setVisible(any);
+        }
+        m_runsView->setColumnHidden(countColumn(status), !any);
+    }
     m_runAxis->clear();
     m_runAxis->append(categories);
-    m_rowsAxis->setRange(0, highest > 0 ? double(highest) : 1.0);
-    m_rowsAxis->applyNiceNumbers();
+    m_rowsAxis->setRange(0, roundAxisMaximum(highest));
 }
 
 } // namespace d365::ui

@@ -3,9 +3,11 @@
 // The "History" pane (a dock tabbed with the Sync pane): the last runs of the open mapping, from the GUI and
 // from d365sync-cli alike, as they are recorded in its state file.
 //
-//   chart of outcomes per run  |  the runs, newest first         |  the failed rows of the selected run
-//   (stacked bars, oldest left; |  when, time, mode, counts,       |  key, HTTP status, error code, message;
-//    a bar selects its run)     |  how it ended (killed: no end)   |  Export failed rows… (CSV)
+//   chart of outcomes per run      |  the runs, newest first: when, time, mode, counts, how it ended
+//   (stacked bars, oldest left;    |  (killed: no end); a count column no run has is hidden
+//    a bar selects its run)        |
+//   ------------------------------------------------------------------------------------------------
+//   the failed rows of the selected run: key, HTTP status, error code, message; Export failed rows… (CSV)
 //
 // It only presents: RunHistory reads the file off the GUI thread and hands over runsLoaded() and
 // failedRowsLoaded(); the window calls refresh() when a run has ended and handles exportRequested() (a file
@@ -67,6 +69,7 @@ Q_SIGNALS:
 
 private:
     void setRuns(const QList<services::StateStore::RunRecord> &runs);
+    void applyRunsColumnWidths();
     void showFailedRows(qint64 runId, const QList<services::StateStore::FailedRow> &rows);
     void onRunSelected();
     void updateChart();

@@ -138,6 +138,17 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     addDockWidget(Qt::BottomDockWidgetArea, m_historyDock);
     tabifyDockWidget(m_syncDock, m_historyDock);
     m_syncDock->raise();
+    // The first time the History tab is shown, the bottom area grows to half the window's height: the chart,
+    // the runs and a run's failed rows do not fit in the Sync pane's 230 px. The user's own sizing wins
+    // after.
+    connect(m_historyDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible || m_historyShownOnce || m_historyDock->isFloating())
+            return;
+        m_historyShownOnce = true;
+        const int wanted = height() / 2;
+        if (m_historyDock->height() < wanted)
+            resizeDocks({m_historyDock}, {wanted}, Qt::Vertical);
+    });
 
     m_schemaBrowser = new SchemaBrowser(this);
     m_schemaDock = new QDockWidget(tr("Schema"), this);

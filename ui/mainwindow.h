@@ -235,6 +235,7 @@ private:
     services::RunHistory *m_runHistory = nullptr;
     HistoryView *m_historyView = nullptr;
     QDockWidget *m_historyDock = nullptr;
+    bool m_historyShownOnce = false;
     QPointer<PreviewDialog> m_previewDialog;
     QPointer<QMessageBox> m_runConfirmBox;
     QAction *m_connectionProfilesAction = nullptr;

@@ -16,6 +16,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace d365::ui {
@@ -170,10 +172,8 @@ PreviewDialog::PreviewDialog(const QString &mappingName, const services::SyncSum
             m_sample->appendRow({number(row.sourceRow + 1), item(row.key), item(outcomeWords(row.status)),
                                  item(columnName), item(before), item(after)});
         };
-        if (row.status == RowStatus::Failed) {
-            add(QString(), QString(), row.errorCode + u": "_s + row.message.simplified());
-            continue;
-        }
+        if (row.status == RowStatus::Failed)
+            continue; // listed with their reasons above and in the Sync pane's failed rows
         for (const services::ColumnChange &change : row.changes) {
             add(change.column, row.status == RowStatus::Created ? QString() : valueText(change.before),
                 valueText(change.after) +
@@ -181,7 +181,8 @@ PreviewDialog::PreviewDialog(const QString &mappingName, const services::SyncSum
         }
     }
     auto *sampleLabel = new QLabel(
-        summary.preview.isEmpty()
+        std::none_of(summary.preview.cbegin(), summary.preview.cend(),
+                     [](const RowPreview &row) { return row.status != RowStatus::Failed; })
             ? tr("No row would change, so there is nothing to show column by column.")
             : tr("A sample of the rows, column by column (before → after; a new record has no before):"),
         this);
