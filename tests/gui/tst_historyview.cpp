@@ -23,6 +23,7 @@
 
 #include <QAction>
 #include <QBarSet>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -89,6 +90,7 @@ private Q_SLOTS:
     void fullResync_confirmed_sendsEveryRowAgain_cancelledStartsNothing();
     void preview_changedRows_showsCountsReasonsAndBeforeAfter_writesNothing();
     void runsModel_killedRun_saysItDidNotEnd();
+    void stateFileNotADatabase_historySaysItCouldNotBeRead();
 
 private:
     QString writeMapping(const QString &fileName, const QString &query);
@@ -98,6 +100,8 @@ private:
     // Waits until the history shows `runs` runs (it is re-read after every run).
     void waitForRuns(int runs);
     const StateStore::RunRecord &newestRun() const;
+
+    QString m_statePath;
 
     d365::testsupport::SandboxProcess m_sandbox;
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -131,9 +135,9 @@ void TestHistoryView::init()
     // share one state file (the query is not part of its identity): each test starts from none.
     const auto mapping = d365::services::MappingFile::load(writeMapping(u"probe.json"_s, u"SELECT 1"_s));
     QVERIFY2(mapping.ok(), qPrintable(mapping.problemsText()));
-    const QString state = StateStore::defaultPath(m_sandbox.baseUrl().toString(), *mapping.mapping);
+    m_statePath = StateStore::defaultPath(m_sandbox.baseUrl().toString(), *mapping.mapping);
     for (const QString &suffix : {u""_s, u"-wal"_s, u"-shm"_s})
-        QFile::remove(state + suffix);
+        QFile::remove(m_statePath + suffix);
 
     m_tokenProvider = std::make_unique<d365::services::EnvironmentTokenProvider>();
     m_controller = std::make_unique<d365::services::SyncController>();
@@ -546,6 +550,22 @@ void TestHistoryView::runsModel_killedRun_saysItDidNotEnd()
     QCOMPARE(model.index(1, RunHistoryModel::UpsertedColumn).data().toString(), u"1,000"_s);
     QCOMPARE(model.rowOf(6), 1);
     QCOMPARE(model.rowOf(8), -1);
+}
+
+void TestHistoryView::stateFileNotADatabase_historySaysItCouldNotBeRead()
+{
+    QVERIFY(QDir().mkpath(QFileInfo(m_statePath).absolutePath()));
+    QFile garbage(m_statePath);
+    QVERIFY(garbage.open(QIODevice::WriteOnly));
+    garbage.write(QByteArray(4096, 'x'));
+    garbage.close();
+    QVERIFY(m_window->loadMapping(
+        writeMapping(u"garbage.json"_s, d365::testsupport::prefixedSampleQuery(u"hist-garbage-"_s, 10))));
+    auto *title = child<QLabel>("historyTitleLabel");
+    QTRY_VERIFY2(title->text().startsWith(u"The history could not be read: "_s), qPrintable(title->text()));
+    QVERIFY2(title->text().contains(m_statePath), qPrintable(title->text()));
+    QCOMPARE(m_window->historyView()->runsModel()->rowCount(), 0);
+    QVERIFY(!m_window->historyView()->exportAction()->isEnabled());
 }
 
 QTEST_MAIN(TestHistoryView)
