@@ -1119,8 +1119,11 @@ void MainWindow::exportFailedRows(qint64 runId)
     // The source as it is now: the export re-reads the warehouse for the rows' columns.
     const services::SourceSpec source = m_document->mapping().source;
     connect(dialog, &QFileDialog::fileSelected, this, [this, runId, source](const QString &file) {
-        statusBar()->showMessage(tr("Exporting the failed rows of run %1…").arg(runId));
         m_runHistory->exportFailedRows(runId, source, file);
+        // The warehouse is read again: say so, and keep Export off until it has finished.
+        const QString text = tr("Exporting the failed rows of run %1…").arg(runId);
+        statusBar()->showMessage(text);
+        m_historyView->showExportMessage(text, false);
     });
     dialog->open();
 }
