@@ -6,10 +6,12 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential cmake ninja-build pkg-config file
-  qt6-base-dev qt6-networkauth-dev qt6-httpserver-dev qt6-websockets-dev qt6-svg-dev qt6-tools-dev
+  qt6-base-dev qt6-networkauth-dev qt6-httpserver-dev qt6-websockets-dev qt6-svg-dev qt6-charts-dev qt6-tools-dev
   qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql libqt6sql6-odbc
   libsecret-1-0 libxkbcommon-dev desktop-file-utils sqlite3
   appstream man-db  # installer/check-install.sh: appstreamcli validate, man --warnings
+  # Qt6ChartsConfig.cmake needs Qt6OpenGL's CMake files, which qt6-charts-dev 6.4.2-3 does not pull in.
+  libqt6opengl6-dev
 )
 test_pkgs=(
   xvfb xauth x11-utils x11-apps imagemagick fonts-dejavu-core

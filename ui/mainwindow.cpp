@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "models/runhistorymodel.h"
 #include "models/runresultsmodel.h"
 #include "services/auth/connectionsession.h"
 #include "services/dataverse/metadataloader.h"
@@ -8,13 +9,17 @@
 #include "services/mapping/mappingfile.h"
 #include "services/mapping/mappingvalidator.h"
 #include "services/settings/settings.h"
+#include "services/sync/runhistory.h"
+#include "services/sync/statestore.h"
 #include "services/sync/synccontroller.h"
 #include "ui/connectiondialog.h"
 #include "ui/elidinglabel.h"
 #include "ui/exportdialog.h"
+#include "ui/historyview.h"
 #include "ui/mappingdocument.h"
 #include "ui/mappingeditor.h"
 #include "ui/messagebanner.h"
+#include "ui/previewdialog.h"
 #include "ui/schemabrowser.h"
 #include "ui/sourceeditor.h"
 #include "ui/syncpanel.h"
@@ -123,6 +128,30 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     m_syncDock->setWidget(m_syncPanel);
     addDockWidget(Qt::BottomDockWidgetArea, m_syncDock);
 
+    // The History pane shares the bottom area with the Sync pane, as a tab beside it: both are about runs,
+    // and the mapping editor keeps the height it needs.
+    m_runHistory = new services::RunHistory(this);
+    m_historyView = new HistoryView(m_runHistory, this);
+    m_historyDock = new QDockWidget(tr("History"), this);
+    m_historyDock->setObjectName(u"historyDockWidget"_s);
+    m_historyDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    m_historyDock->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::TopDockWidgetArea);
+    m_historyDock->setWidget(m_historyView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_historyDock);
+    tabifyDockWidget(m_syncDock, m_historyDock);
+    m_syncDock->raise();
+    // The first time the History tab is shown, the bottom area grows to half the window's height: the chart,
+    // the runs and a run's failed rows do not fit in the Sync pane's 230 px. The user's own sizing wins
+    // after.
+    connect(m_historyDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible || m_historyShownOnce || m_historyDock->isFloating())
+            return;
+        m_historyShownOnce = true;
+        const int wanted = height() / 2;
+        if (m_historyDock->height() < wanted)
+            resizeDocks({m_historyDock}, {wanted}, Qt::Vertical);
+    });
+
     m_schemaBrowser = new SchemaBrowser(this);
     m_schemaDock = new QDockWidget(tr("Schema"), this);
     m_schemaDock->setObjectName(u"schemaDockWidget"_s);
@@ -141,7 +170,11 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
     connect(m_document, &MappingDocument::openChanged, this, [this] {
         updateTitle();
         updateSyncEnabled();
+        updateHistoryPath();
     });
+    // The state file follows the mapping's identity (source, key column, target, match key): a changed
+    // query is a new history, as the next run will see it.
+    connect(m_document, &MappingDocument::changed, this, &MainWindow::updateHistoryPath);
     connect(m_document, &MappingDocument::targetChanged, this, &MainWindow::onDocumentTargetChanged);
     connect(m_editor, &MappingEditor::validateRequested, this, &MainWindow::validateMapping);
     connect(m_editor, &MappingEditor::newRequested, this, &MainWindow::newMapping);
@@ -160,6 +193,33 @@ MainWindow::MainWindow(SyncController *controller, services::Settings *settings,
 
     connect(m_syncPanel, &SyncPanel::syncRequested, this, &MainWindow::startSync);
     connect(m_syncPanel, &SyncPanel::cancelRequested, this, &MainWindow::cancelSync);
+    connect(m_historyView, &HistoryView::exportRequested, this, &MainWindow::exportFailedRows);
+    connect(m_runHistory, &services::RunHistory::exportFinished, this,
+            [this](qint64 runId, const QString &path, const services::FailedRowsExport &result) {
+                QLocale locale;
+                locale.setNumberOptions(locale.numberOptions() & ~QLocale::OmitGroupSeparator);
+                QString text = (result.written == 1 ? tr("Exported 1 failed row of run %2 to %3")
+                                                    : tr("Exported %1 failed rows of run %2 to %3"))
+                                   .arg(locale.toString(result.written))
+                                   .arg(runId)
+                                   .arg(QDir::toNativeSeparators(path));
+                if (!result.sourceColumns)
+                    text += tr(" (keys and errors only: the warehouse could not be read)");
+                else if (result.notInSource > 0)
+                    text += tr(" (%1 of them no longer in the source: key and error only)")
+                                .arg(locale.toString(result.notInSource));
+                text += u'.';
+                statusBar()->showMessage(text);
+                m_historyView->showExportMessage(text, false);
+                hideBanner(BannerTopic::History);
+            });
+    connect(m_runHistory, &services::RunHistory::exportFailed, this,
+            [this](qint64 runId, const QString &message) {
+                const QString text =
+                    tr("The failed rows of run %1 were not exported: %2").arg(runId).arg(message);
+                m_historyView->showExportMessage(text, true);
+                showBanner(BannerTopic::History, MessageBanner::Type::Error, text);
+            });
 
     // The controller relays its worker's signals queued, on this thread; the controller throttles progress,
     // so every handler just sets values.
@@ -273,12 +333,30 @@ void MainWindow::createActions()
     m_syncNowAction = syncMenu->addAction(tr("Sync &now"), this, &MainWindow::startSync);
     m_syncNowAction->setObjectName(u"syncNowAction"_s);
     m_syncNowAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_R), QKeySequence(Qt::Key_F5)});
+    m_previewAction = syncMenu->addAction(tr("&Preview"), this, &MainWindow::previewSync);
+    m_previewAction->setObjectName(u"previewAction"_s);
+    m_previewAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_previewAction->setToolTip(tr("Show what Sync now would create, update and fail, with the values before "
+                                   "→ after, without writing anything (Ctrl+Shift+R)"));
+    m_fullResyncAction = syncMenu->addAction(tr("&Full resync…"), this, &MainWindow::fullResync);
+    m_fullResyncAction->setObjectName(u"fullResyncAction"_s);
+    m_fullResyncAction->setToolTip(tr("Send every row once, also those the org already holds"));
+    m_retryFailedAction = syncMenu->addAction(tr("&Retry failed rows…"), this, &MainWindow::retryFailedRows);
+    m_retryFailedAction->setObjectName(u"retryFailedAction"_s);
+    m_retryFailedAction->setToolTip(tr("Send only the rows that failed in the last run"));
+    syncMenu->addSeparator();
     m_cancelAction = syncMenu->addAction(tr("&Cancel sync"), this, &MainWindow::cancelSync);
     m_cancelAction->setObjectName(u"cancelSyncAction"_s);
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     // Window-wide shortcuts: they must work whichever pane has the focus.
     m_syncNowAction->setShortcutContext(Qt::WindowShortcut);
     m_cancelAction->setShortcutContext(Qt::WindowShortcut);
+    m_previewAction->setShortcutContext(Qt::WindowShortcut);
+    syncMenu->addSeparator();
+    QAction *historyAction = syncMenu->addAction(tr("Show &history"), this, &MainWindow::showHistory);
+    historyAction->setObjectName(u"showHistoryAction"_s);
+    historyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
+    m_syncPanel->addRunActions(m_previewAction, {m_fullResyncAction, m_retryFailedAction});
 
     QMenu *helpMenu = menuBar()->addMenu(tr("&Help"));
     QAction *aboutAction = helpMenu->addAction(tr("&About D365 Sync"), this, &MainWindow::showAbout);
@@ -828,6 +906,7 @@ void MainWindow::resolveProfile()
     }
     updateConnectionStrip();
     updateSyncEnabled();
+    updateHistoryPath();
     if (!sameProfile(previous, m_profile))
         Q_EMIT profileChanged(m_profile);
 }
@@ -859,7 +938,8 @@ void MainWindow::updateSyncEnabled()
         reason = tr("The mapping's connection profile does not exist; see the message at the top.");
     const bool canSync = reason.isEmpty();
     m_syncPanel->setCanSync(canSync, reason);
-    m_syncNowAction->setEnabled(canSync && !m_running);
+    for (QAction *action : {m_syncNowAction, m_previewAction, m_fullResyncAction, m_retryFailedAction})
+        action->setEnabled(canSync && !m_running);
     m_cancelAction->setEnabled(m_running);
     // The running sync keeps using the mapping it started with; the file stays put until it ends.
     for (QAction *action : {m_newAction, m_openAction, m_closeAction})
@@ -882,6 +962,86 @@ void MainWindow::updateTitle()
 
 void MainWindow::startSync()
 {
+    startRun(services::SyncOptions{});
+}
+
+void MainWindow::previewSync()
+{
+    services::SyncOptions options;
+    options.dryRun = true;
+    startRun(options);
+}
+
+void MainWindow::fullResync()
+{
+    if (m_running || !m_document->isOpen())
+        return;
+    const QString table = m_document->mapping().target.entitySet;
+    confirmRun(
+        u"fullResyncMessageBox"_s, tr("Full resync"),
+        tr("Send every row of the source to %1 again?").arg(table),
+        tr("A full resync ignores, for this one run, what the sync state remembers: every source row is "
+           "sent, also those the org already holds, and counts as updated (or upserted), not "
+           "unchanged. Nothing is deleted. Use it when records were changed in Dynamics 365 "
+           "outside this mapping. It takes as long as the first sync did; later runs send only "
+           "changed rows again."),
+        tr("Send every row"), [this] {
+            services::SyncOptions options;
+            options.fullResync = true;
+            startRun(options);
+        });
+}
+
+void MainWindow::retryFailedRows()
+{
+    if (m_running || !m_document->isOpen())
+        return;
+    const auto &runs = m_historyView->runsModel()->runs();
+    QString last;
+    if (!runs.isEmpty())
+        last = runs.first().failed > 0 ? tr("The last run (run %1) had %2 failed rows. ")
+                                             .arg(runs.first().id)
+                                             .arg(runs.first().failed)
+                                       : tr("No row failed in the last run (run %1). ").arg(runs.first().id);
+    confirmRun(u"retryFailedMessageBox"_s, tr("Retry failed rows"),
+               tr("Send only the rows that failed last time?"),
+               last + tr("Only those rows are read from the warehouse again and sent; the other rows are not "
+                         "part of this run. Fix their values in the warehouse first: History → Export failed "
+                         "rows… lists them with the reason."),
+               tr("Retry failed rows"), [this] {
+                   services::SyncOptions options;
+                   options.retryFailed = true;
+                   startRun(options);
+               });
+}
+
+void MainWindow::confirmRun(const QString &objectName, const QString &title, const QString &text,
+                            const QString &informative, const QString &confirmText, std::function<void()> run)
+{
+    if (m_runConfirmBox)
+        m_runConfirmBox->close();
+    auto *box = new QMessageBox(this);
+    box->setObjectName(objectName);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setIcon(QMessageBox::Question);
+    box->setWindowTitle(title);
+    box->setText(text);
+    box->setInformativeText(informative);
+    QPushButton *confirm = box->addButton(confirmText, QMessageBox::AcceptRole);
+    confirm->setObjectName(u"confirmRunButton"_s);
+    QPushButton *cancel = box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(cancel);
+    box->setEscapeButton(cancel);
+    connect(box, &QMessageBox::buttonClicked, this, [confirm, run = std::move(run)](QAbstractButton *button) {
+        if (button == confirm)
+            run();
+    });
+    m_runConfirmBox = box;
+    box->open(); // window-modal, no nested event loop
+}
+
+void MainWindow::startRun(const services::SyncOptions &runOptions)
+{
     if (m_running)
         return;
     if (!m_document->isOpen()) {
@@ -902,12 +1062,20 @@ void MainWindow::startSync()
     m_running = true;
     m_runErrorShown = false;
     m_syncPanel->runStarting();
+    m_syncDock->raise(); // the run's progress is on the Sync pane
     updateSyncEnabled();
     const services::Mapping mapping = m_document->mapping();
-    qCInfo(lcMainWindow).noquote() << "starting sync of" << mapping.name << "with profile" << m_profile->name;
+    services::SyncOptions options = runOptions;
+    // The history names the run by its mapping file, as d365sync-cli does; an unsaved mapping by its name.
+    options.runLabel = m_document->filePath().isEmpty()
+                           ? mapping.name
+                           : QFileInfo(m_document->filePath()).absoluteFilePath();
+    qCInfo(lcMainWindow).noquote() << "starting" << (options.dryRun ? "preview" : "sync") << "of"
+                                   << mapping.name << "with profile" << m_profile->name << "full"
+                                   << options.fullResync << "retry failed" << options.retryFailed;
 
     // finished() may already have arrived if the controller fails synchronously; m_running tells.
-    if (!m_controller->start(mapping, *m_profile, m_tokenProvider) && m_running) {
+    if (!m_controller->start(mapping, *m_profile, m_tokenProvider, options) && m_running) {
         SyncSummary summary;
         summary.fatal =
             Error::make(ErrorCategory::Internal,
@@ -915,6 +1083,69 @@ void MainWindow::startSync()
                            "for it to finish or cancel it."));
         onSyncFinished(summary);
     }
+}
+
+PreviewDialog *MainWindow::previewDialog() const
+{
+    return m_previewDialog;
+}
+
+void MainWindow::showHistory()
+{
+    m_historyDock->show();
+    m_historyDock->raise();
+    m_runHistory->refresh();
+}
+
+void MainWindow::updateHistoryPath()
+{
+    // The file the engine uses for this mapping and org (SyncOptions::statePath empty → the default).
+    m_runHistory->setStatePath(
+        m_document->isOpen() && m_profile
+            ? services::StateStore::defaultPath(m_profile->orgUrl.toString(), m_document->mapping())
+            : QString());
+}
+
+void MainWindow::exportFailedRows(qint64 runId)
+{
+    if (!m_document->isOpen() || m_runHistory->isExporting())
+        return;
+    const QString folder = m_document->filePath().isEmpty()
+                               ? QDir::homePath()
+                               : QFileInfo(m_document->filePath()).absolutePath();
+    const QString base = m_document->filePath().isEmpty()
+                             ? u"mapping"_s
+                             : QFileInfo(m_document->filePath()).completeBaseName();
+    auto *dialog = new QFileDialog(this, tr("Export failed rows of run %1").arg(runId),
+                                   QDir(folder).filePath(tr("%1-run-%2-failed.csv").arg(base).arg(runId)),
+                                   tr("CSV files (*.csv);;All files (*)"));
+    dialog->setObjectName(u"exportFailedRowsFileDialog"_s);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setDefaultSuffix(u"csv"_s);
+    // The source as it is now: the export re-reads the warehouse for the rows' columns.
+    const services::SourceSpec source = m_document->mapping().source;
+    connect(dialog, &QFileDialog::fileSelected, this, [this, runId, source](const QString &file) {
+        m_runHistory->exportFailedRows(runId, source, file);
+        // The warehouse is read again: say so, and keep Export off until it has finished.
+        const QString text = tr("Exporting the failed rows of run %1…").arg(runId);
+        statusBar()->showMessage(text);
+        m_historyView->showExportMessage(text, false);
+    });
+    dialog->open();
+}
+
+void MainWindow::showPreview(const SyncSummary &summary)
+{
+    if (m_previewDialog)
+        m_previewDialog->close();
+    const services::RunLedger &ledger = m_controller->ledger();
+    auto *dialog = new PreviewDialog(m_document->isOpen() ? m_document->displayName() : QString(), summary,
+                                     ledger.keptFailures(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &PreviewDialog::syncRequested, this, &MainWindow::startSync);
+    m_previewDialog = dialog;
+    dialog->open();
 }
 
 void MainWindow::cancelSync()
@@ -941,6 +1172,10 @@ void MainWindow::onSyncFinished(const SyncSummary &summary)
         return;
     m_running = false;
     m_syncPanel->onFinished(summary);
+    if (summary.dryRun && !summary.fatal)
+        showPreview(summary);
+    else if (!summary.dryRun)
+        m_runHistory->refresh(); // a preview records nothing
     if (summary.fatal && !m_runErrorShown)
         onSyncError(summary.fatal->category, summary.fatal->message);
     updateSyncEnabled();

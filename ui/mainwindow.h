@@ -12,6 +12,14 @@
 //     → its problems inline on the rows, a summary in the banner
 //   Sync now → controller->start(the edited mapping, profile, tokenProvider)
 //            → started / progress / rowOutcomes / error / finished update the Sync pane (bottom dock)
+//   Preview  → the same run with SyncOptions::dryRun → finished → PreviewDialog (nothing was written)
+//   Full resync… / Retry failed rows… → a confirmation that says what the run does → the same run with
+//            SyncOptions::fullResync / retryFailed
+//   History pane (tabbed with the Sync pane) → RunHistory reads the mapping's state file
+//            (StateStore::defaultPath of the profile's org and the mapping) off the GUI thread: on load,
+//            when the mapping's identity or profile changes, and after every run
+//            → Export failed rows… → a file dialog → RunHistory::exportFailedRows on the thread pool →
+//            the count and the path in the status bar (a problem in the banner)
 //
 // A modified mapping shows "*" in the title (Qt's [*]); New, Open, Open Recent, Close and quitting ask
 // whether to save it first (a window-modal box, no nested event loop).
@@ -47,6 +55,8 @@ class QMessageBox;
 class QPushButton;
 
 namespace d365::services {
+class RunHistory;
+struct SyncOptions;
 class MappingOrgCheck;
 class MetadataLoader;
 struct OrgCheckResult;
@@ -58,8 +68,10 @@ struct SyncSummary;
 
 namespace d365::ui {
 
+class HistoryView;
 class MappingDocument;
 class MappingEditor;
+class PreviewDialog;
 class SchemaBrowser;
 class SyncPanel;
 
@@ -101,6 +113,10 @@ public:
     MessageBanner *messageBanner() const { return m_banner; }
     SyncPanel *syncPanel() const { return m_syncPanel; }
     SchemaBrowser *schemaBrowser() const { return m_schemaBrowser; }
+    HistoryView *historyView() const { return m_historyView; }
+    services::RunHistory *runHistory() const { return m_runHistory; }
+    // The Preview of the last dry run, while it is open.
+    PreviewDialog *previewDialog() const;
 
 Q_SIGNALS:
     // The profile the loaded mapping resolves to changed (main.cpp points the schema browser's loader at it).
@@ -112,6 +128,13 @@ public Q_SLOTS:
     void showSchemaChanges(const d365::services::EntityMetadata &before,
                            const d365::services::EntityMetadata &after);
     void startSync();
+    // A dry run: what a sync would do, nothing written; the result opens in a PreviewDialog.
+    void previewSync();
+    // Ask first, then send every row once whatever the sync state says.
+    void fullResync();
+    // Ask first, then send only the rows that failed last time.
+    void retryFailedRows();
+    void showHistory();
     void cancelSync();
     void newMapping();
     void openMappingDialog();
@@ -127,7 +150,7 @@ protected:
 
 private:
     // What the banner shows, so that the code that fixes a problem can hide exactly that message.
-    enum class BannerTopic { None, Mapping, Profile, SignIn, Sync, Schema, Editor, Validate };
+    enum class BannerTopic { None, Mapping, Profile, SignIn, Sync, Schema, Editor, Validate, History };
 
     void showBanner(BannerTopic topic, MessageBanner::Type type, const QString &text);
     void hideBanner(BannerTopic topic);
@@ -155,6 +178,13 @@ private:
     void onSyncError(ErrorCategory category, const QString &message);
     void onSessionStateChanged();
     void onSyncFinished(const services::SyncSummary &summary);
+    void startRun(const services::SyncOptions &options);
+    // Asks with a window-modal box; `run` is called once the user confirmed.
+    void confirmRun(const QString &objectName, const QString &title, const QString &text,
+                    const QString &informative, const QString &confirmText, std::function<void()> run);
+    void updateHistoryPath();
+    void exportFailedRows(qint64 runId);
+    void showPreview(const services::SyncSummary &summary);
     void showAbout();
     void openWarehouseConnectionDialog();
     void refreshWarehouseConnections();
@@ -201,6 +231,15 @@ private:
     QAction *m_closeAction = nullptr;
     QAction *m_syncNowAction = nullptr;
     QAction *m_cancelAction = nullptr;
+    QAction *m_previewAction = nullptr;
+    QAction *m_fullResyncAction = nullptr;
+    QAction *m_retryFailedAction = nullptr;
+    services::RunHistory *m_runHistory = nullptr;
+    HistoryView *m_historyView = nullptr;
+    QDockWidget *m_historyDock = nullptr;
+    bool m_historyShownOnce = false;
+    QPointer<PreviewDialog> m_previewDialog;
+    QPointer<QMessageBox> m_runConfirmBox;
     QAction *m_connectionProfilesAction = nullptr;
     QPointer<QMessageBox> m_closeConfirmBox;
     QPointer<QMessageBox> m_saveChangesBox;

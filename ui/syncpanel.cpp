@@ -1,6 +1,7 @@
 #include "ui/syncpanel.h"
 
 #include "models/runresultsmodel.h"
+#include "ui/outcomecolors.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -11,6 +12,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
@@ -99,22 +101,7 @@ SyncPanel::SyncPanel(QWidget *parent)
     m_failedRowsView = new QTableView(this);
     m_failedRowsView->setObjectName(u"failedRowsView"_s);
     m_failedRowsView->setModel(m_proxy);
-    m_failedRowsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_failedRowsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_failedRowsView->setAlternatingRowColors(true);
-    m_failedRowsView->setWordWrap(false);
-    m_failedRowsView->setTabKeyNavigation(false); // Tab leaves the table, arrows move within it
-    m_failedRowsView->verticalHeader()->hide();
-    m_failedRowsView->verticalHeader()->setDefaultSectionSize(m_failedRowsView->fontMetrics().height() +
-                                                              8); // compact rows
-    // Fixed row heights and no resize-to-contents: both would measure every row of a large run.
-    m_failedRowsView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_failedRowsView->horizontalHeader()->setStretchLastSection(true);
-    m_failedRowsView->setColumnWidth(RunResultsModel::RowColumn, 70);
-    m_failedRowsView->setColumnWidth(RunResultsModel::KeyColumn, 140);
-    m_failedRowsView->setColumnWidth(RunResultsModel::StatusColumn, 80);
-    m_failedRowsView->setColumnWidth(RunResultsModel::HttpColumn, 60);
-    m_failedRowsView->setColumnWidth(RunResultsModel::ErrorCodeColumn, 110);
+    setUpFailedRowsView(m_failedRowsView);
     // No sort column until the user clicks a header: rows arrive in source order, and keeping a sort while
     // batches stream in would re-sort on every batch.
     m_failedRowsView->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
@@ -142,8 +129,21 @@ SyncPanel::SyncPanel(QWidget *parent)
             updateRunningStatus();
     });
 
+    m_previewButton = new QToolButton(this);
+    m_previewButton->setObjectName(u"previewButton"_s);
+    m_previewButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_previewButton->hide(); // until the window hands its actions over (addRunActions)
+    m_moreButton = new QToolButton(this);
+    m_moreButton->setObjectName(u"moreSyncActionsButton"_s);
+    m_moreButton->setText(tr("More"));
+    m_moreButton->setToolTip(tr("Full resync, retry failed rows"));
+    m_moreButton->setPopupMode(QToolButton::InstantPopup);
+    m_moreButton->hide();
+
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_syncNowButton);
+    controls->addWidget(m_previewButton);
+    controls->addWidget(m_moreButton);
     controls->addWidget(m_cancelButton);
     controls->addWidget(m_progressBar, 1);
 
@@ -166,11 +166,41 @@ SyncPanel::SyncPanel(QWidget *parent)
     updateButtons();
 }
 
+void SyncPanel::setUpFailedRowsView(QTableView *view)
+{
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    view->setAlternatingRowColors(true);
+    view->setWordWrap(false);
+    view->setTabKeyNavigation(false); // Tab leaves the table, arrows move within it
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8); // compact rows
+    // Fixed row heights and no resize-to-contents: both would measure every row of a large run.
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setColumnWidth(RunResultsModel::RowColumn, 70);
+    view->setColumnWidth(RunResultsModel::KeyColumn, 140);
+    view->setColumnWidth(RunResultsModel::StatusColumn, 80);
+    view->setColumnWidth(RunResultsModel::HttpColumn, 60);
+    view->setColumnWidth(RunResultsModel::ErrorCodeColumn, 110);
+}
+
 void SyncPanel::setCanSync(bool canSync, const QString &reason)
 {
     m_canSync = canSync;
     m_syncNowButton->setToolTip(canSync ? tr("Run the mapping now (Ctrl+R)") : reason);
     updateButtons();
+}
+
+void SyncPanel::addRunActions(QAction *preview, const QList<QAction *> &more)
+{
+    m_previewButton->setDefaultAction(preview);
+    m_previewButton->show();
+    auto *menu = new QMenu(m_moreButton);
+    menu->setObjectName(u"moreSyncActionsMenu"_s);
+    menu->addActions(more);
+    m_moreButton->setMenu(menu);
+    m_moreButton->show();
 }
 
 void SyncPanel::runStarting()
@@ -262,6 +292,8 @@ void SyncPanel::onFinished(const SyncSummary &summary)
         QString text = tr("%1 / %2 rows synced").arg(m_locale.toString(synced), m_locale.toString(total));
         if (!suffix.isEmpty())
             text += u" — "_s + suffix;
+        if (summary.dryRun) // nothing was synced: the bar says how far the comparison got
+            text = tr("Preview of %1 rows — nothing written").arg(m_locale.toString(summary.rowsRead));
         m_progressBar->setFormat(text);
     } else {
         // Nothing was read: an empty bar, never a busy indicator that keeps spinning after the run.
@@ -338,6 +370,10 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
                       : tr(", the rest of the source not read");
     }
     const QString seeBelow = summary.failed > 0 ? tr(" The failed rows are listed below.") : QString();
+    if (summary.dryRun)
+        return previewText(summary, locale);
+    if (summary.retryRows == 0 && !summary.fatal && !summary.cancelled)
+        return tr("Nothing to retry: no row failed in the last run.");
 
     switch (outcomeOf(summary)) {
     case Outcome::Stopped:
@@ -364,6 +400,21 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
     return tr("Synced %1 rows in %2 s — %3 (%4 rows/s)").arg(n(synced), seconds, counts, rate);
 }
 
+QString SyncPanel::previewText(const SyncSummary &summary, const QLocale &locale)
+{
+    const auto n = [&locale](qint64 value) { return locale.toString(value); };
+    QString text =
+        tr("%1 rows compared: %2 would be created, %3 would be updated, %4 unchanged, %5 would fail")
+            .arg(n(summary.rowsRead), n(summary.created), n(summary.updated), n(summary.unchanged),
+                 n(summary.failed));
+    if (summary.skipped > 0)
+        text += tr(", %1 not compared").arg(n(summary.skipped));
+    const QString head = summary.cancelled || summary.fatal ? tr("Preview stopped (nothing written)")
+                                                            : tr("Preview (nothing written)");
+    return head + u": "_s + text + u'.' +
+           (summary.failed > 0 ? tr(" The rows that would fail are listed below.") : QString());
+}
+
 void SyncPanel::showOutcome(Outcome outcome)
 {
     m_outcome = outcome;
@@ -380,13 +431,13 @@ void SyncPanel::showOutcome(Outcome outcome)
         return;
     case Outcome::PartlyFailed:
     case Outcome::Cancelled:
-        text = QColor(0x8a, 0x53, 0x00);
-        bar = QColor(0xd6, 0xa7, 0x1c);
+        text = warningTextColor();
+        bar = outcomeColor(services::RowStatus::Skipped);
         break;
     case Outcome::Failed:
     case Outcome::Stopped:
-        text = QColor(0xb3, 0x26, 0x1e);
-        bar = QColor(0xc4, 0x31, 0x2b);
+        text = errorTextColor();
+        bar = outcomeColor(services::RowStatus::Failed);
         icon = QStyle::SP_MessageBoxCritical;
         break;
     }

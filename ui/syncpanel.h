@@ -25,6 +25,7 @@ class QProgressBar;
 class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
+class QToolButton;
 
 namespace d365::models {
 class RunResultsModel;
@@ -44,6 +45,10 @@ public:
     // Whether Sync now may be pressed when no run is going on (a mapping and its profile are loaded).
     void setCanSync(bool canSync, const QString &reason = {});
     bool isRunning() const { return m_running; }
+
+    // The window's Preview action (a button next to Sync now) and the rarer ones (Full resync, Retry failed
+    // rows) in a "More" menu beside it.
+    void addRunActions(QAction *preview, const QList<QAction *> &more);
 
     void runStarting();
     void onStarted(qint64 total);
@@ -71,6 +76,10 @@ public:
     // 10,000 rows …". syncedRows() is the count the bar ends on.
     static QString summaryText(const services::SyncSummary &summary, const QLocale &locale);
     static qint64 syncedRows(const services::SyncSummary &summary);
+    // A dry run's result: "Preview (nothing written): 1,000 rows compared: 10 would be created, …".
+    static QString previewText(const services::SyncSummary &summary, const QLocale &locale);
+    // The failed-rows table's look (row height, column widths, selection), shared with the History view.
+    static void setUpFailedRowsView(QTableView *view);
 
 Q_SIGNALS:
     void syncRequested();
@@ -90,6 +99,8 @@ private:
     QSortFilterProxyModel *m_proxy = nullptr;
     QPushButton *m_syncNowButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
+    QToolButton *m_previewButton = nullptr;
+    QToolButton *m_moreButton = nullptr;
     QProgressBar *m_progressBar = nullptr;
     QLabel *m_statusIconLabel = nullptr;
     QLabel *m_statusLabel = nullptr;

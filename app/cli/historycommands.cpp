@@ -6,6 +6,7 @@
 #include "services/common/exitcode.h"
 #include "services/common/outputfile.h"
 #include "services/sync/failedrowsexport.h"
+#include "services/sync/runhistory.h"
 #include "services/sync/statestore.h"
 
 #include <QFile>
@@ -59,30 +60,6 @@ std::optional<QString> statePath(const QCommandLineParser &parser, Settings &set
     return StateStore::defaultPath(run->profile.orgUrl.toString(), run->mapping);
 }
 
-QString resultText(const StateStore::RunRecord &run)
-{
-    if (!run.ended.isValid()) {
-        return tr("did not end (running, or killed)");
-    }
-    if (run.cancelled) {
-        return tr("cancelled");
-    }
-    switch (run.exitCode) {
-    case Success:
-        return tr("ok");
-    case RowsFailed:
-        return tr("rows failed");
-    case ConfigurationError:
-        return tr("configuration error");
-    case SignInError:
-        return tr("sign-in error");
-    case ServiceError:
-        return tr("service error");
-    default:
-        return tr("exit %1").arg(run.exitCode);
-    }
-}
-
 QJsonObject toJson(const StateStore::RunRecord &run)
 {
     QJsonObject object{{u"run"_s, run.id},
@@ -108,7 +85,7 @@ QJsonObject toJson(const StateStore::RunRecord &run)
                        {u"requests"_s, run.requests},
                        {u"cancelled"_s, run.cancelled},
                        {u"exitCode"_s, run.ended.isValid() ? QJsonValue(run.exitCode) : QJsonValue()},
-                       {u"result"_s, resultText(run)}};
+                       {u"result"_s, runResultText(run)}};
     if (!run.error.isEmpty()) {
         object.insert(u"error"_s, run.error);
     }
@@ -195,7 +172,7 @@ int commandHistory(const QStringList &arguments, Settings &settings)
              run.writer.isEmpty() ? run.mode : run.mode + u'/' + run.writer, formatCount(run.rowsRead),
              formatCount(written), formatCount(unchanged), formatCount(run.failed), formatCount(run.skipped),
              formatCount(run.requests),
-             resultText(run) + (run.error.isEmpty() ? QString() : u": "_s + firstSentence(run.error))});
+             runResultText(run) + (run.error.isEmpty() ? QString() : u": "_s + firstSentence(run.error))});
     }
     QList<int> widths(head.size(), 0);
     for (const auto &row : std::as_const(table)) {
