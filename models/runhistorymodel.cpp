@@ -82,6 +82,14 @@ QVariant RunHistoryModel::data(const QModelIndex &index, int role) const
             return count(run.failed);
         case SkippedColumn:
             return count(run.skipped);
+        case AddedColumn:
+            return count(run.added);
+        case RemovedColumn:
+            return count(run.removed);
+        case AlreadyMemberColumn:
+            return count(run.alreadyMember);
+        case NotMemberColumn:
+            return count(run.notMember);
         case ResultColumn:
             return resultText(run);
         }
@@ -135,6 +143,14 @@ QVariant RunHistoryModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Failed");
     case SkippedColumn:
         return tr("Skipped");
+    case AddedColumn:
+        return tr("Added");
+    case RemovedColumn:
+        return tr("Removed");
+    case AlreadyMemberColumn:
+        return tr("Already members");
+    case NotMemberColumn:
+        return tr("Not members");
     case ResultColumn:
         return tr("Result");
     }

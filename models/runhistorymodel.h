@@ -26,6 +26,10 @@ public:
         UnchangedColumn,
         FailedColumn,
         SkippedColumn,
+        AddedColumn, // audiences: list members added, removed, already in, not in
+        RemovedColumn,
+        AlreadyMemberColumn,
+        NotMemberColumn,
         ResultColumn,
         ColumnCount
     };

@@ -46,8 +46,10 @@ using services::StateStore;
 namespace {
 
 // The bars from the bottom up: what was written, what did not need to be, what went wrong.
-constexpr RowStatus ChartOrder[] = {RowStatus::Created,   RowStatus::Updated, RowStatus::Upserted,
-                                    RowStatus::Unchanged, RowStatus::Failed,  RowStatus::Skipped};
+constexpr RowStatus ChartOrder[] = {RowStatus::Created,       RowStatus::Updated,   RowStatus::Upserted,
+                                    RowStatus::Added,         RowStatus::Removed,   RowStatus::Unchanged,
+                                    RowStatus::AlreadyMember, RowStatus::NotMember, RowStatus::Failed,
+                                    RowStatus::Skipped};
 
 qint64 countOf(const StateStore::RunRecord &run, RowStatus status)
 {
@@ -64,6 +66,14 @@ qint64 countOf(const StateStore::RunRecord &run, RowStatus status)
         return run.failed;
     case RowStatus::Skipped:
         return run.skipped;
+    case RowStatus::Added:
+        return run.added;
+    case RowStatus::Removed:
+        return run.removed;
+    case RowStatus::AlreadyMember:
+        return run.alreadyMember;
+    case RowStatus::NotMember:
+        return run.notMember;
     }
     return 0;
 }
@@ -97,6 +107,14 @@ int countColumn(RowStatus status)
         return RunHistoryModel::FailedColumn;
     case RowStatus::Skipped:
         return RunHistoryModel::SkippedColumn;
+    case RowStatus::Added:
+        return RunHistoryModel::AddedColumn;
+    case RowStatus::Removed:
+        return RunHistoryModel::RemovedColumn;
+    case RowStatus::AlreadyMember:
+        return RunHistoryModel::AlreadyMemberColumn;
+    case RowStatus::NotMember:
+        return RunHistoryModel::NotMemberColumn;
     }
     return RunHistoryModel::FailedColumn;
 }
@@ -147,7 +165,7 @@ HistoryView::HistoryView(services::RunHistory *history, QWidget *parent)
 
     // The chart: one stacked bar per run, oldest on the left like a timeline.
     m_series = new QStackedBarSeries;
-    for (int i = 0; i < 6; ++i)
+    for (std::size_t i = 0; i < services::RowStatusCount; ++i)
         m_barSets.append(nullptr);
     for (const RowStatus status : ChartOrder) {
         auto *set = new QBarSet(models::RunResultsModel::statusText(status));
@@ -311,7 +329,7 @@ void HistoryView::applyRunsColumnWidths()
                                metrics.horizontalAdvance(u"0000-00-00 00:00"_s) + 16);
     m_runsView->setColumnWidth(RunHistoryModel::DurationColumn, metrics.horizontalAdvance(u"00 min 00 s"_s));
     m_runsView->setColumnWidth(RunHistoryModel::ModeColumn, metrics.horizontalAdvance(u"upsert"_s) + 16);
-    for (int column = RunHistoryModel::CreatedColumn; column <= RunHistoryModel::SkippedColumn; ++column) {
+    for (int column = RunHistoryModel::CreatedColumn; column < RunHistoryModel::ResultColumn; ++column) {
         const QString header = m_runsModel->headerData(column, Qt::Horizontal).toString();
         m_runsView->setColumnWidth(column, std::max(number, metrics.horizontalAdvance(header) + 16));
     }
@@ -472,8 +490,10 @@ void HistoryView::updateChart()
     }
     for (qsizetype i = 0; i < shown; ++i) {
         const StateStore::RunRecord &run = runs.at(i);
-        highest = std::max(highest, run.created + run.updated + run.upserted + run.unchanged + run.failed +
-                                        run.skipped);
+        qint64 total = 0;
+        for (const RowStatus status : ChartOrder)
+            total += countOf(run, status);
+        highest = std::max(highest, total);
     }
     // Outcomes no run shown had (created and updated with UpsertMultiple, say) leave the legend, and their
     // columns the table; Failed always stays, a zero there is news.

@@ -3,6 +3,7 @@
 // One colour per row outcome, shared by the Sync pane (its bar and status line when rows failed or were
 // skipped) and the History view's chart, so "failed" is the same red and "skipped" the same amber wherever a
 // run is shown. Written rows are green (created), blue (updated) and teal (upserted); unchanged rows grey.
+// Audience members added are green, removed purple; members already in (or not in) the list grey.
 
 #include "services/sync/syncresult.h"
 
@@ -25,6 +26,14 @@ inline QColor outcomeColor(services::RowStatus status)
         return {0xc4, 0x31, 0x2b};
     case services::RowStatus::Skipped:
         return {0xd6, 0xa7, 0x1c};
+    case services::RowStatus::Added:
+        return {0x3a, 0x9a, 0x4f}; // like created: now in the list
+    case services::RowStatus::Removed:
+        return {0x7b, 0x4f, 0x9d};
+    case services::RowStatus::AlreadyMember:
+        return {0xb4, 0xb9, 0xbf}; // like unchanged: nothing sent
+    case services::RowStatus::NotMember:
+        return {0xd3, 0xd6, 0xda};
     }
     return {};
 }

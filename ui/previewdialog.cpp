@@ -74,6 +74,14 @@ QString outcomeWords(RowStatus status)
         return PreviewDialog::tr("not compared");
     case RowStatus::Upserted:
         return PreviewDialog::tr("would be upserted");
+    case RowStatus::Added:
+        return PreviewDialog::tr("would be added");
+    case RowStatus::Removed:
+        return PreviewDialog::tr("would be removed");
+    case RowStatus::AlreadyMember:
+        return PreviewDialog::tr("already members");
+    case RowStatus::NotMember:
+        return PreviewDialog::tr("not members");
     }
     return {};
 }
@@ -114,12 +122,18 @@ PreviewDialog::PreviewDialog(const QString &mappingName, const services::SyncSum
         RowStatus status;
         qint64 value;
         const char *name;
-    } shown[] = {{RowStatus::Created, summary.created, "previewCreatedLabel"},
-                 {RowStatus::Updated, summary.updated, "previewUpdatedLabel"},
-                 {RowStatus::Unchanged, summary.unchanged, "previewUnchangedLabel"},
-                 {RowStatus::Failed, summary.failed, "previewFailedLabel"}};
+    } records[] = {{RowStatus::Created, summary.created, "previewCreatedLabel"},
+                   {RowStatus::Updated, summary.updated, "previewUpdatedLabel"},
+                   {RowStatus::Unchanged, summary.unchanged, "previewUnchangedLabel"},
+                   {RowStatus::Failed, summary.failed, "previewFailedLabel"}},
+      // A marketing list's preview is its membership plan.
+        members[] = {
+            {RowStatus::Added, summary.audience ? summary.audience->toAdd : 0, "previewAddedLabel"},
+            {RowStatus::Removed, summary.audience ? summary.audience->toRemove : 0, "previewRemovedLabel"},
+            {RowStatus::AlreadyMember, summary.alreadyMember, "previewAlreadyMemberLabel"},
+            {RowStatus::Failed, summary.failed, "previewFailedLabel"}};
     int column = 0;
-    for (const auto &count : shown) {
+    for (const auto &count : summary.audience ? members : records) {
         auto *value = new QLabel(locale.toString(count.value), this);
         value->setObjectName(QString::fromLatin1(count.name));
         QFont big = value->font();
@@ -127,9 +141,10 @@ PreviewDialog::PreviewDialog(const QString &mappingName, const services::SyncSum
         big.setBold(true);
         value->setFont(big);
         QPalette palette = value->palette();
-        palette.setColor(QPalette::WindowText, count.status == RowStatus::Unchanged
-                                                   ? palette.color(QPalette::WindowText)
-                                                   : outcomeColor(count.status).darker(130));
+        palette.setColor(QPalette::WindowText,
+                         (count.status == RowStatus::Unchanged || count.status == RowStatus::AlreadyMember)
+                             ? palette.color(QPalette::WindowText)
+                             : outcomeColor(count.status).darker(130));
         value->setPalette(palette);
         value->setAlignment(Qt::AlignCenter);
         auto *caption = new QLabel(outcomeWords(count.status), this);

@@ -403,10 +403,18 @@ QString SyncPanel::summaryText(const SyncSummary &summary, const QLocale &locale
 QString SyncPanel::previewText(const SyncSummary &summary, const QLocale &locale)
 {
     const auto n = [&locale](qint64 value) { return locale.toString(value); };
-    QString text =
-        tr("%1 rows compared: %2 would be created, %3 would be updated, %4 unchanged, %5 would fail")
-            .arg(n(summary.rowsRead), n(summary.created), n(summary.updated), n(summary.unchanged),
-                 n(summary.failed));
+    QString text;
+    if (const auto &audience = summary.audience) {
+        // A marketing list: the plan for its membership, not records.
+        text = tr("%1 rows compared with the %2 members of %3: %4 would be added, %5 would be removed, "
+                  "%6 would fail")
+                   .arg(n(summary.rowsRead), n(std::max<qint64>(0, audience->membersBefore)),
+                        audience->listName, n(audience->toAdd), n(audience->toRemove), n(summary.failed));
+    } else {
+        text = tr("%1 rows compared: %2 would be created, %3 would be updated, %4 unchanged, %5 would fail")
+                   .arg(n(summary.rowsRead), n(summary.created), n(summary.updated), n(summary.unchanged),
+                        n(summary.failed));
+    }
     if (summary.skipped > 0)
         text += tr(", %1 not compared").arg(n(summary.skipped));
     const QString head = summary.cancelled || summary.fatal ? tr("Preview stopped (nothing written)")

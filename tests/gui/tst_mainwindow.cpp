@@ -18,6 +18,7 @@
 #include "ui/mainwindow.h"
 #include "ui/mappingdocument.h"
 #include "ui/messagebanner.h"
+#include "ui/previewdialog.h"
 #include "ui/schemabrowser.h"
 #include "ui/syncpanel.h"
 
@@ -880,8 +881,20 @@ void TestMainWindow::syncNow_audienceInEachMode_listMembersFollowTheWarehouse()
              qPrintable(status->text()));
     QCOMPARE(members(), 30);
 
-    // 3 of 30 members leave (10 %, under the gate's 20 %), 5 join.
+    // 3 of 30 members leave (10 %, under the gate's 20 %), 5 join. Preview shows that plan first, and
+    // writes nothing.
     QVERIFY(m_window->loadMapping(audience(u"gui-mirror.json"_s, u"mirror"_s, 4, 35)));
+    auto *preview = m_window->findChild<QAction *>(u"previewAction"_s);
+    QVERIFY(preview && preview->isEnabled());
+    preview->trigger();
+    d365::ui::PreviewDialog *plan = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((plan = m_window->previewDialog()) && plan->isVisible(), SyncTimeoutMs);
+    QCOMPARE(plan->findChild<QLabel *>(u"previewAddedLabel"_s)->text(), u"5"_s);
+    QCOMPARE(plan->findChild<QLabel *>(u"previewRemovedLabel"_s)->text(), u"3"_s);
+    QVERIFY2(status->text().contains("5 would be added, 3 would be removed"_L1), qPrintable(status->text()));
+    QCOMPARE(members(), 30);
+    plan->close();
+    QTRY_VERIFY(child<QPushButton>("syncNowButton")->isEnabled());
     clickSyncNowAndWaitUntilFinished();
     QVERIFY2(status->text().contains("5 added, 27 already members, 3 removed (3 of them extra members)"_L1),
              qPrintable(status->text()));
