@@ -2,8 +2,9 @@
 // random points of a 10,000-row run, 20 times per mode (upsert, insert, update), and started again. Each time
 // the org must end exactly equal to the warehouse, no record may exist twice, the re-run may report no row
 // failed (in insert mode the rows the killed run created are ours: created or unchanged, never "already
-// exists"), and the history must hold the killed run as not ended and the re-run with an outcome for every
-// row.
+// exists"), and the history must hold the re-run with an outcome for every row and the killed run as not
+// ended (a run killed while still starting may not have recorded itself; one killed after its last write may
+// have recorded its end).
 //
 // A kill point is a number of write requests the sandbox has handled (its --request-log), drawn at random
 // from 0 (during the checks before writing) to past the last; the sandbox answers every request 10 ms late,
@@ -141,12 +142,12 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
     const bool update = mode == "update"_L1;
     int killedMidWrite = 0;
     for (int i = 0; i < KillsPerMode; ++i) {
-        const QString prefix = u"k%1%2-"_s.arg(mode.left(2)).arg(i);
-        const QString writer = i % 2 == 0 ? u"bulk"_s : u"batch"_s; // both writers, every mode
+        const QString prefix = u"k%1%2-"_s.arg(mode.left(3)).arg(i); // kups, kins, kupd: a state file each
+        const QString writer = i % 2 == 0 ? u"bulk"_s : u"batch"_s;  // both writers, every mode
         const QString state = m_dir.filePath(prefix + u"state.db"_s);
         // Update mode works on one set of records, created once (as the warehouse has them); each round's
         // update run gives every job title a value of its own round, so every row is a change.
-        const QString recordPrefix = update ? u"kup-"_s : prefix;
+        const QString recordPrefix = update ? u"kupd-"_s : prefix;
         const QString jobTitle = u"U%1-"_s.arg(i);
         if (update && i == 0) {
             const QString create =
@@ -236,7 +237,9 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
         const CliResult history = runCli(
             m_settings, {u"history"_s, mapping, u"--state"_s, state, u"--json"_s, u"--limit"_s, u"2"_s});
         const QJsonArray runs = QJsonDocument::fromJson(history.out.toUtf8()).array();
-        QCOMPARE(runs.size(), 2);
+        // A run killed while it was still starting (before any write) may not have recorded itself.
+        QVERIFY2(runs.size() == 2 || (runs.size() == 1 && writesBeforeKill == 0),
+                 qPrintable(context + QString::fromUtf8(QJsonDocument(runs).toJson())));
         const QJsonObject last = runs.at(0).toObject();
         qint64 outcomes = 0;
         for (const char *name : {"created", "updated", "upserted", "unchanged", "failed", "skipped"}) {
@@ -244,8 +247,11 @@ void TestCliKillResume::killAtRandomPoints_rerun_orgEqualsWarehouse()
         }
         QCOMPARE(outcomes, qint64(Rows));
         QCOMPARE(last.value("exitCode"_L1).toInt(), 0);
-        if (!ranToEnd) {
-            QVERIFY2(runs.at(1).toObject().value("endedAt"_L1).isNull(),
+        if (!ranToEnd && runs.size() == 2) {
+            // Killed runs have no end recorded — unless the kill came after the last write, when the run may
+            // have recorded its end just before it was killed.
+            QVERIFY2(runs.at(1).toObject().value("endedAt"_L1).isNull() ||
+                         writesBeforeKill >= Rows / BatchSize,
                      qPrintable(context + QString::fromUtf8(QJsonDocument(runs).toJson()) + killedErr));
         }
     }
