@@ -560,7 +560,10 @@ void tst_SandboxVectors::prepareThrottling(const QString &id, SandboxProcess *sa
             socket->write(raw);
             QVERIFY(socket->waitForBytesWritten(5000));
         }
-        QTest::qWait(300); // let the sandbox read all 52 before the vector's request arrives
+        // The vector's request must come after all 52 are in flight (their answers held back by their cost).
+        const QUrl limits = sandbox->baseUrl().resolved(QUrl(u"/_sandbox/limits"_s));
+        QTRY_COMPARE(d365::testsupport::request("GET", limits).json().object().value("inFlight"_L1).toInt(),
+                     52);
     }
 }
 

@@ -142,7 +142,8 @@ bool applyServiceOptions(const QCommandLineParser &parser, SandboxServer &server
                                              {u"executionSeconds"_s, l.executionSeconds},
                                              {u"concurrent"_s, l.concurrent},
                                              {u"enforced"_s, l.enforced},
-                                             {u"dopHint"_s, l.dopHint}});
+                                             {u"dopHint"_s, l.dopHint},
+                                             {u"inFlight"_s, limitsPtr->inFlight()}});
     });
     qCInfo(lcOptions) << "cost profile" << profile->name << "time scale" << timeScale << "service protection"
                       << (limits.enforced ? "on" : "off") << (faults.isEmpty() ? "" : "with fault injection");

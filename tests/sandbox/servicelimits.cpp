@@ -69,6 +69,19 @@ ServiceProtectionStage::ServiceProtectionStage(CostProfile profile, ServiceLimit
     , m_timeScale(timeScale > 0 ? timeScale : 1)
 {}
 
+int ServiceProtectionStage::inFlight() const
+{
+    const qint64 now = nowUs();
+    int count = 0;
+    for (const Caller &caller : m_callers) {
+        for (const Entry &entry : caller.entries) {
+            if (entry.endUs > now)
+                ++count;
+        }
+    }
+    return count;
+}
+
 qint64 ServiceProtectionStage::nowUs() const
 {
     static QElapsedTimer clock;

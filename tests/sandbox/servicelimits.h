@@ -64,6 +64,9 @@ public:
     const CostProfile &profile() const { return m_profile; }
     const ServiceLimits &limits() const { return m_limits; }
     double timeScale() const { return m_timeScale; }
+    // Requests of every caller whose answers are still held back (their cost not yet served): what the
+    // concurrency limit counts.
+    int inFlight() const;
 
 private:
     struct Entry
