@@ -248,8 +248,9 @@ Result<void> StateStore::load(const QString &fingerprint)
             m_pendingSince.insert(quint64(rows.value(0).toLongLong()), since);
         }
     }
-    qCInfo(lcState).noquote() << "state" << path << "holds" << m_entries.size() << "rows"
-                              << (m_readOnly ? "(read only)" : "");
+    qCInfo(lcState).noquote() << u"state %1 holds %2 rows%3"_s.arg(path)
+                                     .arg(m_entries.size())
+                                     .arg(m_readOnly ? u" (read only)"_s : QString());
     return {};
 }
 
