@@ -38,8 +38,8 @@ Error storeError(const QString &path, const QString &what)
 {
     return Error::make(
         ErrorCategory::Configuration,
-        tr("The sync state file %1 cannot be used: %2. Pass another file with --state FILE, or "
-           "move this one away (the next run then sends every row once).")
+        tr("The sync state file %1 cannot be used: %2. Move it away (the next run then sends every row "
+           "once), or give d365sync-cli another one with --state FILE.")
             .arg(QDir::toNativeSeparators(path), what),
         what);
 }
