@@ -325,7 +325,7 @@ void TestHistoryView::runWithFailedRows_selected_showsThemAndExportWritesTheCsvI
              qPrintable(dialog->selectedFiles().value(0)));
     const QString csvPath = m_dir->filePath(u"exported.csv"_s);
     dialog->selectFile(csvPath);
-    static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept is protected; QDialog's is a slot
+    static_cast<QDialog *>(dialog)->accept();       // QFileDialog::accept is protected; QDialog's is a slot
     QVERIFY(!history->exportAction()->isEnabled()); // until the file is written
     const QString expected = u"Exported 6 failed rows of run %1 to %2."_s.arg(failedRun.id).arg(csvPath);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->statusBar()->currentMessage(), expected, 30000);
