@@ -302,7 +302,7 @@ void SourceEditor::syncKind()
     m_form->setRowVisible(m_connectionRow, !file);
     m_form->setRowVisible(m_delimiter, csv);
     if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(m_pathRow)))
-        label->setText(csv ? tr("&File:") : tr("&Database:"));
+        label->setText(csv ? tr("F&ile:") : tr("&Database:")); // Alt+F is the File menu
     m_path->setPlaceholderText(csv ? tr("The CSV file, e.g. /data/customers.csv")
                                    : tr("The SQLite file, e.g. /data/warehouse.db"));
     m_queryArea->setVisible(source.hasQuery());
