@@ -262,7 +262,8 @@ std::optional<FieldMapping> FieldOptionsDialog::result(QString *error) const
             // A single-target lookup needs no table; say it anyway when a key is used (clearer files).
             // (The table's metadata may have gone meanwhile: another profile was chosen.)
             const services::EntityMetadata *entity = m_document->entity();
-            const services::AttributeMetadata *attribute = entity ? entity->attribute(m_field.target) : nullptr;
+            const services::AttributeMetadata *attribute =
+                entity ? entity->attribute(m_field.target) : nullptr;
             if (!attribute || attribute->targets.size() > 1 || !chosenKey().isEmpty())
                 lookup.table = table;
             lookup.key = chosenKey();
