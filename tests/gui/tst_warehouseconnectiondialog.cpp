@@ -170,6 +170,9 @@ void TestWarehouseConnectionDialog::save_passwordInTheOptions_isRefusedInTheBann
 
 void TestWarehouseConnectionDialog::testConnection_typedPassword_saysWhatAnswered()
 {
+    // installer/test.sh (the README's test command, and CI) always starts the PostgreSQL server and
+    // sets D365SYNC_TEST_PG_*, so there this never skips; it only spares a developer who runs this
+    // binary by hand without one a wall of connection failures.
     if (!hasServer())
         QSKIP("No test PostgreSQL server: run the suite with installer/test.sh (it starts one).");
     WarehouseConnectionDialog dialog(m_settings.get());
@@ -190,6 +193,9 @@ void TestWarehouseConnectionDialog::testConnection_typedPassword_saysWhatAnswere
 
 void TestWarehouseConnectionDialog::testConnection_storedPassword_connects()
 {
+    // installer/test.sh (the README's test command, and CI) always starts the PostgreSQL server and
+    // sets D365SYNC_TEST_PG_*, so there this never skips; it only spares a developer who runs this
+    // binary by hand without one a wall of connection failures.
     if (!hasServer())
         QSKIP("No test PostgreSQL server: run the suite with installer/test.sh (it starts one).");
     WarehouseConnectionDialog dialog(m_settings.get());
@@ -204,6 +210,9 @@ void TestWarehouseConnectionDialog::testConnection_storedPassword_connects()
 
 void TestWarehouseConnectionDialog::testConnection_wrongPassword_saysWhatToFix()
 {
+    // installer/test.sh (the README's test command, and CI) always starts the PostgreSQL server and
+    // sets D365SYNC_TEST_PG_*, so there this never skips; it only spares a developer who runs this
+    // binary by hand without one a wall of connection failures.
     if (!hasServer())
         QSKIP("No test PostgreSQL server: run the suite with installer/test.sh (it starts one).");
     WarehouseConnectionDialog dialog(m_settings.get());
