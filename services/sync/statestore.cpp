@@ -290,107 +290,99 @@ QList<QPair<quint64, qint64>> StateStore::pendingRows() const
     return rows;
 }
 
-Result<void> StateStore::markPending(const QList<Confirmed> &rows, qint64 sentAtMs)
+template<typename Item, typename Bind, typename Apply>
+Result<void> StateStore::writeEach(const QString &sql, const QList<Item> &items, Bind bind, Apply apply)
 {
-    if (m_readOnly) {
-        return {};
-    }
-    if (rows.isEmpty()) {
+    if (m_readOnly || items.isEmpty()) {
         return {};
     }
     m_db.transaction();
     QSqlQuery query(m_db);
-    query.prepare(u"INSERT INTO rows (key_hash, source_key, row_hash, pending_since) VALUES (?, ?, 0, ?) "
-                  "ON CONFLICT(key_hash) DO UPDATE SET pending_since = excluded.pending_since"_s);
-    for (const Confirmed &row : rows) {
-        query.addBindValue(qint64(row.keyHash == 0 ? 1 : row.keyHash));
-        query.addBindValue(row.sourceKey);
-        query.addBindValue(sentAtMs);
+    query.prepare(sql);
+    for (const Item &item : items) {
+        if (!bind(query, item)) {
+            continue;
+        }
         if (!query.exec()) {
             m_db.rollback();
             return storeError(m_path, query.lastError().text());
         }
-        Entry *entry = m_entries.insert(row.keyHash).first;
-        entry->pending = true;
-        m_pendingSince.insert(row.keyHash == 0 ? 1 : row.keyHash, sentAtMs);
-        entry->seen = true;
+        apply(item);
     }
     if (!m_db.commit()) {
         return storeError(m_path, m_db.lastError().text());
     }
     return {};
+}
+
+// Key hashes come from keyHash(), which is never 0 (the flat table's empty slot).
+
+Result<void> StateStore::markPending(const QList<Confirmed> &rows, qint64 sentAtMs)
+{
+    return writeEach(
+        u"INSERT INTO rows (key_hash, source_key, row_hash, pending_since) VALUES (?, ?, 0, ?) "
+        "ON CONFLICT(key_hash) DO UPDATE SET pending_since = excluded.pending_since"_s,
+        rows,
+        [sentAtMs](QSqlQuery &query, const Confirmed &row) {
+            query.addBindValue(qint64(row.keyHash));
+            query.addBindValue(row.sourceKey);
+            query.addBindValue(sentAtMs);
+            return true;
+        },
+        [this, sentAtMs](const Confirmed &row) {
+            Entry *entry = m_entries.insert(row.keyHash).first;
+            entry->pending = true;
+            m_pendingSince.insert(row.keyHash, sentAtMs);
+            entry->seen = true;
+        });
 }
 
 Result<void> StateStore::confirm(const QList<Confirmed> &rows)
 {
-    if (m_readOnly) {
-        return {};
-    }
-    if (rows.isEmpty()) {
-        return {};
-    }
-    m_db.transaction();
-    QSqlQuery query(m_db);
-    query.prepare(
+    return writeEach(
         u"INSERT INTO rows (key_hash, source_key, row_hash, record_id, failed, pending_since) "
         "VALUES (?, ?, ?, ?, 0, 0) ON CONFLICT(key_hash) DO UPDATE SET source_key = excluded.source_key, "
         "row_hash = excluded.row_hash, record_id = coalesce(excluded.record_id, rows.record_id), "
-        "failed = 0, pending_since = 0"_s);
-    for (const Confirmed &row : rows) {
-        query.addBindValue(qint64(row.keyHash == 0 ? 1 : row.keyHash));
-        query.addBindValue(row.sourceKey);
-        query.addBindValue(qint64(row.rowHash));
-        query.addBindValue(row.recordId.isEmpty() ? QVariant() : QVariant(row.recordId));
-        if (!query.exec()) {
-            m_db.rollback();
-            return storeError(m_path, query.lastError().text());
-        }
-        Entry *entry = m_entries.insert(row.keyHash).first;
-        entry->rowHash = row.rowHash;
-        entry->failed = false;
-        if (entry->pending) {
-            entry->pending = false;
-            m_pendingSince.remove(row.keyHash == 0 ? 1 : row.keyHash);
-        }
-        entry->seen = true; // written in this run: the source has it
-    }
-    if (!m_db.commit()) {
-        return storeError(m_path, m_db.lastError().text());
-    }
-    return {};
+        "failed = 0, pending_since = 0"_s,
+        rows,
+        [](QSqlQuery &query, const Confirmed &row) {
+            query.addBindValue(qint64(row.keyHash));
+            query.addBindValue(row.sourceKey);
+            query.addBindValue(qint64(row.rowHash));
+            query.addBindValue(row.recordId.isEmpty() ? QVariant() : QVariant(row.recordId));
+            return true;
+        },
+        [this](const Confirmed &row) {
+            Entry *entry = m_entries.insert(row.keyHash).first;
+            entry->rowHash = row.rowHash;
+            entry->failed = false;
+            if (entry->pending) {
+                entry->pending = false;
+                m_pendingSince.remove(row.keyHash);
+            }
+            entry->seen = true; // written in this run: the source has it
+        });
 }
 
 Result<void> StateStore::fail(const QList<quint64> &keyHashes)
 {
-    if (m_readOnly) {
-        return {};
-    }
-    if (keyHashes.isEmpty()) {
-        return {};
-    }
-    m_db.transaction();
-    QSqlQuery query(m_db);
-    query.prepare(u"UPDATE rows SET failed = 1, pending_since = 0 WHERE key_hash = ?"_s);
-    for (const quint64 keyHash : keyHashes) {
-        Entry *entry = this->entry(keyHash);
-        if (!entry) {
-            continue; // never written: nothing to remember, it is sent next time anyway
-        }
-        query.addBindValue(qint64(keyHash == 0 ? 1 : keyHash));
-        if (!query.exec()) {
-            m_db.rollback();
-            return storeError(m_path, query.lastError().text());
-        }
-        entry->failed = true;
-        if (entry->pending) {
-            entry->pending = false;
-            m_pendingSince.remove(keyHash == 0 ? 1 : keyHash);
-        }
-    }
-    if (!m_db.commit()) {
-        return storeError(m_path, m_db.lastError().text());
-    }
-    return {};
+    return writeEach(
+        u"UPDATE rows SET failed = 1, pending_since = 0 WHERE key_hash = ?"_s, keyHashes,
+        [this](QSqlQuery &query, quint64 keyHash) {
+            if (!entry(keyHash)) {
+                return false; // never written: nothing to remember, it is sent next time anyway
+            }
+            query.addBindValue(qint64(keyHash));
+            return true;
+        },
+        [this](quint64 keyHash) {
+            Entry *failed = entry(keyHash);
+            failed->failed = true;
+            if (failed->pending) {
+                failed->pending = false;
+                m_pendingSince.remove(keyHash);
+            }
+        });
 }
 
 qint64 StateStore::beginRun(const RunRecord &run)

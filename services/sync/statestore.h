@@ -121,7 +121,7 @@ public:
 
     Entry *entry(quint64 keyHash) { return m_entries.find(keyHash); }
     // When the create of a pending row was sent (ms since epoch, the service's clock); 0 when not pending.
-    qint64 pendingSince(quint64 keyHash) const { return m_pendingSince.value(keyHash == 0 ? 1 : keyHash); }
+    qint64 pendingSince(quint64 keyHash) const { return m_pendingSince.value(keyHash); }
     // Keys of rows that failed in the run before `currentRunId` (for --retry-failed), and of rows whose last
     // write failed and was not confirmed since.
     QSet<quint64> failedLastRun(qint64 currentRunId) const;
@@ -142,6 +142,11 @@ private:
     StateStore() = default;
     Result<void> load(const QString &fingerprint);
     Result<void> exec(const QString &sql);
+    // One transaction of one prepared statement over `items`: bind(query, item) binds an item's values
+    // (false: skip it), and once the statement ran apply(item) updates the entry in memory. Nothing in a
+    // read-only store, nothing for no items; the first failing statement rolls everything back.
+    template<typename Item, typename Bind, typename Apply>
+    Result<void> writeEach(const QString &sql, const QList<Item> &items, Bind bind, Apply apply);
 
     QString m_path;
     QString m_connection;
