@@ -6,6 +6,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential cmake ninja-build pkg-config file
+  libssl-dev  # d365sync-sandbox --tls makes its certificates with libcrypto
   qt6-base-dev qt6-networkauth-dev qt6-httpserver-dev qt6-websockets-dev qt6-svg-dev qt6-charts-dev qt6-tools-dev
   qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql libqt6sql6-odbc
   libsecret-1-0 libxkbcommon-dev desktop-file-utils sqlite3
@@ -17,6 +18,7 @@ test_pkgs=(
   xvfb xauth x11-utils x11-apps imagemagick fonts-dejavu-core
   dbus dbus-x11 gnome-keyring libsecret-tools
   postgresql unixodbc odbc-postgresql curl ca-certificates wrk clang-format python3 time
+  python3-msal python3-requests  # tests/integration/msal_sandbox.py: Microsoft's MSAL against the sandbox
 )
 
 pkgs=("${build_pkgs[@]}")

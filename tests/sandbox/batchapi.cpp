@@ -329,6 +329,7 @@ HttpResponse BatchApi::handle(const HttpRequest &request, const ServiceContext &
         r.headers = inner.headers;
         r.body = innerBody;
         r.localHost = request.localHost;
+        r.secure = request.secure;
         r.setTarget((apiPath + url).toUtf8());
         ServiceContext c = context;
         c.requestUrl = context.serviceRoot + url;

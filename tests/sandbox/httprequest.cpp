@@ -41,7 +41,7 @@ QByteArrayView HttpRequest::bearerToken() const
 QString HttpRequest::origin() const
 {
     const QByteArray host = header("Host");
-    return u"http://"_s + QString::fromLatin1(host.isEmpty() ? localHost : host);
+    return (secure ? u"https://"_s : u"http://"_s) + QString::fromLatin1(host.isEmpty() ? localHost : host);
 }
 
 bool HttpRequest::fromLoopback() const

@@ -24,13 +24,14 @@ struct HttpRequest
     QByteArray body;
     QByteArray localHost;   // "127.0.0.1:<port>": what to answer with when the request has no Host header
     QByteArray peerAddress; // the client's IP address, e.g. "127.0.0.1" (admin endpoints are loopback-only)
+    bool secure = false;    // it came over TLS (d365sync-sandbox --tls)
 
     // First header with that name (case-insensitive), or a null QByteArray.
     QByteArray header(QByteArrayView name) const;
     bool hasHeader(QByteArrayView name) const;
     // The token of "Authorization: Bearer <token>" (scheme case-insensitive), or empty.
     QByteArrayView bearerToken() const;
-    // "http://<Host header>", or of localHost when the request has none: the origin URLs in answers use.
+    // "http(s)://<Host header>", or of localHost when the request has none: the origin URLs in answers use.
     QString origin() const;
     // Whether the client connected from a loopback address (the /_sandbox/ admin endpoints require it).
     bool fromLoopback() const;

@@ -3,6 +3,8 @@
 #include <QLoggingCategory>
 #include <QPointer>
 #include <QSocketNotifier>
+#include <QSslServer>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTimer>
 
@@ -43,19 +45,47 @@ QByteArray addressText(const sockaddr_storage &a, bool withPort)
     return text;
 }
 
+enum class SendResult {
+    Done,    // everything is out
+    Blocked, // the socket buffer is full: wait for the write notifier
+    Broken,  // EPIPE, ECONNRESET: the other end is gone
+};
+
+// Sends data[*sent..] on a non-blocking socket as far as it takes it, advancing *sent.
+SendResult sendPending(int fd, const QByteArray &data, qsizetype *sent)
+{
+    while (*sent < data.size()) {
+        const ssize_t n = ::send(fd, data.constData() + *sent, size_t(data.size() - *sent), MSG_NOSIGNAL);
+        if (n > 0) {
+            *sent += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return SendResult::Blocked;
+        return SendResult::Broken;
+    }
+    return SendResult::Done;
+}
+
 // One client connection on a non-blocking socket descriptor: owns it and its buffers, deletes itself when
 // the connection is over.
 class Connection : public QObject
 {
 public:
-    Connection(int fd, HttpServer *server)
-        : QObject(server)
-        , m_fd(fd)
-        , m_server(server)
-        , m_readNotifier(fd, QSocketNotifier::Read)
-        , m_writeNotifier(fd, QSocketNotifier::Write)
+    // Where a bridged connection (one end of a socket pair, the other end a TLS socket) really comes from.
+    struct Origin
     {
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+        QByteArray localHost;
+        QByteArray peerAddress;
+        bool secure = false;
+    };
+
+    // A TCP connection accepted by the server.
+    Connection(int fd, HttpServer *server)
+        : Connection(fd, server, Origin{})
+    {
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         sockaddr_storage address{};
@@ -66,6 +96,19 @@ public:
         if (::getpeername(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0)
             m_peerAddress = addressText(address, false);
         qCDebug(lcHttp) << "connection from" << m_peerAddress;
+    }
+
+    Connection(int fd, HttpServer *server, const Origin &origin)
+        : QObject(server)
+        , m_fd(fd)
+        , m_server(server)
+        , m_readNotifier(fd, QSocketNotifier::Read)
+        , m_writeNotifier(fd, QSocketNotifier::Write)
+        , m_localHost(origin.localHost)
+        , m_peerAddress(origin.peerAddress)
+        , m_secure(origin.secure)
+    {
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
         m_writeNotifier.setEnabled(false);
         connect(&m_readNotifier, &QSocketNotifier::activated, this, &Connection::onReadable);
         connect(&m_writeNotifier, &QSocketNotifier::activated, this, &Connection::onWritable);
@@ -199,20 +242,14 @@ private:
     {
         if (m_fd < 0)
             return;
-        while (m_written < m_output.size()) {
-            const ssize_t n = ::send(m_fd, m_output.constData() + m_written,
-                                     size_t(m_output.size() - m_written), MSG_NOSIGNAL);
-            if (n > 0) {
-                m_written += n;
-                continue;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                m_writeNotifier.setEnabled(true);
-                return;
-            }
-            // EPIPE, ECONNRESET: the client is gone; nothing more can be delivered.
+        switch (sendPending(m_fd, m_output, &m_written)) {
+        case SendResult::Done:
+            break;
+        case SendResult::Blocked:
+            m_writeNotifier.setEnabled(true);
+            return;
+        case SendResult::Broken:
+            // The client is gone; nothing more can be delivered.
             qCDebug(lcHttp) << "connection from" << m_peerAddress << "lost while sending";
             destroy();
             return;
@@ -287,6 +324,7 @@ private:
         m_request = HttpRequest();
         m_request.localHost = m_localHost;
         m_request.peerAddress = m_peerAddress;
+        m_request.secure = m_secure;
         const qsizetype lineEnd = head.indexOf(QByteArrayView("\r\n"));
         const QByteArrayView requestLine = lineEnd < 0 ? head : head.first(lineEnd);
         const qsizetype s1 = requestLine.indexOf(' ');
@@ -493,6 +531,7 @@ private:
     qsizetype m_written = 0;
     QByteArray m_localHost;
     QByteArray m_peerAddress;
+    bool m_secure = false;
     HttpRequest m_request;
     State m_state = State::Open;
     bool m_headerParsed = false;
@@ -526,6 +565,115 @@ private:
     HttpServer *m_server;
 };
 
+// One TLS connection: QSslServer did the handshake; the decrypted byte stream is passed through a socket pair
+// to a Connection, so https runs the same HTTP code as http (pipelining, deferred answers, drops). Bytes from
+// the client go to the pair as they arrive; what the Connection writes goes to the TLS socket. When the
+// Connection closes its end (an answered "Connection: close", a drop), the TLS connection is closed too
+// (close_notify, then FIN); when the client goes away, the Connection's end is closed.
+class TlsBridge : public QObject
+{
+public:
+    TlsBridge(QSslSocket *tls, int fd, HttpServer *server)
+        : QObject(server)
+        , m_tls(tls)
+        , m_fd(fd)
+        , m_readNotifier(fd, QSocketNotifier::Read)
+        , m_writeNotifier(fd, QSocketNotifier::Write)
+    {
+        tls->setParent(this);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+        const int one = 1;
+        ::setsockopt(tls->socketDescriptor(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        m_writeNotifier.setEnabled(false);
+        connect(&m_readNotifier, &QSocketNotifier::activated, this, &TlsBridge::fromConnection);
+        connect(&m_writeNotifier, &QSocketNotifier::activated, this, &TlsBridge::toConnection);
+        connect(tls, &QSslSocket::readyRead, this, &TlsBridge::fromClient);
+        connect(tls, &QSslSocket::disconnected, this, &TlsBridge::clientGone);
+        connect(tls, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+            if (error != QAbstractSocket::RemoteHostClosedError)
+                qCDebug(lcHttp) << "TLS connection from" << m_tls->peerAddress().toString()
+                                << "failed:" << m_tls->errorString();
+            clientGone();
+        });
+        fromClient(); // bytes that arrived with the end of the handshake
+    }
+
+    ~TlsBridge() override
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+
+private:
+    void fromClient()
+    {
+        m_toConnection += m_tls->readAll();
+        toConnection();
+    }
+
+    void toConnection()
+    {
+        if (m_fd >= 0 && sendPending(m_fd, m_toConnection, &m_sent) == SendResult::Blocked) {
+            m_writeNotifier.setEnabled(true);
+            return;
+        }
+        // Everything is out, or the Connection closed its end: it takes no more requests (what it answered
+        // is already read).
+        m_toConnection.clear();
+        m_sent = 0;
+        m_writeNotifier.setEnabled(false);
+    }
+
+    void fromConnection()
+    {
+        char chunk[ReadChunk];
+        for (;;) {
+            const ssize_t n = ::recv(m_fd, chunk, sizeof chunk, 0);
+            if (n > 0) {
+                m_tls->write(chunk, n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return;
+            // End of the Connection's output (orderly or cut): end the TLS connection once it is sent.
+            m_readNotifier.setEnabled(false);
+            m_writeNotifier.setEnabled(false);
+            ::close(m_fd);
+            m_fd = -1;
+            if (m_tls->state() == QAbstractSocket::UnconnectedState)
+                deleteLater();
+            else
+                m_tls->disconnectFromHost(); // -> disconnected -> clientGone
+            return;
+        }
+    }
+
+    void clientGone()
+    {
+        if (m_gone)
+            return;
+        m_gone = true;
+        // The Connection sees the end of its input and cleans itself up.
+        m_readNotifier.setEnabled(false);
+        m_writeNotifier.setEnabled(false);
+        if (m_fd >= 0) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
+        deleteLater();
+    }
+
+    QSslSocket *m_tls;
+    int m_fd;
+    QSocketNotifier m_readNotifier;
+    QSocketNotifier m_writeNotifier;
+    QByteArray m_toConnection;
+    qsizetype m_sent = 0;
+    bool m_gone = false;
+};
+
 } // namespace
 
 HttpServer::HttpServer(Handler handler, QObject *parent)
@@ -535,6 +683,42 @@ HttpServer::HttpServer(Handler handler, QObject *parent)
 {}
 
 HttpServer::~HttpServer() = default;
+
+void HttpServer::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    auto *tls = new QSslServer(this);
+    tls->setSslConfiguration(configuration);
+    connect(tls, &QSslServer::pendingConnectionAvailable, this, [this, tls] {
+        while (auto *socket = static_cast<QSslSocket *>(tls->nextPendingConnection())) {
+            int pair[2];
+            if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+                qCWarning(lcHttp) << "cannot bridge a TLS connection:" << qt_error_string(errno);
+                socket->abort();
+                socket->deleteLater();
+                continue;
+            }
+            const Connection::Origin origin{
+                (socket->localAddress().toString() + u':' + QString::number(socket->localPort())).toLatin1(),
+                socket->peerAddress().toString().toLatin1(), true};
+            new Connection(pair[1], this, origin);
+            new TlsBridge(socket, pair[0], this);
+            qCDebug(lcHttp) << "TLS connection from" << origin.peerAddress;
+        }
+    });
+    // A client that does not trust the certificate ends the handshake with an alert; say so in the log, where
+    // someone wondering why their client fails will look.
+    connect(tls, &QSslServer::errorOccurred, this, [](QSslSocket *socket, QAbstractSocket::SocketError) {
+        qCInfo(lcHttp) << "TLS handshake with" << socket->peerAddress().toString()
+                       << "failed:" << socket->errorString();
+    });
+    connect(tls, &QSslServer::sslErrors, this, [](QSslSocket *socket, const QList<QSslError> &errors) {
+        for (const QSslError &e : errors)
+            qCInfo(lcHttp) << "TLS error with" << socket->peerAddress().toString() << ":" << e.errorString();
+    });
+    delete m_server;
+    m_server = tls;
+    m_secure = true;
+}
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port)
 {

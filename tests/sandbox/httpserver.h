@@ -14,6 +14,9 @@
 // the whole connection when the peer half-closes (shutdown(SHUT_WR) after its request), which threw away
 // the response (Issue 10 item 14). Here a half-close only means "no more requests": the requests already
 // received are answered, then the server closes. Every response carries a Date header (RFC 9110 §6.6.1).
+//
+// HTTPS (setTlsConfiguration): QSslServer does the handshake, and each encrypted socket is bridged to the
+// same Connection code through a socket pair; over TLS a client's half-close is a full close.
 
 #include "httprequest.h"
 #include "httpresponse.h"
@@ -24,6 +27,7 @@
 
 #include <functional>
 
+class QSslConfiguration;
 class QTcpServer;
 
 namespace d365::sandbox {
@@ -37,6 +41,10 @@ public:
 
     explicit HttpServer(Handler handler, QObject *parent = nullptr);
     ~HttpServer() override;
+
+    // Serves HTTPS instead of HTTP (d365sync-sandbox --tls). Call before listen().
+    void setTlsConfiguration(const QSslConfiguration &configuration);
+    bool isSecure() const { return m_secure; }
 
     bool listen(const QHostAddress &address, quint16 port);
     quint16 serverPort() const;
@@ -57,6 +65,7 @@ private:
     Handler m_handler;
     QTcpServer *m_server = nullptr;
     qint64 m_maxBodySize = 256LL * 1024 * 1024;
+    bool m_secure = false;
 };
 
 } // namespace d365::sandbox

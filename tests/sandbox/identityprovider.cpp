@@ -32,6 +32,25 @@ const QRegularExpression &oauthPath()
     return re;
 }
 
+// Entra's tenant metadata (v2-protocols-oidc.md): /{tenant}/v2.0/.well-known/openid-configuration and the
+// signing keys it points to, /{tenant}/discovery/v2.0/keys.
+const QRegularExpression &metadataPath()
+{
+    static const QRegularExpression re(
+        u"^/([^/]+)/(?:(v2\\.0/\\.well-known/openid-configuration)|(discovery/v2\\.0/keys))$"_s);
+    return re;
+}
+
+QByteArray base64Url(const QByteArray &bytes)
+{
+    return bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+}
+
+QByteArray base64Url(const QJsonObject &object)
+{
+    return base64Url(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
 QByteArray randomBytes(int n)
 {
     QByteArray bytes(n, Qt::Uninitialized);
@@ -135,13 +154,16 @@ bool IdentityProvider::setSignInUser(const QString &upn)
 
 bool IdentityProvider::handles(QStringView path)
 {
-    return path.startsWith(u"/_sandbox/identity/"_s) || oauthPath().match(path).hasMatch();
+    return path.startsWith(u"/_sandbox/identity/"_s) || oauthPath().match(path).hasMatch() ||
+           metadataPath().match(path).hasMatch();
 }
 
 HttpResponse IdentityProvider::handle(const HttpRequest &request)
 {
     if (request.path.startsWith(u"/_sandbox/identity/"_s))
         return admin(request, QStringView(request.path).sliced(19));
+    if (const auto metadata = metadataPath().match(request.path); metadata.hasMatch())
+        return tenantMetadata(request, metadata.capturedView(1), metadata.hasCaptured(3));
     const auto m = oauthPath().match(request.path);
     const QStringView tenant = m.capturedView(1);
     const bool isAuthorize = m.capturedView(2) == u"authorize"_s;
@@ -240,8 +262,9 @@ HttpResponse IdentityProvider::authorize(const HttpRequest &request)
     }
 
     const QString code = newCode();
-    m_codes.insert(code, Code{clientId, redirectUri, challenge, *resource, scope, user,
-                              QDateTime::currentDateTimeUtc().addSecs(CodeLifetimeSeconds), false});
+    m_codes.insert(code,
+                   Code{clientId, redirectUri, challenge, *resource, scope, request.queryValue(u"nonce"),
+                        user, QDateTime::currentDateTimeUtc().addSecs(CodeLifetimeSeconds), false});
     QUrl target(redirectUri);
     if (target.path().isEmpty())
         target.setPath(u"/"_s); // FACTS §12: URIs without a path get a trailing '/'
@@ -249,6 +272,9 @@ HttpResponse IdentityProvider::authorize(const HttpRequest &request)
     query.addQueryItem(u"code"_s, QString::fromLatin1(QUrl::toPercentEncoding(code)));
     if (!state.isEmpty())
         query.addQueryItem(u"state"_s, QString::fromLatin1(QUrl::toPercentEncoding(state)));
+    // Asked with client_info=1 (MSAL always asks), the answer names the user's home account.
+    if (request.queryValue(u"client_info") == u"1"_s)
+        query.addQueryItem(u"client_info"_s, QString::fromLatin1(clientInfo(user)));
     query.addQueryItem(u"session_state"_s, QUuid::createUuid().toString(QUuid::WithoutBraces));
     target.setQuery(query.query(QUrl::FullyEncoded), QUrl::StrictMode);
     redirect.setHeader("Location", target.toEncoded());
@@ -316,7 +342,8 @@ HttpResponse IdentityProvider::token(const HttpRequest &request)
                               u"authorization request."_s);
         const Code code = *it;
         return issueTokens(request, code.user, clientId, code.resource, code.scope,
-                           code.scope.split(u' ').contains(u"offline_access"_s));
+                           code.scope.split(u' ').contains(u"offline_access"_s), code.nonce,
+                           form.value(u"client_info"_s) == u"1"_s);
     }
 
     if (grantType == u"refresh_token"_s) {
@@ -354,7 +381,8 @@ HttpResponse IdentityProvider::token(const HttpRequest &request)
         }
         it->state = RefreshToken::State::Rotated;
         const RefreshToken old = *it;
-        return issueTokens(request, old.user, clientId, resource, scope, true);
+        return issueTokens(request, old.user, clientId, resource, scope, true, {},
+                           form.value(u"client_info"_s) == u"1"_s);
     }
 
     if (grantType == u"client_credentials"_s) {
@@ -374,7 +402,8 @@ HttpResponse IdentityProvider::token(const HttpRequest &request)
         const auto resource = resourceOf(scope, request, true, &scopeError);
         if (!resource)
             return scopeError;
-        return issueTokens(request, m_appUser, clientId, *resource, scope, false);
+        // No user, so no client_info (Entra sends none for client credentials).
+        return issueTokens(request, m_appUser, clientId, *resource, scope, false, {}, false);
     }
 
     return oauthError(request, u"unsupported_grant_type"_s, 70003,
@@ -383,7 +412,7 @@ HttpResponse IdentityProvider::token(const HttpRequest &request)
 
 HttpResponse IdentityProvider::issueTokens(const HttpRequest &request, int user, const QString &clientId,
                                            const QString &resource, const QString &scope,
-                                           bool withRefreshToken)
+                                           bool withRefreshToken, const QString &nonce, bool withClientInfo)
 {
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QByteArray accessToken = newAccessToken();
@@ -404,24 +433,29 @@ HttpResponse IdentityProvider::issueTokens(const HttpRequest &request, int user,
         body.insert(u"refresh_token"_s, refreshToken);
     }
     if (scope.split(u' ').contains(u"openid"_s)) {
-        // An unsigned JWT-shaped id_token with the claims a client shows ("as <user>").
-        const auto b64 = [](const QJsonObject &o) {
-            return QJsonDocument(o)
-                .toJson(QJsonDocument::Compact)
-                .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-        };
-        const QJsonObject claims{{u"aud"_s, clientId},
-                                 {u"iss"_s, u"https://login.microsoftonline.com/%1/v2.0"_s.arg(
-                                                m_tenantId.toString(QUuid::WithoutBraces))},
-                                 {u"tid"_s, m_tenantId.toString(QUuid::WithoutBraces)},
-                                 {u"oid"_s, m_users[user].objectId.toString(QUuid::WithoutBraces)},
-                                 {u"preferred_username"_s, m_users[user].upn},
-                                 {u"name"_s, m_users[user].displayName},
-                                 {u"iat"_s, now.toSecsSinceEpoch()},
-                                 {u"exp"_s, now.addSecs(3600).toSecsSinceEpoch()}};
-        body.insert(u"id_token"_s, QString::fromLatin1(b64({{u"typ"_s, u"JWT"_s}, {u"alg"_s, u"none"_s}}) +
-                                                       '.' + b64(claims) + ".sandbox"));
+        // A JWT-shaped id_token with the claims Entra's v2.0 tokens carry (id-token-claims-reference.md),
+        // unsigned ("alg": "none"; the discovery document says so): clients take it from the token endpoint
+        // over TLS and read it, they do not verify it (OIDC Core §3.1.3.7 item 6).
+        const QString tenantId = m_tenantId.toString(QUuid::WithoutBraces);
+        QJsonObject claims{{u"aud"_s, clientId},
+                           {u"iss"_s, issuer(request)},
+                           {u"iat"_s, now.toSecsSinceEpoch()},
+                           {u"nbf"_s, now.toSecsSinceEpoch()},
+                           {u"exp"_s, now.addSecs(3600).toSecsSinceEpoch()},
+                           {u"sub"_s, subject(user, clientId)},
+                           {u"tid"_s, tenantId},
+                           {u"oid"_s, m_users[user].objectId.toString(QUuid::WithoutBraces)},
+                           {u"preferred_username"_s, m_users[user].upn},
+                           {u"name"_s, m_users[user].displayName},
+                           {u"ver"_s, u"2.0"_s}};
+        if (!nonce.isEmpty())
+            claims.insert(u"nonce"_s, nonce); // echoed from the authorize request
+        body.insert(u"id_token"_s,
+                    QString::fromLatin1(base64Url(QJsonObject{{u"typ"_s, u"JWT"_s}, {u"alg"_s, u"none"_s}}) +
+                                        '.' + base64Url(claims) + '.'));
     }
+    if (withClientInfo)
+        body.insert(u"client_info"_s, QString::fromLatin1(clientInfo(user)));
     HttpResponse r;
     r.status = 200;
     r.setHeader("Content-Type", "application/json; charset=utf-8");
@@ -560,7 +594,8 @@ bool IdentityProvider::isOwnResource(const QString &resource, const HttpRequest 
     // The org is this server: any loopback host name with the port the request came in on.
     const QUrl url(resource);
     const int ownPort = request.localHost.mid(request.localHost.lastIndexOf(':') + 1).toInt();
-    return url.scheme() == u"http"_s && !loopbackHostKind(url.host()).isEmpty() && url.port() == ownPort;
+    return url.scheme() == (request.secure ? u"https"_s : u"http"_s) &&
+           !loopbackHostKind(url.host()).isEmpty() && url.port() == ownPort;
 }
 
 bool IdentityProvider::redirectUriRegistered(const QString &uri) const
@@ -625,6 +660,81 @@ HttpResponse IdentityProvider::oauthError(const HttpRequest &request, const QStr
     r.setHeader("Pragma", "no-cache");
     r.setHeader("x-ms-request-id", traceId.toLatin1());
     r.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    return r;
+}
+
+QString IdentityProvider::issuer(const HttpRequest &request) const
+{
+    // Entra's issuer is its own authority with the tenant id; here the authority is this server.
+    return request.origin() + u'/' + m_tenantId.toString(QUuid::WithoutBraces) + u"/v2.0"_s;
+}
+
+QString IdentityProvider::subject(int user, const QString &clientId) const
+{
+    // Pairwise, as Entra's: the same user has a different sub in every app, but always the same one in one
+    // app.
+    const QByteArray seed =
+        m_users[user].objectId.toByteArray() + '|' + clientId.toUtf8() + '|' + m_tenantId.toByteArray();
+    return QString::fromLatin1(base64Url(QCryptographicHash::hash(seed, QCryptographicHash::Sha256)));
+}
+
+QByteArray IdentityProvider::clientInfo(int user) const
+{
+    // base64url of {"uid": <object id>, "utid": <tenant id>}: MSAL's home account id is "<uid>.<utid>".
+    return base64Url(QJsonObject{{u"uid"_s, m_users[user].objectId.toString(QUuid::WithoutBraces)},
+                                 {u"utid"_s, m_tenantId.toString(QUuid::WithoutBraces)}});
+}
+
+HttpResponse IdentityProvider::tenantMetadata(const HttpRequest &request, QStringView tenant, bool keys) const
+{
+    if (request.method != "GET" && request.method != "HEAD") {
+        HttpResponse r;
+        r.status = 405;
+        r.setHeader("Allow", "GET, HEAD");
+        return r;
+    }
+    if (!tenantKnown(tenant))
+        return oauthError(request, u"invalid_tenant"_s, 90002,
+                          u"Tenant '%1' not found. Check to make sure you have the correct tenant ID and are "
+                          u"signing into the correct cloud."_s.arg(tenant));
+    HttpResponse r;
+    r.status = 200;
+    r.setHeader("Content-Type", "application/json; charset=utf-8");
+    r.setHeader("Cache-Control", "max-age=86400, private");
+    r.setHeader("Access-Control-Allow-Origin", "*");
+    if (keys) {
+        // The id_tokens are unsigned, so there is no key to publish.
+        r.body = QJsonDocument(QJsonObject{{u"keys"_s, QJsonArray()}}).toJson(QJsonDocument::Compact);
+        return r;
+    }
+    // For a named tenant the endpoints carry its id; for common/organizations they keep the alias and the
+    // issuer is a template, "{tenantid}", as Entra's are.
+    const QString tenantId = m_tenantId.toString(QUuid::WithoutBraces);
+    const bool alias = tenant == u"common"_s || tenant == u"organizations"_s;
+    const QString base = request.origin() + u'/' + (alias ? tenant.toString() : tenantId);
+    const QString issuerText = alias ? QString(request.origin() + u"/{tenantid}/v2.0"_s) : issuer(request);
+    const QJsonObject document{
+        {u"issuer"_s, issuerText},
+        {u"authorization_endpoint"_s, QString(base + u"/oauth2/v2.0/authorize"_s)},
+        {u"token_endpoint"_s, QString(base + u"/oauth2/v2.0/token"_s)},
+        {u"jwks_uri"_s, QString(base + u"/discovery/v2.0/keys"_s)},
+        {u"token_endpoint_auth_methods_supported"_s, QJsonArray{u"client_secret_post"_s}},
+        {u"response_types_supported"_s, QJsonArray{u"code"_s}},
+        {u"response_modes_supported"_s, QJsonArray{u"query"_s}},
+        {u"grant_types_supported"_s,
+         QJsonArray{u"authorization_code"_s, u"refresh_token"_s, u"client_credentials"_s}},
+        {u"code_challenge_methods_supported"_s, QJsonArray{u"S256"_s}},
+        {u"subject_types_supported"_s, QJsonArray{u"pairwise"_s}},
+        {u"id_token_signing_alg_values_supported"_s, QJsonArray{u"none"_s}},
+        {u"scopes_supported"_s, QJsonArray{u"openid"_s, u"profile"_s, u"email"_s, u"offline_access"_s}},
+        {u"claims_supported"_s,
+         QJsonArray{u"sub"_s, u"iss"_s, u"aud"_s, u"exp"_s, u"iat"_s, u"nbf"_s, u"nonce"_s,
+                    u"preferred_username"_s, u"name"_s, u"tid"_s, u"oid"_s, u"ver"_s}},
+        {u"request_uri_parameter_supported"_s, false},
+        {u"tenant_region_scope"_s, u"NA"_s},
+        {u"cloud_instance_name"_s, u"microsoftonline.com"_s},
+    };
+    r.body = QJsonDocument(document).toJson(QJsonDocument::Compact);
     return r;
 }
 

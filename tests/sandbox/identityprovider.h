@@ -8,6 +8,8 @@
 //     -> {"access_token", "refresh_token" (rotated on every use), "expires_in", ...} or a Microsoft error
 //   Web API request with "Authorization: Bearer <access_token>"
 //     -> SandboxServer's BearerTokenStage asks validate() for the caller's systemuserid
+//   GET /{tenant}/v2.0/.well-known/openid-configuration  -> the tenant's OpenID Connect metadata (MSAL reads
+//     its endpoints there); GET /{tenant}/discovery/v2.0/keys -> no keys (id_tokens are unsigned)
 //   POST /_sandbox/identity/revoke | /_sandbox/identity/expire   (admin, loopback connections only)
 //
 // Tokens are opaque random strings kept in memory; nothing survives a restart. Errors are HTTP 400 with the
@@ -78,6 +80,7 @@ private:
         QString challenge;
         QString resource;
         QString scope;
+        QString nonce; // the authorize request's, echoed in the id_token
         int user = 0;
         QDateTime expiresAt;
         bool redeemed = false;
@@ -106,7 +109,13 @@ private:
     HttpResponse token(const HttpRequest &request);
     HttpResponse admin(const HttpRequest &request, QStringView action);
     HttpResponse issueTokens(const HttpRequest &request, int user, const QString &clientId,
-                             const QString &resource, const QString &scope, bool withRefreshToken);
+                             const QString &resource, const QString &scope, bool withRefreshToken,
+                             const QString &nonce, bool withClientInfo);
+    // GET /{tenant}/v2.0/.well-known/openid-configuration, or (keys) its jwks_uri.
+    HttpResponse tenantMetadata(const HttpRequest &request, QStringView tenant, bool keys) const;
+    QString issuer(const HttpRequest &request) const; // <origin>/<tenant id>/v2.0
+    QString subject(int user, const QString &clientId) const;
+    QByteArray clientInfo(int user) const;
     // Splits a scope into its resource (scheme://host[:port]) and checks it; an empty optional plus *error.
     std::optional<QString> resourceOf(const QString &scope, const HttpRequest &request,
                                       bool clientCredentials, HttpResponse *error) const;

@@ -6,15 +6,19 @@
 #include "sandboxserver.h"
 #include "security.h"
 #include "seedrows.h"
+#include "tlscertificates.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QHostAddress>
 #include <QLoggingCategory>
+#include <QSaveFile>
 #include <QSocketNotifier>
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,6 +58,59 @@ void prepareHeap()
 #endif
 }
 
+// Checks the --tls options and makes or loads the server's certificate; *tls stays empty without --tls.
+bool prepareTls(const QCommandLineParser &parser, const QList<QCommandLineOption> &options,
+                const QHostAddress &host, std::optional<d365::sandbox::TlsIdentity> *tls, QString *error)
+{
+    const QCommandLineOption &tlsOption = options[0];
+    const QCommandLineOption &caOutOption = options[1];
+    const QCommandLineOption &certOption = options[2];
+    const QCommandLineOption &keyOption = options[3];
+    if (!parser.isSet(tlsOption)) {
+        for (const QCommandLineOption &o : {caOutOption, certOption, keyOption}) {
+            if (parser.isSet(o)) {
+                *error = u"--%1 needs --tls."_s.arg(o.names().constFirst());
+                return false;
+            }
+        }
+        return true;
+    }
+    if (parser.isSet(certOption) != parser.isSet(keyOption)) {
+        *error = u"--tls-cert and --tls-key go together: give the certificate and its private key."_s;
+        return false;
+    }
+    if (parser.isSet(certOption)) {
+        if (parser.isSet(caOutOption)) {
+            *error = u"--tls-ca-out writes the CA the sandbox generates; with --tls-cert there is none (your "
+                     u"clients trust the CA that issued your certificate)."_s;
+            return false;
+        }
+        *tls = d365::sandbox::loadTlsIdentity(parser.value(certOption), parser.value(keyOption), error);
+        return tls->has_value();
+    }
+    // The names a local client dials: localhost, the loopback addresses, and the address listened on.
+    QList<QHostAddress> addresses{QHostAddress(QHostAddress::LocalHost),
+                                  QHostAddress(QHostAddress::LocalHostIPv6)};
+    if (!addresses.contains(host) && host != QHostAddress::Any && host != QHostAddress::AnyIPv4 &&
+        host != QHostAddress::AnyIPv6)
+        addresses.append(host);
+    *tls = d365::sandbox::generateTlsIdentity({u"localhost"_s}, addresses, 30, error);
+    if (!tls->has_value())
+        *error = u"--tls: "_s + *error;
+    return tls->has_value();
+}
+
+// The CA certificate is public, but written atomically so a client never reads half a file.
+bool writeCaCertificate(const QString &path, const QByteArray &pem, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(pem) != pem.size() || !file.commit()) {
+        *error = u"cannot write the CA certificate to '%1': %2"_s.arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
 int signalFds[2] = {-1, -1};
 
 void onSignal(int)
@@ -74,7 +131,8 @@ int main(int argc, char **argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         u"Local stand-in for the Microsoft Dataverse Web API (/api/data/v9.2/) for tests and demos.\n"
-        u"Prints 'listening http://<host>:<port>' as the first line on stdout; logs go to stderr.\n"
+        u"Prints 'listening http://<host>:<port>' (https:// with --tls) as the first line on stdout; logs go "
+        u"to stderr.\n"
         u"Every /api/data request needs 'Authorization: Bearer <token>' with a token from the built-in "
         u"identity\n"
         u"provider (/{tenant}/oauth2/v2.0/token), or any token with --accept-any-token."_s);
@@ -114,9 +172,25 @@ int main(int argc, char **argv)
         u"Security roles, privileges and user assignments JSON (format in tests/sandbox/README.md). Default: "
         u"the built-in definition (admin and the app user are System Administrators, alice a Salesperson)."_s,
         u"FILE"_s);
+    const QCommandLineOption tlsOption(
+        u"tls"_s,
+        u"Serve HTTPS instead of HTTP on the same port, with a server certificate signed by a CA made at "
+        u"start (written to --tls-ca-out), or the one given with --tls-cert/--tls-key."_s);
+    const QCommandLineOption tlsCaOutOption(
+        u"tls-ca-out"_s,
+        u"With --tls: write the generated CA certificate (PEM) to this file, for clients to trust (default: "
+        u"d365sync-sandbox-ca-<port>.pem in the temporary directory). Its path is the second line on "
+        u"stdout: 'ca-certificate <file>'."_s,
+        u"FILE"_s);
+    const QCommandLineOption tlsCertOption(
+        u"tls-cert"_s, u"With --tls: the server certificate chain (PEM) to use instead of a generated one."_s,
+        u"FILE"_s);
+    const QCommandLineOption tlsKeyOption(
+        u"tls-key"_s, u"With --tls-cert: the certificate's private key (unencrypted PEM, RSA or EC)."_s,
+        u"FILE"_s);
     parser.addOptions({portOption, hostOption, orgOption, quietOption, verboseOption, tokenLifetimeOption,
-                       clientSecretOption, acceptAnyTokenOption, signInUserOption, dataOption,
-                       securityOption});
+                       clientSecretOption, acceptAnyTokenOption, signInUserOption, dataOption, securityOption,
+                       tlsOption, tlsCaOutOption, tlsCertOption, tlsKeyOption});
     d365::sandbox::addServiceOptions(parser);
     parser.process(app);
 
@@ -194,6 +268,19 @@ int main(int argc, char **argv)
         // A write is acknowledged only once its rows are in the file (Issue 10 item 14).
         server.setWriteBarrier([&persistence] { return persistence.barrier(); });
     }
+    std::optional<d365::sandbox::TlsIdentity> tls;
+    if (!prepareTls(parser, {tlsOption, tlsCaOutOption, tlsCertOption, tlsKeyOption}, host, &tls, &error)) {
+        std::fprintf(stderr, "d365sync-sandbox: %s\n", qPrintable(error));
+        return 2;
+    }
+    if (tls) {
+        const auto configuration = d365::sandbox::serverConfiguration(*tls, &error);
+        if (!configuration) {
+            std::fprintf(stderr, "d365sync-sandbox: --tls: %s\n", qPrintable(error));
+            return 2;
+        }
+        server.setTlsConfiguration(*configuration);
+    }
     if (!server.listen(host, quint16(port), &error)) {
         std::fprintf(stderr, "d365sync-sandbox: cannot listen on %s:%u: %s\n", qPrintable(host.toString()),
                      port, qPrintable(error));
@@ -218,6 +305,17 @@ int main(int argc, char **argv)
 
     const QUrl base = server.baseUrl();
     std::printf("listening %s\n", qPrintable(base.toString()));
+    if (tls && !tls->caCertificatePem.isEmpty()) {
+        const QString caFile = parser.isSet(tlsCaOutOption)
+                                   ? parser.value(tlsCaOutOption)
+                                   : QDir::temp().filePath(u"d365sync-sandbox-ca-%1.pem"_s.arg(base.port()));
+        if (!writeCaCertificate(caFile, tls->caCertificatePem, &error)) {
+            std::fprintf(stderr, "d365sync-sandbox: --tls-ca-out: %s\n", qPrintable(error));
+            return 2;
+        }
+        std::printf("ca-certificate %s\n", qPrintable(QDir::toNativeSeparators(caFile)));
+        qCInfo(lcMain) << "TLS: clients must trust the CA certificate in" << caFile;
+    }
     std::fflush(stdout);
     qCInfo(lcMain) << "serving org" << definition->organization().uniqueName << "at"
                    << base.toString() + u"/api/data/v9.2/"_s;

@@ -123,6 +123,11 @@ SandboxServer::SandboxServer(std::shared_ptr<const OrgDefinition> definition, QO
 
 SandboxServer::~SandboxServer() = default;
 
+void SandboxServer::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    m_http->setTlsConfiguration(configuration);
+}
+
 bool SandboxServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     if (m_http->listen(address, port))
@@ -134,7 +139,7 @@ bool SandboxServer::listen(const QHostAddress &address, quint16 port, QString *e
 QUrl SandboxServer::baseUrl() const
 {
     QUrl url;
-    url.setScheme(u"http"_s);
+    url.setScheme(m_http->isSecure() ? u"https"_s : u"http"_s);
     url.setHost(m_http->serverAddress().toString());
     url.setPort(m_http->serverPort());
     return url;

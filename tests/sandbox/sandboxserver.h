@@ -74,8 +74,10 @@ public:
     explicit SandboxServer(std::shared_ptr<const OrgDefinition> definition, QObject *parent = nullptr);
     ~SandboxServer() override;
 
+    // HTTPS instead of HTTP (--tls); before listen().
+    void setTlsConfiguration(const QSslConfiguration &configuration);
     bool listen(const QHostAddress &address, quint16 port, QString *error);
-    QUrl baseUrl() const; // http://127.0.0.1:<port>
+    QUrl baseUrl() const; // http://127.0.0.1:<port>, or https:// with TLS
 
     // Stages run in the order added, after the bearer-token check and before the Web API.
     void addStage(std::unique_ptr<RequestStage> stage);
