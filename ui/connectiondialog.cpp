@@ -7,6 +7,9 @@
 
 #include <QClipboard>
 #include <QDesktopServices>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QListWidget>
 #include <QLoggingCategory>
@@ -41,6 +44,7 @@ ConnectionDialog::ConnectionDialog(services::Settings *settings, ConnectionSessi
     connect(m_ui->saveButton, &QPushButton::clicked, this, [this] { saveProfile(); });
     connect(m_ui->connectButton, &QPushButton::clicked, this, &ConnectionDialog::connectWithOAuth);
     connect(m_ui->closeButton, &QPushButton::clicked, this, &QDialog::reject);
+    connect(m_ui->caBrowseButton, &QPushButton::clicked, this, &ConnectionDialog::chooseCaCertificate);
     connect(m_ui->newProfileButton, &QPushButton::clicked, this, [this] { startNewProfile(); });
     connect(m_ui->deleteProfileButton, &QPushButton::clicked, this, &ConnectionDialog::confirmDeleteProfile);
     connect(m_ui->profileListWidget, &QListWidget::currentItemChanged, this,
@@ -91,6 +95,7 @@ void ConnectionDialog::setProfile(const ConnectionProfile &profile)
     m_ui->tenantEdit->setText(profile.tenant);
     m_ui->clientIdEdit->setText(profile.clientId);
     m_ui->authorityEdit->setText(profile.authorityHost.toString());
+    m_ui->caCertificateEdit->setText(QDir::toNativeSeparators(profile.caCertificateFile));
     reloadProfileList(profile.name);
 }
 
@@ -104,6 +109,7 @@ void ConnectionDialog::startNewProfile(const QString &name)
     m_ui->tenantEdit->clear();
     m_ui->clientIdEdit->clear();
     m_ui->authorityEdit->clear();
+    m_ui->caCertificateEdit->clear();
     (name.isEmpty() ? m_ui->nameEdit : m_ui->orgUrlEdit)->setFocus(Qt::OtherFocusReason);
 }
 
@@ -137,8 +143,27 @@ void ConnectionDialog::fitHeightToContents()
 
 void ConnectionDialog::updateAuthorityEnabled()
 {
-    // Only sandbox profiles may sign in somewhere else than login.microsoftonline.com.
-    m_ui->authorityEdit->setEnabled(m_ui->sandboxCheck->isChecked());
+    // Only sandbox profiles may sign in somewhere else than login.microsoftonline.com, or trust an extra CA.
+    const bool sandbox = m_ui->sandboxCheck->isChecked();
+    m_ui->authorityEdit->setEnabled(sandbox);
+    m_ui->caCertificateEdit->setEnabled(sandbox);
+    m_ui->caBrowseButton->setEnabled(sandbox);
+}
+
+void ConnectionDialog::chooseCaCertificate()
+{
+    // Window-modal and asynchronous: no nested event loop.
+    const QString current = m_ui->caCertificateEdit->text().trimmed();
+    auto *dialog = new QFileDialog(this, tr("CA certificate of the sandbox"),
+                                   current.isEmpty() ? QDir::tempPath() : QFileInfo(current).absolutePath(),
+                                   tr("PEM certificates (*.pem *.crt *.cer);;All files (*)"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFile);
+    dialog->setObjectName(u"caCertificateFileDialog"_s);
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString &file) {
+        m_ui->caCertificateEdit->setText(QDir::toNativeSeparators(file));
+    });
+    dialog->open();
 }
 
 std::optional<ConnectionProfile> ConnectionDialog::saveProfile()
@@ -161,6 +186,10 @@ std::optional<ConnectionProfile> ConnectionDialog::saveProfile()
     profile.clientId = m_ui->clientIdEdit->text().trimmed();
     if (profile.isSandbox() && !m_ui->authorityEdit->text().trimmed().isEmpty())
         profile.authorityHost = QUrl(m_ui->authorityEdit->text().trimmed());
+    if (profile.isSandbox() && !m_ui->caCertificateEdit->text().trimmed().isEmpty())
+        profile.caCertificateFile =
+            QFileInfo(QDir::fromNativeSeparators(m_ui->caCertificateEdit->text().trimmed()))
+                .absoluteFilePath();
     const auto saved = m_settings->saveProfile(profile);
     if (!saved) {
         showStatus(saved.error().message, true);

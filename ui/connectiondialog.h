@@ -62,6 +62,7 @@ private:
     void reloadProfileList(const QString &select);
     void showStatus(const QString &text, bool error);
     void fitHeightToContents();
+    void chooseCaCertificate();
     void updateAuthorityEnabled();
 
     std::unique_ptr<Ui::ConnectionDialog> m_ui;

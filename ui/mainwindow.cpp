@@ -73,7 +73,7 @@ bool sameProfile(const std::optional<services::ConnectionProfile> &a,
         return true;
     return a->name == b->name && a->orgUrl == b->orgUrl && a->kind == b->kind &&
            a->apiVersion == b->apiVersion && a->tenant == b->tenant && a->clientId == b->clientId &&
-           a->authorityHost == b->authorityHost;
+           a->authorityHost == b->authorityHost && a->caCertificateFile == b->caCertificateFile;
 }
 
 // "Customers to contacts" → "customers-to-contacts.d365map.json" (the extension the installed desktop file

@@ -10,6 +10,7 @@
 #include "services/auth/tokenproviderfactory.h"
 #include "services/common/outputfile.h"
 #include "services/dataverse/dataverseclient.h"
+#include "services/dataverse/tlstrust.h"
 #include "services/mapping/mappingfile.h"
 #include "services/mapping/mappingvalidator.h"
 #include "services/settings/settings.h"
@@ -873,7 +874,8 @@ Profiles hold no secrets; sign in with `d365sync-cli auth login` or store a clie
 
 Commands:
   profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID]
-              [--authority-host URL]     create or replace a profile
+              [--authority-host URL] [--ca-file FILE]
+                                         create or replace a profile
   profile list                           every profile: name, URL, API version, kind
   profile show <name>                    one profile
   profile remove <name>                  delete a profile from the settings
@@ -934,6 +936,8 @@ int commandProfile(const QStringList &arguments, Settings &settings)
         }
         if (sub == "show"_L1) {
             printProfile(*profile);
+            if (!profile->caCertificateFile.isEmpty())
+                out() << "ca-certificate-file\t" << profile->caCertificateFile << "\n";
         } else {
             settings.removeProfile(name);
             if (const auto saved = settings.sync(); !saved.ok())
@@ -947,7 +951,8 @@ int commandProfile(const QStringList &arguments, Settings &settings)
         const QCommandLineOption urlOption(
             u"url"_s, tr("Organization URL, e.g. https://contoso.crm.dynamics.com (required)."), u"url"_s);
         const QCommandLineOption sandboxOption(u"sandbox"_s,
-                                               tr("A local d365sync-sandbox org (allows http://127.0.0.1)."));
+                                               tr("A local d365sync-sandbox org (allows http:// or https:// "
+                                                  "on 127.0.0.1 and localhost)."));
         const QCommandLineOption versionOption(u"api-version"_s, tr("Web API version (default v9.2)."),
                                                u"version"_s, u"v9.2"_s);
         const QCommandLineOption tenantOption(u"tenant"_s,
@@ -957,13 +962,19 @@ int commandProfile(const QStringList &arguments, Settings &settings)
             u"client-id"_s, tr("Application (client) ID of the Entra app registration."), u"id"_s);
         const QCommandLineOption authorityOption(u"authority-host"_s,
                                                  tr("Sign-in authority (sandbox profiles only)."), u"url"_s);
+        const QCommandLineOption caFileOption(
+            u"ca-file"_s,
+            tr("Also trust the CA certificate(s) in this PEM file (sandbox profiles only): the file "
+               "d365sync-sandbox --tls prints after \"ca-certificate\"."),
+            u"file"_s);
         const CommandHelp help{
             u"profile add <name> --url URL [--sandbox] [--api-version v9.2] [--tenant T] [--client-id ID] "
-            "[--authority-host URL]"_s,
+            "[--authority-host URL] [--ca-file FILE]"_s,
             tr("Create a connection profile, or replace the one with that name. Find the Organization URL "
                "in\n"
                "the Power Platform admin center under Environments → your environment → Environment URL."),
-            {urlOption, sandboxOption, versionOption, tenantOption, clientOption, authorityOption}};
+            {urlOption, sandboxOption, versionOption, tenantOption, clientOption, authorityOption,
+             caFileOption}};
         if (const auto stop = parseCommandLine(parser, rest, 2, help)) {
             return *stop;
         }
@@ -986,10 +997,15 @@ int commandProfile(const QStringList &arguments, Settings &settings)
         profile.tenant = parser.value(tenantOption);
         profile.clientId = parser.value(clientOption);
         profile.authorityHost = QUrl(parser.value(authorityOption));
+        if (parser.isSet(caFileOption)) // absolute: runs start in other directories
+            profile.caCertificateFile = QFileInfo(parser.value(caFileOption)).absoluteFilePath();
         if (const auto saved = settings.saveProfile(profile); !saved.ok()) {
             err() << saved.error().message << "\n";
             return ConfigurationError;
         }
+        // The sandbox may not be running yet (it writes the file when it starts), so only a warning.
+        if (const auto tls = tlsConfiguration(profile); !tls && profile.isSandbox())
+            err() << tr("Warning: %1").arg(tls.error().message) << "\n";
         if (const auto saved = settings.sync(); !saved.ok())
             return settingsNotSaved(saved.error());
         err() << tr("Saved profile '%1' (%2).").arg(profile.name, profile.orgUrl.toString()) << "\n";

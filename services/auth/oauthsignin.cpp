@@ -3,6 +3,7 @@
 #include "services/auth/credentialstore.h"
 #include "services/auth/signinconfig.h"
 #include "services/common/durationtext.h"
+#include "services/dataverse/tlstrust.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -64,12 +65,15 @@ class TokenWatchingNetworkAccessManager : public QNetworkAccessManager
 public:
     using QNetworkAccessManager::QNetworkAccessManager;
     QUrl tokenUrl;
+    QSslConfiguration tls; // the profile's trust (tlstrust.h), for every request of the flow
     // status, body, and when no HTTP answer arrived (status 0) the QNetworkReply::NetworkError and its text.
     std::function<void(int, QByteArray, int, QString)> onTokenReply;
 
 protected:
-    QNetworkReply *createRequest(Operation op, const QNetworkRequest &request, QIODevice *data) override
+    QNetworkReply *createRequest(Operation op, const QNetworkRequest &original, QIODevice *data) override
     {
+        QNetworkRequest request(original);
+        request.setSslConfiguration(tls);
         QNetworkReply *reply = QNetworkAccessManager::createRequest(op, request, data);
         if (op == PostOperation && request.url() == tokenUrl) {
             connect(reply, &QNetworkReply::finished, this, [this, reply] {
@@ -153,9 +157,15 @@ bool OAuthSignIn::start(const ConnectionProfile &profile)
         fail(endpoints.error());
         return false;
     }
+    const auto tls = tlsConfiguration(profile);
+    if (!tls) {
+        fail(tls.error());
+        return false;
+    }
     m_session = new QObject(this);
     auto *network = new TokenWatchingNetworkAccessManager(m_session);
     network->tokenUrl = endpoints->tokenUrl;
+    network->tls = *tls;
     auto *handler = new LoopbackReplyHandler(m_redirectHost, m_session);
     if (!handler->isListening()) {
         fail(Error::make(ErrorCategory::Internal,

@@ -2,6 +2,7 @@
 
 #include "services/auth/credentialstore.h"
 #include "services/auth/signinconfig.h"
+#include "services/dataverse/tlstrust.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
@@ -220,12 +221,20 @@ std::shared_future<void> OAuthTokenProvider::startRefreshLocked()
         body += "grant_type=client_credentials&" + formField("client_secret", m_credential) + '&' +
                 formField("scope", endpoints->applicationScope);
     }
+    const auto tls = tlsConfiguration(m_profile);
+    if (!tls) {
+        m_lastError = tls.error();
+        done->set_value();
+        notifyWaitersLocked();
+        return future;
+    }
     ++m_requests;
     const QUrl url = endpoints->tokenUrl;
     qCDebug(lcOAuthProvider) << "requesting a token for profile" << m_profile.name << "from" << url.host()
                              << (m_grant == Grant::RefreshToken ? "(refresh_token)" : "(client_credentials)");
-    QMetaObject::invokeMethod(m_worker, [this, url, body, done] {
+    QMetaObject::invokeMethod(m_worker, [this, url, body, done, tls = *tls] {
         QNetworkRequest request(url);
+        request.setSslConfiguration(tls);
         request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/x-www-form-urlencoded"_s);
         request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
         request.setTransferTimeout(TokenRequestTimeoutMs);

@@ -108,8 +108,13 @@ Error SignInConfig::unreachableError(const ConnectionProfile &profile, int netwo
         cause = errorString.isEmpty() ? tr("no answer") : errorString;
         break;
     }
+    const bool tls =
+        static_cast<QNetworkReply::NetworkError>(networkError) == QNetworkReply::SslHandshakeFailedError;
     const QString fix =
-        profile.isSandbox()
+        profile.isSandbox() && tls
+            ? tr("A sandbox started with --tls is trusted only through its CA certificate: set the profile's "
+                 "CA certificate file to the file d365sync-sandbox printed after \"ca-certificate\".")
+        : profile.isSandbox()
             ? tr("Check that d365sync-sandbox is running at %1 (the profile's Organization URL), then try "
                  "again.")
                   .arg(host)

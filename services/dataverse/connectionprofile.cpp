@@ -137,13 +137,13 @@ Result<QUrl> ConnectionProfile::validateOrgUrl(const QString &text, Kind kind)
     const bool dynamics = isDynamicsHost(host);
     const QString suggestion = dynamics ? u"https://"_s + host : QString();
 
-    if (scheme == "http"_L1 && loopback) {
+    if ((scheme == "http"_L1 || scheme == "https"_L1) && loopback) {
         if (kind != Kind::Sandbox) {
             return Error::make(
                 ErrorCategory::Configuration,
                 QCoreApplication::translate(
                     "ConnectionProfile",
-                    "The Organization URL \"%1\" is a local http:// address. Only sandbox profiles may use "
+                    "The Organization URL \"%1\" is a local address. Only sandbox profiles may use "
                     "it "
                     "(the local d365sync-sandbox server); set the profile type to Sandbox, or enter your "
                     "organization's https URL.")
@@ -164,17 +164,11 @@ Result<QUrl> ConnectionProfile::validateOrgUrl(const QString &text, Kind kind)
                             .arg(scheme),
                         suggestion);
     } else if (!dynamics) {
-        QString problem;
-        if (loopback)
-            problem = QCoreApplication::translate(
-                "ConnectionProfile", "a local address is allowed only as http:// in a sandbox profile");
-        else
-            problem = QCoreApplication::translate(
-                          "ConnectionProfile",
-                          "the host \"%1\" is not a Dynamics 365 host (it must end in .dynamics.com with "
-                          "your environment name before it)")
-                          .arg(host);
-        return urlError(shown, problem);
+        return urlError(shown, QCoreApplication::translate(
+                                   "ConnectionProfile",
+                                   "the host \"%1\" is not a Dynamics 365 host (it must end in .dynamics.com "
+                                   "with your environment name before it)")
+                                   .arg(host));
     }
 
     // Everything below applies to both the real and the sandbox form: nothing but scheme, host and port.

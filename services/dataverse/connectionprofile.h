@@ -4,8 +4,8 @@
 // tokens live in the OS keychain (sign-in issue) or in environment variables for headless runs.
 //
 // Validation follows the destination spec: the Organization URL must be https://*.dynamics.com with no path,
-// query or fragment. Only a profile explicitly typed Sandbox may use a loopback http:// URL (the local
-// d365sync-sandbox server); TLS is never relaxed for a real org.
+// query or fragment. Only a profile explicitly typed Sandbox may use a loopback URL, http:// or https:// (the
+// local d365sync-sandbox server, with or without --tls); TLS is never relaxed for a real org.
 
 #include "services/common/result.h"
 
@@ -29,6 +29,9 @@ struct ConnectionProfile
     // Sign-in authority, e.g. https://login.microsoftonline.com (the default when empty). Only Sandbox
     // profiles may set it; an empty one on a Sandbox profile means the sandbox's own identity provider.
     QUrl authorityHost;
+    // A PEM file of CA certificates trusted in addition to the system's (tlstrust.h). Only Sandbox profiles
+    // may set it: the CA `d365sync-sandbox --tls` writes.
+    QString caCertificateFile;
 
     // https://org.crm.dynamics.com/api/data/v9.2/  (always ends with a slash)
     QUrl webApiBaseUrl() const;

@@ -1,6 +1,7 @@
 #include "services/dataverse/dataverseclient.h"
 
 #include "services/dataverse/sockettransport.h"
+#include "services/dataverse/tlstrust.h"
 #include "services/dataverse/tokenprovider.h"
 
 #include <QLoggingCategory>
@@ -59,6 +60,19 @@ struct DataverseClient::Pending
     QList<QByteArray> refusedTokens;
 };
 
+namespace {
+// The transport with the profile's TLS trust (a sandbox profile's CA file, tlstrust.h).
+std::unique_ptr<HttpTransport> socketTransportFor(const ConnectionProfile &profile)
+{
+    auto transport = std::make_unique<SocketTransport>();
+    if (const auto tls = tlsConfiguration(profile))
+        transport->setSslConfiguration(*tls);
+    else
+        transport->setTlsSetupError(tls.error().message);
+    return transport;
+}
+} // namespace
+
 DataverseRequest DataverseRequest::get(const QString &path)
 {
     DataverseRequest request;
@@ -74,7 +88,7 @@ QJsonObject DataverseResponse::json() const
 
 DataverseClient::DataverseClient(const ConnectionProfile &profile, TokenProvider *tokenProvider,
                                  QObject *parent)
-    : DataverseClient(profile, tokenProvider, std::make_unique<SocketTransport>(), parent)
+    : DataverseClient(profile, tokenProvider, socketTransportFor(profile), parent)
 {}
 
 DataverseClient::DataverseClient(const ConnectionProfile &profile, TokenProvider *tokenProvider,

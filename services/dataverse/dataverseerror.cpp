@@ -128,6 +128,17 @@ Error toUserError(const ServiceError &error, const ErrorContext &context)
                     orgUrlHint(),
                 detail);
         case TransportError::Tls:
+            if (context.sandbox) {
+                return Error::make(
+                    ErrorCategory::Network,
+                    tr("Could not establish a secure connection to the sandbox org at %1 (%2). A sandbox "
+                       "started with --tls is trusted only through its CA certificate: set the profile's CA "
+                       "certificate file to the file d365sync-sandbox printed after \"ca-certificate\" "
+                       "(connection dialog, or d365sync-cli profile add <name> --sandbox --url %1 --ca-file "
+                       "<file>).")
+                        .arg(context.orgUrl, error.message),
+                    detail);
+            }
             return Error::make(
                 ErrorCategory::Network,
                 tr("Could not establish a secure connection to %1 (%2). Check the Organization URL "

@@ -57,6 +57,7 @@ public:
                 [this](QAbstractSocket::SocketError error) { onSocketError(error); });
         if (tls) {
             auto *ssl = static_cast<QSslSocket *>(m_socket);
+            ssl->setSslConfiguration(owner->m_ssl);
             connect(ssl, &QSslSocket::encrypted, this, [this] { onConnected(); });
             ssl->connectToHostEncrypted(url.host(), quint16(url.port(443)));
         } else {
@@ -523,6 +524,19 @@ int SocketTransport::openConnections() const
 
 void SocketTransport::send(HttpRequest request, Callback callback)
 {
+    if (!m_tlsSetupError.isEmpty() && request.url.scheme() == "https"_L1) {
+        // Never sent: answered from the event loop like any other failure, not from inside send().
+        QMetaObject::invokeMethod(
+            this,
+            [message = m_tlsSetupError, callback = std::move(callback)] {
+                HttpReply reply;
+                reply.error = TransportError::Tls;
+                reply.errorText = message;
+                callback(std::move(reply));
+            },
+            Qt::QueuedConnection);
+        return;
+    }
     const QString key = originKeyOf(request.url);
     auto job = std::make_unique<Job>();
     job->request = std::move(request);

@@ -22,6 +22,7 @@
 #include "services/dataverse/httptransport.h"
 
 #include <QObject>
+#include <QSslConfiguration>
 
 #include <deque>
 #include <memory>
@@ -44,6 +45,12 @@ public:
     void setIdleTimeoutMs(int ms) { m_idleTimeoutMs = ms; }
     // Connections open or opening now, all origins (tests).
     int openConnections() const;
+    // The TLS settings of https connections (the CAs a sandbox profile trusts, tlstrust.h); the default
+    // configuration when never set.
+    void setSslConfiguration(const QSslConfiguration &configuration) { m_ssl = configuration; }
+    // When the profile's TLS settings could not be made: every https request fails at once with this message
+    // (TransportError::Tls) instead of connecting with settings the user did not ask for.
+    void setTlsSetupError(const QString &message) { m_tlsSetupError = message; }
 
 private:
     class Connection;
@@ -61,6 +68,8 @@ private:
     std::unordered_map<QString, Origin> m_origins;
     int m_maxConnections = 8;
     int m_idleTimeoutMs = 30000;
+    QSslConfiguration m_ssl = QSslConfiguration::defaultConfiguration();
+    QString m_tlsSetupError;
 };
 
 } // namespace d365::services

@@ -22,6 +22,7 @@ const QString keyKind = u"kind"_s;
 const QString keyTenant = u"tenant"_s;
 const QString keyClientId = u"clientId"_s;
 const QString keyAuthorityHost = u"authorityHost"_s;
+const QString keyCaCertificateFile = u"caCertificateFile"_s;
 const QString keyLastMappingPath = u"ui/lastMappingPath"_s;
 const QString keyRecentMappings = u"ui/recentMappings"_s;
 const QString keyMainWindowGeometry = u"ui/mainWindowGeometry"_s;
@@ -113,9 +114,12 @@ std::optional<ConnectionProfile> Settings::profile(const QString &name) const
     if (result.tenant.isEmpty())
         result.tenant = defaultTenant;
     result.clientId = m_settings->value(profileKey(name, keyClientId)).toString().trimmed();
-    if (result.isSandbox())
+    if (result.isSandbox()) {
         result.authorityHost =
             QUrl(m_settings->value(profileKey(name, keyAuthorityHost)).toString().trimmed());
+        result.caCertificateFile =
+            m_settings->value(profileKey(name, keyCaCertificateFile)).toString().trimmed();
+    }
     return result;
 }
 
@@ -138,6 +142,14 @@ Result<void> Settings::saveProfile(const ConnectionProfile &profile)
                                "host. Remove the authority host; real orgs sign in at "
                                "https://login.microsoftonline.com.")
                                .arg(*name));
+    if (!profile.caCertificateFile.trimmed().isEmpty() && !profile.isSandbox())
+        return Error::make(
+            ErrorCategory::Configuration,
+            QCoreApplication::translate(
+                "Settings", "Profile '%1': only sandbox profiles may trust an extra CA certificate. Remove "
+                            "the CA certificate file; real orgs are checked against the system's "
+                            "certificates.")
+                .arg(*name));
 
     // Replace the whole group so that no stale key of an earlier version of the profile survives.
     m_settings->remove(profilesGroup + u'/' + *name);
@@ -149,6 +161,8 @@ Result<void> Settings::saveProfile(const ConnectionProfile &profile)
     m_settings->setValue(profileKey(*name, keyClientId), profile.clientId.trimmed());
     if (!profile.authorityHost.isEmpty())
         m_settings->setValue(profileKey(*name, keyAuthorityHost), profile.authorityHost.toString());
+    if (!profile.caCertificateFile.trimmed().isEmpty())
+        m_settings->setValue(profileKey(*name, keyCaCertificateFile), profile.caCertificateFile.trimmed());
     qCDebug(lcSettings) << "saved profile" << *name << "for" << url->host() << "(written by sync())";
     return {};
 }

@@ -11,6 +11,7 @@
 //   profiles/<name>/tenant        QString   "organizations"
 //   profiles/<name>/clientId      QString   ""
 //   profiles/<name>/authorityHost QString   "" (sandbox profiles only; empty = default authority)
+//   profiles/<name>/caCertificateFile QString "" (sandbox profiles only; the CA of d365sync-sandbox --tls)
 //   warehouses/<name>/kind        QString   "postgresql" | "odbc" (required)
 //   warehouses/<name>/host        QString   ""
 //   warehouses/<name>/port        int       0 (the driver's default)

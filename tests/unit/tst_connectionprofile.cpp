@@ -56,6 +56,10 @@ void TestConnectionProfile::validateOrgUrl_acceptsAndNormalises_data()
         << u"http://127.0.0.1:8641"_s << Kind::Sandbox << u"http://127.0.0.1:8641"_s;
     QTest::newRow("sandbox localhost, slash")
         << u"http://localhost:9000/"_s << Kind::Sandbox << u"http://localhost:9000"_s;
+    QTest::newRow("sandbox loopback https (d365sync-sandbox --tls)")
+        << u"https://127.0.0.1:8641/"_s << Kind::Sandbox << u"https://127.0.0.1:8641"_s;
+    QTest::newRow("sandbox localhost https")
+        << u"https://localhost:8641"_s << Kind::Sandbox << u"https://localhost:8641"_s;
     QTest::newRow("sandbox ipv6 loopback")
         << u"http://[::1]:12345"_s << Kind::Sandbox << u"http://[::1]:12345"_s;
 }
@@ -118,8 +122,8 @@ void TestConnectionProfile::validateOrgUrl_rejectsWithActionableMessage_data()
         << u"http://localhost:8641"_s << Kind::Dynamics << QStringList{u"Only sandbox profiles"_s};
     QTest::newRow("sandbox non-loopback http")
         << u"http://192.168.1.10:8641"_s << Kind::Sandbox << QStringList{u"http://"_s, pattern};
-    QTest::newRow("sandbox loopback https")
-        << u"https://127.0.0.1:8641"_s << Kind::Sandbox << QStringList{u"sandbox"_s, pattern};
+    QTest::newRow("loopback https, dynamics profile")
+        << u"https://127.0.0.1:8641"_s << Kind::Dynamics << QStringList{u"Only sandbox profiles"_s, pattern};
     QTest::newRow("sandbox loopback with path")
         << u"http://127.0.0.1:8641/api/data/v9.2/"_s << Kind::Sandbox << QStringList{u"/api/data/v9.2/"_s};
     QTest::newRow("space in host") << u"https://my org.crm.dynamics.com"_s << Kind::Dynamics

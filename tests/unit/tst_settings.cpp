@@ -18,6 +18,7 @@ private Q_SLOTS:
     void init();
     void saveProfile_thenReopen_roundTripsEveryField();
     void saveProfile_sandboxLoopback_roundTrips();
+    void saveProfile_caCertificateFile_onlyForSandboxProfiles();
     void saveProfile_invalid_isRefusedAndNothingWritten_data();
     void saveProfile_invalid_isRefusedAndNothingWritten();
     void saveProfile_again_replacesStaleKeys();
@@ -102,6 +103,32 @@ void TestSettings::saveProfile_sandboxLoopback_roundTrips()
     QCOMPARE(loaded->orgUrl, QUrl(u"http://127.0.0.1:8641"_s));
     QCOMPARE(loaded->webApiBaseUrl(), QUrl(u"http://127.0.0.1:8641/api/data/v9.2/"_s));
     QCOMPARE(loaded->tenant, u"organizations"_s);
+    QCOMPARE(loaded->caCertificateFile, QString());
+}
+
+void TestSettings::saveProfile_caCertificateFile_onlyForSandboxProfiles()
+{
+    Settings settings(iniPath());
+    ConnectionProfile tls;
+    tls.name = u"tls"_s;
+    tls.kind = ConnectionProfile::Kind::Sandbox;
+    tls.orgUrl = QUrl(u"https://127.0.0.1:8641"_s);
+    tls.caCertificateFile = u"/tmp/d365sync-sandbox-ca-8641.pem"_s;
+    QVERIFY(settings.saveProfile(tls).ok());
+    const auto loaded = Settings(iniPath()).profile(u"tls"_s);
+    QVERIFY(loaded.has_value());
+    QCOMPARE(loaded->orgUrl, QUrl(u"https://127.0.0.1:8641"_s));
+    QCOMPARE(loaded->caCertificateFile, u"/tmp/d365sync-sandbox-ca-8641.pem"_s);
+
+    ConnectionProfile real;
+    real.name = u"prod"_s;
+    real.orgUrl = QUrl(u"https://contoso.crm.dynamics.com"_s);
+    real.caCertificateFile = u"/tmp/evil-ca.pem"_s;
+    const auto refused = settings.saveProfile(real);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.contains(u"only sandbox profiles may trust an extra CA"_s),
+             qPrintable(refused.error().message));
+    QVERIFY(!Settings(iniPath()).profile(u"prod"_s).has_value());
 }
 
 void TestSettings::saveProfile_invalid_isRefusedAndNothingWritten_data()
