@@ -3,6 +3,7 @@
 #include <QBuffer>
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -10,6 +11,7 @@
 #include <QSignalSpy>
 
 #include <cstdio>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -47,26 +49,64 @@ bool SandboxProcess::start(QStringList extraArgs, int timeoutMs)
         std::fprintf(stderr, "d365sync-sandbox did not start: %s\n", qPrintable(m_process.errorString()));
         return false;
     }
-    while (!m_process.canReadLine()) {
-        if (deadline.hasExpired() || m_process.state() != QProcess::Running ||
-            !m_process.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())))) {
-            if (m_process.canReadLine())
-                break;
-            m_stderr += m_process.readAllStandardError();
-            std::fprintf(stderr,
-                         "d365sync-sandbox did not report its address (state %d)\n--- stderr ---\n%s\n",
-                         int(m_process.state()), m_stderr.constData());
-            return false;
+    const auto nextLine = [&]() -> std::optional<QByteArray> {
+        while (!m_process.canReadLine()) {
+            if (deadline.hasExpired() || m_process.state() != QProcess::Running ||
+                !m_process.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())))) {
+                if (m_process.canReadLine())
+                    break;
+                m_stderr += m_process.readAllStandardError();
+                std::fprintf(stderr,
+                             "d365sync-sandbox did not report its address (state %d)\n--- stderr ---\n%s\n",
+                             int(m_process.state()), m_stderr.constData());
+                return std::nullopt;
+            }
         }
-    }
-    const QByteArray line = m_process.readLine().trimmed();
+        return m_process.readLine().trimmed();
+    };
+    const auto line = nextLine();
+    if (!line)
+        return false;
     static const QByteArray prefix = "listening ";
-    if (!line.startsWith(prefix)) {
-        std::fprintf(stderr, "unexpected first line from d365sync-sandbox: %s\n", line.constData());
+    if (!line->startsWith(prefix)) {
+        std::fprintf(stderr, "unexpected first line from d365sync-sandbox: %s\n", line->constData());
         return false;
     }
-    m_baseUrl = QUrl(QString::fromUtf8(line.mid(prefix.size())));
+    m_baseUrl = QUrl(QString::fromUtf8(line->mid(prefix.size())));
+    m_caCertificateFile.clear();
+    if (m_baseUrl.scheme() == u"https"_s && !extraArgs.contains(u"--tls-cert"_s)) {
+        // --tls with a generated CA: the second line says where its certificate is.
+        static const QByteArray caPrefix = "ca-certificate ";
+        const auto caLine = nextLine();
+        if (!caLine || !caLine->startsWith(caPrefix)) {
+            std::fprintf(stderr, "d365sync-sandbox --tls did not name its CA certificate\n");
+            return false;
+        }
+        m_caCertificateFile = QString::fromUtf8(caLine->mid(caPrefix.size()));
+        QFile file(m_caCertificateFile);
+        if (!file.open(QIODevice::ReadOnly))
+            return false;
+        trustForTests(QSslCertificate::fromData(file.readAll(), QSsl::Pem));
+    }
     return m_baseUrl.isValid();
+}
+
+static QList<QSslCertificate> &testCertificates()
+{
+    static QList<QSslCertificate> certificates;
+    return certificates;
+}
+
+void trustForTests(const QList<QSslCertificate> &certificates)
+{
+    testCertificates() += certificates;
+}
+
+QSslConfiguration testTlsConfiguration()
+{
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.addCaCertificates(testCertificates());
+    return configuration;
 }
 
 void SandboxProcess::stop()
@@ -129,6 +169,8 @@ HttpResult request(const QByteArray &method, const QUrl &url, const Headers &hea
 {
     QNetworkRequest req(url);
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    if (url.scheme() == u"https"_s)
+        req.setSslConfiguration(testTlsConfiguration());
     for (const auto &h : headers)
         req.setRawHeader(h.first, h.second);
     if (!body.isEmpty() && !req.hasRawHeader("Content-Type"))

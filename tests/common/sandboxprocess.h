@@ -17,6 +17,8 @@
 #include <QList>
 #include <QPair>
 #include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -43,16 +45,26 @@ public:
     // Exit code of the last run once it has ended (e.g. 2 after start() failed on bad arguments).
     int exitCode() const { return m_process.exitCode(); }
 
-    QUrl baseUrl() const { return m_baseUrl; } // e.g. http://127.0.0.1:41234
-    QUrl webApiUrl() const;                    // e.g. http://127.0.0.1:41234/api/data/v9.2/
-    QByteArray standardError();                // everything the sandbox logged so far
+    QUrl baseUrl() const { return m_baseUrl; } // e.g. http://127.0.0.1:41234 (https:// with --tls)
+    // With --tls (and no --tls-cert): the CA certificate file the sandbox wrote. start() also adds the CA to
+    // testTlsConfiguration(), so request() trusts it; the product's own code trusts it only through a
+    // profile.
+    QString caCertificateFile() const { return m_caCertificateFile; }
+    QUrl webApiUrl() const;     // e.g. http://127.0.0.1:41234/api/data/v9.2/
+    QByteArray standardError(); // everything the sandbox logged so far
 
 private:
     QProcess m_process;
     QUrl m_baseUrl;
     QByteArray m_stderr;
+    QString m_caCertificateFile;
     bool m_acceptAnyToken = true;
 };
+
+// The TLS configuration of the tests' own HTTP clients (request(), a test's "browser"): the system's CAs plus
+// those of every TLS sandbox started so far, or added here. Never the product's configuration.
+void trustForTests(const QList<QSslCertificate> &certificates);
+QSslConfiguration testTlsConfiguration();
 
 using Headers = QList<QPair<QByteArray, QByteArray>>;
 

@@ -17,7 +17,9 @@
 #include <QAbstractButton>
 #include <QCheckBox>
 #include <QDesktopServices>
+#include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -50,6 +52,7 @@ class TestConnectionDialog : public QObject
 public Q_SLOTS:
     // QDesktopServices URL handler: the "system browser".
     void openInBrowser(const QUrl &url);
+    void visit(const QUrl &url);
 
 private Q_SLOTS:
     void initTestCase();
@@ -58,6 +61,7 @@ private Q_SLOTS:
     void connect_sandboxProfile_browserRoundTrip_connectsAndNamesUser();
     void restore_afterRestart_connectsFromKeychainWithoutBrowser();
     void disconnect_inConnectionStrip_removesKeychainEntry();
+    void connect_tlsSandbox_caCertificateFromBrowse_connectsOverHttps();
 
     // Issue 10: the truth under faults and bad input.
     void profileList_storedProfiles_areListedAndPickingOneFillsTheForm();
@@ -83,12 +87,26 @@ private:
 void TestConnectionDialog::openInBrowser(const QUrl &url)
 {
     ++m_browserOpened;
+    visit(url);
+}
+
+void TestConnectionDialog::visit(const QUrl &url)
+{
+    // Like a browser: follows redirects, also from an https sign-in page to the http loopback listener (which
+    // Qt's own redirect policies refuse as "less safe"), and trusts what the user imported: the CAs of the
+    // tests' TLS sandboxes.
     QNetworkRequest request(url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setSslConfiguration(d365::testsupport::testTlsConfiguration());
     QNetworkReply *reply = m_browser.get(request);
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
-        m_lastPage = reply->readAll();
         reply->deleteLater();
+        const QUrl location = reply->attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl();
+        if (location.isValid()) {
+            visit(reply->url().resolved(location));
+            return;
+        }
+        m_lastPage = reply->readAll();
     });
 }
 
@@ -102,11 +120,13 @@ void TestConnectionDialog::initTestCase()
     m_sandbox.setAcceptAnyToken(false);
     QVERIFY(m_sandbox.start());
     QDesktopServices::setUrlHandler(u"http"_s, this, "openInBrowser");
+    QDesktopServices::setUrlHandler(u"https"_s, this, "openInBrowser");
 }
 
 void TestConnectionDialog::cleanupTestCase()
 {
     QDesktopServices::unsetUrlHandler(u"http"_s);
+    QDesktopServices::unsetUrlHandler(u"https"_s);
 }
 
 QString TestConnectionDialog::keychainRefreshToken(const QString &profile)
@@ -154,6 +174,43 @@ void TestConnectionDialog::connect_sandboxProfile_browserRoundTrip_connectsAndNa
     QVERIFY(saved.has_value());
     QVERIFY(saved->isSandbox());
     QVERIFY(!keychainRefreshToken(u"gui-oauth"_s).isEmpty());
+}
+
+void TestConnectionDialog::connect_tlsSandbox_caCertificateFromBrowse_connectsOverHttps()
+{
+    d365::testsupport::SandboxProcess tls;
+    tls.setAcceptAnyToken(false);
+    QVERIFY(tls.start({u"--tls"_s}));
+    ConnectionSession session;
+    ConnectionDialog dialog(m_settings.get(), &session);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"newProfileButton"_s), Qt::LeftButton);
+    dialog.findChild<QLineEdit *>(u"nameEdit"_s)->setText(u"gui-tls"_s);
+    dialog.findChild<QLineEdit *>(u"orgUrlEdit"_s)->setText(tls.baseUrl().toString());
+    auto *caEdit = dialog.findChild<QLineEdit *>(u"caCertificateEdit"_s);
+    auto *browse = dialog.findChild<QPushButton *>(u"caBrowseButton"_s);
+    QVERIFY(caEdit && browse);
+    QVERIFY(!caEdit->isEnabled()); // only sandbox profiles trust an extra CA
+    QVERIFY(!browse->isEnabled());
+    dialog.findChild<QCheckBox *>(u"sandboxCheck"_s)->setChecked(true);
+    QVERIFY(caEdit->isEnabled());
+
+    // Browse… picks the file the sandbox printed.
+    QTest::mouseClick(browse, Qt::LeftButton);
+    QFileDialog *picker = nullptr;
+    QTRY_VERIFY((picker = dialog.findChild<QFileDialog *>(u"caCertificateFileDialog"_s)) != nullptr);
+    picker->selectFile(tls.caCertificateFile());
+    static_cast<QDialog *>(picker)->accept(); // as the Open button does (QFileDialog::accept is protected)
+    QCOMPARE(QDir::fromNativeSeparators(caEdit->text()), tls.caCertificateFile());
+
+    QTest::mouseClick(dialog.findChild<QPushButton *>(u"connectButton"_s), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(session.state(), ConnectionSession::State::Connected, 15000);
+    QCOMPARE(session.statusText(), u"Connected to 127.0.0.1 as admin@sandbox.onmicrosoft.com"_s);
+    const auto saved = m_settings->profile(u"gui-tls"_s);
+    QVERIFY(saved.has_value());
+    QCOMPARE(saved->orgUrl.scheme(), u"https"_s);
+    QCOMPARE(saved->caCertificateFile, tls.caCertificateFile());
 }
 
 void TestConnectionDialog::restore_afterRestart_connectsFromKeychainWithoutBrowser()
