@@ -208,6 +208,9 @@ void TestSandboxTls::sandbox_badTlsOptions_exitTwoNamingTheProblem_data()
         << QStringList{u"--tls-ca-out"_s, m_dir.filePath(u"x.pem"_s)} << u"--tls-ca-out needs --tls"_s;
     QTest::newRow("certificate without key")
         << QStringList{u"--tls"_s, u"--tls-cert"_s, missing} << u"--tls-cert and --tls-key go together"_s;
+    QTest::newRow("CA file in a folder that does not exist")
+        << QStringList{u"--tls"_s, u"--tls-ca-out"_s, m_dir.filePath(u"no/such/folder/ca.pem"_s)}
+        << u"cannot write the CA certificate"_s;
     QTest::newRow("missing certificate file")
         << QStringList{u"--tls"_s, u"--tls-cert"_s, missing, u"--tls-key"_s, missing}
         << u"cannot read the --tls-cert file"_s;

@@ -304,18 +304,21 @@ int main(int argc, char **argv)
     }
 
     const QUrl base = server.baseUrl();
-    std::printf("listening %s\n", qPrintable(base.toString()));
+    // The CA file exists before the first line announces the server: a client may connect at once.
+    QString caFile;
     if (tls && !tls->caCertificatePem.isEmpty()) {
-        const QString caFile = parser.isSet(tlsCaOutOption)
-                                   ? parser.value(tlsCaOutOption)
-                                   : QDir::temp().filePath(u"d365sync-sandbox-ca-%1.pem"_s.arg(base.port()));
+        caFile = parser.isSet(tlsCaOutOption)
+                     ? parser.value(tlsCaOutOption)
+                     : QDir::temp().filePath(u"d365sync-sandbox-ca-%1.pem"_s.arg(base.port()));
         if (!writeCaCertificate(caFile, tls->caCertificatePem, &error)) {
             std::fprintf(stderr, "d365sync-sandbox: --tls-ca-out: %s\n", qPrintable(error));
             return 2;
         }
-        std::printf("ca-certificate %s\n", qPrintable(QDir::toNativeSeparators(caFile)));
         qCInfo(lcMain) << "TLS: clients must trust the CA certificate in" << caFile;
     }
+    std::printf("listening %s\n", qPrintable(base.toString()));
+    if (!caFile.isEmpty())
+        std::printf("ca-certificate %s\n", qPrintable(QDir::toNativeSeparators(caFile)));
     std::fflush(stdout);
     qCInfo(lcMain) << "serving org" << definition->organization().uniqueName << "at"
                    << base.toString() + u"/api/data/v9.2/"_s;
