@@ -112,4 +112,46 @@ void appendValue(QByteArray &out, const QJsonValue &value)
     }
 }
 
+QList<QByteArrayView> splitMembers(QByteArrayView members)
+{
+    QList<QByteArrayView> parts;
+    qsizetype start = 0;
+    int depth = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < members.size(); ++i) {
+        const char c = members[i];
+        if (inString) {
+            if (c == '\\')
+                ++i; // the escaped character cannot end the string
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            inString = true;
+            break;
+        case '{':
+        case '[':
+            ++depth;
+            break;
+        case '}':
+        case ']':
+            --depth;
+            break;
+        case ',':
+            if (depth == 0) {
+                parts.append(members.sliced(start, i - start));
+                start = i + 1;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (start < members.size())
+        parts.append(members.sliced(start));
+    return parts;
+}
+
 } // namespace d365::services::json

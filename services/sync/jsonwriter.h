@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QJsonValue>
+#include <QList>
 #include <QStringView>
 
 namespace d365::services::json {
@@ -18,5 +19,10 @@ inline void appendMember(QByteArray &out, QStringView name, const QJsonValue &va
     out += ':';
     appendValue(out, value);
 }
+
+// The members of a JSON object's text without its braces ("a":1,"b":"x,y",...), each as written: splits at
+// the commas outside strings and nested values. The text must be well-formed (ours, from the functions
+// above).
+QList<QByteArrayView> splitMembers(QByteArrayView members);
 
 } // namespace d365::services::json

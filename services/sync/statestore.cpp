@@ -16,7 +16,9 @@
 #include <QUrl>
 #include <QUuid>
 #include <QVariant>
+#include <QtEndian>
 
+#include <algorithm>
 #include <limits>
 
 using namespace Qt::StringLiterals;
@@ -27,7 +29,8 @@ namespace d365::services {
 
 namespace {
 
-constexpr int SchemaVersion = 1;
+// 2: rows.members (update mode's per-column hashes); a version-1 file gains the column when opened.
+constexpr int SchemaVersion = 2;
 
 QString tr(const char *text)
 {
@@ -70,6 +73,7 @@ QString identityOf(const Mapping &mapping)
 
 StateStore::~StateStore()
 {
+    m_memberQuery.reset(); // before its connection goes
     if (m_db.isValid()) {
         m_db.close();
     }
@@ -171,7 +175,7 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const QString &path, const 
           u"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"_s,
           u"CREATE TABLE IF NOT EXISTS rows (key_hash INTEGER PRIMARY KEY, source_key TEXT, "
           "row_hash INTEGER, record_id TEXT, failed INTEGER NOT NULL DEFAULT 0, "
-          "pending_since INTEGER NOT NULL DEFAULT 0)"_s,
+          "pending_since INTEGER NOT NULL DEFAULT 0, members BLOB)"_s,
           u"CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT, "
           "ended TEXT, mapping TEXT, profile TEXT, mode TEXT, writer TEXT, summary TEXT, "
           "exit_code INTEGER, error TEXT)"_s,
@@ -182,10 +186,79 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const QString &path, const 
             return done.error();
         }
     }
+    if (auto migrated = store->addMembersColumn(); !migrated.ok()) {
+        return migrated.error();
+    }
     if (auto loaded = store->load(fingerprint); !loaded.ok()) {
         return loaded.error();
     }
     return store;
+}
+
+Result<void> StateStore::addMembersColumn()
+{
+    // A file of schema version 1 has no members column yet: its rows have no per-column hashes, so their next
+    // update sends every column once.
+    QSqlQuery columns(m_db);
+    if (!columns.exec(u"PRAGMA table_info(rows)"_s)) {
+        return storeError(m_path, columns.lastError().text());
+    }
+    while (columns.next()) {
+        if (columns.value(1).toString() == u"members"_s) {
+            return {};
+        }
+    }
+    columns.finish();
+    return exec(u"ALTER TABLE rows ADD COLUMN members BLOB"_s);
+}
+
+std::optional<QByteArray> StateStore::memberHashes(quint64 keyHash)
+{
+    if (!m_memberQuery) {
+        m_memberQuery = std::make_unique<QSqlQuery>(m_db);
+        m_memberQuery->setForwardOnly(true);
+        if (!m_memberQuery->prepare(u"SELECT members FROM rows WHERE key_hash = ?"_s)) {
+            qCWarning(lcState) << "cannot read column hashes:" << m_memberQuery->lastError().text();
+            return std::nullopt;
+        }
+    }
+    m_memberQuery->bindValue(0, qint64(keyHash));
+    std::optional<QByteArray> packed;
+    if (m_memberQuery->exec() && m_memberQuery->next() && !m_memberQuery->value(0).isNull()) {
+        packed = m_memberQuery->value(0).toByteArray();
+    }
+    m_memberQuery->finish();
+    return packed;
+}
+
+QByteArray StateStore::packMemberHashes(std::vector<quint64> hashes)
+{
+    std::sort(hashes.begin(), hashes.end());
+    QByteArray packed(qsizetype(hashes.size() * sizeof(quint64)), Qt::Uninitialized);
+    for (size_t i = 0; i < hashes.size(); ++i) {
+        qToLittleEndian(hashes[i], packed.data() + i * sizeof(quint64));
+    }
+    return packed;
+}
+
+bool StateStore::containsMemberHash(const QByteArray &packed, quint64 hash)
+{
+    // Binary search over the sorted little-endian array.
+    qsizetype low = 0;
+    qsizetype high = packed.size() / qsizetype(sizeof(quint64));
+    while (low < high) {
+        const qsizetype middle = (low + high) / 2;
+        const quint64 value = qFromLittleEndian<quint64>(packed.constData() + middle * sizeof(quint64));
+        if (value == hash) {
+            return true;
+        }
+        if (value < hash) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return false;
 }
 
 Result<void> StateStore::load(const QString &fingerprint)
@@ -215,7 +288,7 @@ Result<void> StateStore::load(const QString &fingerprint)
         }
         if (!m_readOnly) {
             QSqlQuery reset(m_db);
-            reset.exec(u"UPDATE rows SET row_hash = 0"_s);
+            reset.exec(u"UPDATE rows SET row_hash = 0, members = NULL"_s);
             QSqlQuery put(m_db);
             put.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"_s);
             for (const auto &[key, value] : {qMakePair(u"fingerprint"_s, fingerprint),
@@ -340,16 +413,18 @@ Result<void> StateStore::markPending(const QList<Confirmed> &rows, qint64 sentAt
 Result<void> StateStore::confirm(const QList<Confirmed> &rows)
 {
     return writeEach(
-        u"INSERT INTO rows (key_hash, source_key, row_hash, record_id, failed, pending_since) "
-        "VALUES (?, ?, ?, ?, 0, 0) ON CONFLICT(key_hash) DO UPDATE SET source_key = excluded.source_key, "
+        u"INSERT INTO rows (key_hash, source_key, row_hash, record_id, failed, pending_since, members) "
+        "VALUES (?, ?, ?, ?, 0, 0, ?) ON CONFLICT(key_hash) DO UPDATE SET source_key = excluded.source_key, "
         "row_hash = excluded.row_hash, record_id = coalesce(excluded.record_id, rows.record_id), "
-        "failed = 0, pending_since = 0"_s,
+        "failed = 0, pending_since = 0, members = excluded.members"_s,
         rows,
         [](QSqlQuery &query, const Confirmed &row) {
             query.addBindValue(qint64(row.keyHash));
             query.addBindValue(row.sourceKey);
             query.addBindValue(qint64(row.rowHash));
             query.addBindValue(row.recordId.isEmpty() ? QVariant() : QVariant(row.recordId));
+            query.addBindValue(row.memberHashes.isEmpty() ? QVariant(QMetaType(QMetaType::QByteArray))
+                                                          : QVariant(row.memberHashes));
             return true;
         },
         [this](const Confirmed &row) {

@@ -8,6 +8,8 @@
 //   entry(keyHash)               in memory for the whole run: the hash of the values the service last
 //                                confirmed, whether the row failed last time, whether a create was on its
 //                                way when the last run ended (pending, insert mode)
+//   memberHashes(keyHash)        update mode: what each column of the row was when last confirmed, so a
+//                                changed row sends only its changed columns
 //   markPending(rows)            insert mode, before a chunk is sent: the create's intent and its time
 //   confirm(rows) / fail(rows)   after the service answered; only confirmed values ever make a row unchanged
 //   beginRun / endRun            the run history: times, mapping, profile, mode, writer, counts, exit code,
@@ -26,6 +28,7 @@
 #include <QHash>
 #include <QSet>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 
 #include <memory>
@@ -53,6 +56,8 @@ public:
         QString sourceKey;
         quint64 rowHash = 0;
         QString recordId; // when the answer said it
+        // Update mode: the hashes of every member the service now holds (memberHashes()); empty otherwise.
+        QByteArray memberHashes;
     };
     struct RunRecord
     {
@@ -120,6 +125,12 @@ public:
     qsizetype size() const { return m_entries.size(); }
 
     Entry *entry(quint64 keyHash) { return m_entries.find(keyHash); }
+    // Update mode: the sorted 64-bit hashes of the body members ("name":value) and of the match key that
+    // the service confirmed for this row, packed (packMemberHashes()); nullopt when none are stored (another
+    // mode wrote the row, or the mapping changed since). Read from the file: only changed rows ask.
+    std::optional<QByteArray> memberHashes(quint64 keyHash);
+    static QByteArray packMemberHashes(std::vector<quint64> hashes); // sorts
+    static bool containsMemberHash(const QByteArray &packed, quint64 hash);
     // When the create of a pending row was sent (ms since epoch, the service's clock); 0 when not pending.
     qint64 pendingSince(quint64 keyHash) const { return m_pendingSince.value(keyHash); }
     // Keys of rows that failed in the run before `currentRunId` (for --retry-failed), and of rows whose last
@@ -142,6 +153,7 @@ private:
     StateStore() = default;
     Result<void> load(const QString &fingerprint);
     Result<void> exec(const QString &sql);
+    Result<void> addMembersColumn();
     // One transaction of one prepared statement over `items`: bind(query, item) binds an item's values
     // (false: skip it), and once the statement ran apply(item) updates the entry in memory. Nothing in a
     // read-only store, nothing for no items; the first failing statement rolls everything back.
@@ -151,6 +163,7 @@ private:
     QString m_path;
     QString m_connection;
     QSqlDatabase m_db;
+    std::unique_ptr<QSqlQuery> m_memberQuery; // prepared once, for memberHashes()
     bool m_fingerprintChanged = false;
     bool m_readOnly = false;
     FlatKeyTable<Entry> m_entries;         // by key hash

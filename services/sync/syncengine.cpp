@@ -2,6 +2,7 @@
 
 #include "services/sync/batchwriter.h"
 #include "services/sync/bulkwriter.h"
+#include "services/sync/jsonwriter.h"
 #include "services/sync/preflight.h"
 #include "services/sync/recordlookup.h"
 #include "services/sync/rowpreview.h"
@@ -242,6 +243,23 @@ void SyncEngine::pump()
                     record(RowOutcome{ready.sourceRow, ready.sourceKey, RowStatus::Unchanged, 0, {}, {}});
                     continue; // the service already holds exactly these values
                 }
+                if (m_mapping.mode == SyncMode::Update && !m_options.fullResync && !entry->failed) {
+                    // PRODUCT feature 6: only the columns that changed. (Update mode only: an upsert of a
+                    // record deleted in the org since would create it with those columns alone, and
+                    // UpsertMultiple does not say whether it created a record; FACTS §7.)
+                    const std::vector<quint64> hashes = memberHashes(ready);
+                    tracked.memberHashes = StateStore::packMemberHashes(hashes);
+                    if (const auto confirmed = m_state->memberHashes(tracked.stateKey);
+                        confirmed && !keepChangedMembers(ready, *confirmed)) {
+                        // Nothing the service does not hold already (a member left the body): just
+                        // remember the row as it is now.
+                        m_inFlightRows.insert(ready.sourceRow, tracked);
+                        RowOutcome same{ready.sourceRow, ready.sourceKey, RowStatus::Unchanged, 0, {}, {}};
+                        remember({same});
+                        record(std::move(same));
+                        continue;
+                    }
+                }
                 if (m_mapping.mode == SyncMode::Insert && entry->pending && !m_options.dryRun) {
                     // A create of this row was on its way when an earlier run ended: find out first.
                     tracked.pendingSince = m_state->pendingSince(tracked.stateKey);
@@ -252,6 +270,9 @@ void SyncEngine::pump()
                     }
                     continue;
                 }
+            }
+            if (m_mapping.mode == SyncMode::Update && tracked.memberHashes.isEmpty()) {
+                tracked.memberHashes = StateStore::packMemberHashes(memberHashes(ready));
             }
             m_inFlightRows.insert(ready.sourceRow, tracked);
         }
@@ -288,7 +309,7 @@ void SyncEngine::dispatch()
         QList<StateStore::Confirmed> intents;
         intents.reserve(rows.size());
         for (const ConvertedRow &row : std::as_const(rows)) {
-            intents.append({m_inFlightRows.value(row.sourceRow).stateKey, row.sourceKey, 0, {}});
+            intents.append({m_inFlightRows.value(row.sourceRow).stateKey, row.sourceKey, 0, {}, {}});
         }
         const QDateTime server = m_client->serverNow();
         const qint64 sentAt =
@@ -384,17 +405,65 @@ void SyncEngine::stop(const Error &failure)
     maybeFinish();
 }
 
-quint64 SyncEngine::rowHash(const ConvertedRow &row)
+namespace {
+quint64 fnv1a(QByteArrayView bytes, quint64 hash = 14695981039346656037ull)
 {
-    // FNV-1a over the values as they are sent, then the match key: equal hashes, equal writes.
-    quint64 hash = 14695981039346656037ull;
-    for (const char byte : row.members) {
+    for (const char byte : bytes) {
         hash ^= uchar(byte);
         hash *= 1099511628211ull;
     }
+    return hash;
+}
+
+// The match key's entry among a row's member hashes: a key that changed addresses another record.
+quint64 keyMemberHash(const ConvertedRow &row)
+{
+    return fnv1a("\x01key", RecordLookup::keyHash(row.keyValues));
+}
+} // namespace
+
+quint64 SyncEngine::rowHash(const ConvertedRow &row)
+{
+    // FNV-1a over the values as they are sent, then the match key: equal hashes, equal writes.
+    quint64 hash = fnv1a(row.members);
     hash ^= RecordLookup::keyHash(row.keyValues);
     hash *= 1099511628211ull;
     return hash == 0 ? 1 : hash;
+}
+
+std::vector<quint64> SyncEngine::memberHashes(const ConvertedRow &row)
+{
+    const QList<QByteArrayView> members = json::splitMembers(row.members);
+    std::vector<quint64> hashes;
+    hashes.reserve(size_t(members.size()) + 1);
+    for (const QByteArrayView member : members) {
+        hashes.push_back(fnv1a(member));
+    }
+    hashes.push_back(keyMemberHash(row));
+    return hashes;
+}
+
+bool SyncEngine::keepChangedMembers(ConvertedRow &row, const QByteArray &confirmed)
+{
+    if (!StateStore::containsMemberHash(confirmed, keyMemberHash(row))) {
+        return true; // another record than last time: every column
+    }
+    QByteArray changed;
+    changed.reserve(row.members.size());
+    for (const QByteArrayView member : json::splitMembers(row.members)) {
+        if (StateStore::containsMemberHash(confirmed, fnv1a(member))) {
+            continue; // the service holds exactly this value
+        }
+        if (!changed.isEmpty()) {
+            changed += ',';
+        }
+        changed += member;
+    }
+    if (changed.isEmpty()) {
+        return false;
+    }
+    row.members = std::move(changed);
+    return true;
 }
 
 void SyncEngine::remember(const QList<RowOutcome> &outcomes)
@@ -415,7 +484,7 @@ void SyncEngine::remember(const QList<RowOutcome> &outcomes)
         case RowStatus::Updated:
         case RowStatus::Upserted:
         case RowStatus::Unchanged:
-            confirmed.append({tracked->stateKey, outcome.key, tracked->rowHash, {}});
+            confirmed.append({tracked->stateKey, outcome.key, tracked->rowHash, {}, tracked->memberHashes});
             break;
         case RowStatus::Failed:
             failed.append(tracked->stateKey);

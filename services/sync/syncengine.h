@@ -78,6 +78,12 @@ private:
     void preview(QList<ConvertedRow> rows); // dry run: compare with the records instead of writing
     void addPreview(RowPreview row);
     static quint64 rowHash(const ConvertedRow &row);
+    // Update mode: the hashes of the row's body members and of its match key (StateStore::memberHashes).
+    static std::vector<quint64> memberHashes(const ConvertedRow &row);
+    // Update mode, a row that changed since the service last confirmed it: drops the members the service
+    // already holds (their hash is in `confirmed`), so only changed columns are sent. Keeps the whole row
+    // when its match key changed. Returns false when no member is left to send.
+    static bool keepChangedMembers(ConvertedRow &row, const QByteArray &confirmed);
     void stop(const Error &error);
     void skipUnsent();
     void emitProgress(bool force);
@@ -111,6 +117,7 @@ private:
         quint64 stateKey = 0;
         quint64 rowHash = 0;
         qint64 pendingSince = 0;
+        QByteArray memberHashes; // update mode: stored with the row once the service confirmed it
     };
     std::unique_ptr<StateStore> m_state;
     qint64 m_runId = 0;

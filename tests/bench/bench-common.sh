@@ -46,13 +46,16 @@ SQL
 }
 
 # bench_mapping DB OUT [QUERY]: the sample mapping reading DB (and QUERY instead of the sample's, if given).
+# bench_mapping WAREHOUSE OUT [QUERY [MODE]]: the sample mapping over WAREHOUSE, written to OUT.
 bench_mapping() {
-  python3 - "$bench_root/resources/sample/customers-to-contacts.json" "$1" "$2" "${3:-}" <<'PY'
+  python3 - "$bench_root/resources/sample/customers-to-contacts.json" "$1" "$2" "${3:-}" "${4:-}" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["source"]["path"] = sys.argv[2]
 if sys.argv[4]:
     m["source"]["query"] = sys.argv[4]
+if sys.argv[5]:
+    m["mode"] = sys.argv[5]
 json.dump(m, open(sys.argv[3], "w"), indent=2)
 PY
 }

@@ -3,7 +3,11 @@
 # with nothing changed, again with 1 % of the rows changed, and a dry run of the next change (those rows back,
 # another 1 % changed: 2 % differ from what the org holds).
 #
-#   tests/bench/state-bench.sh ROWS        e.g. tests/bench/state-bench.sh 1000000
+#   tests/bench/state-bench.sh ROWS [update]     e.g. tests/bench/state-bench.sh 1000000
+#
+# With "update": the records are first created by an upsert run without state, then every step runs in update
+# mode, where a changed row sends only its changed columns (the state keeps a hash per column: the state
+# file's size is printed at the end).
 #
 # Release build, fast sandbox profile, the default writer (UpsertMultiple, 1,000 rows per request). Per step it
 # prints the wall time of the whole d365sync-cli process (start-up, preflight, reading and hashing every row
@@ -13,7 +17,9 @@
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
-rows=${1:?usage: state-bench.sh ROWS}
+rows=${1:?usage: state-bench.sh ROWS [update]}
+mode=${2:-}
+[[ -z "$mode" || "$mode" == update ]] || { echo "state-bench.sh: the mode is 'update' or nothing" >&2; exit 2; }
 bench_build
 db=$(bench_warehouse "$rows")
 
@@ -25,10 +31,14 @@ changed_query() {
   local expression="CASE WHEN customer_id % 100 = $1 THEN coalesce(job_title, '') || ' (changed)' ELSE job_title END AS job_title,"
   echo "${sample_query/job_title,/$expression}"
 }
-bench_mapping "$db" "$work/first.json"
-bench_mapping "$db" "$work/changed.json" "$(changed_query 0)"
-bench_mapping "$db" "$work/changed2.json" "$(changed_query 1)"
+bench_mapping "$db" "$work/first.json" "" "$mode"
+bench_mapping "$db" "$work/changed.json" "$(changed_query 0)" "$mode"
+bench_mapping "$db" "$work/changed2.json" "$(changed_query 1)" "$mode"
 bench_sandbox_start "$work"
+if [[ "$mode" == update ]]; then
+  bench_mapping "$db" "$work/create.json"
+  "$bin/d365sync-cli" --settings "$work/settings.ini" run "$work/create.json" --state none >/dev/null 2>&1
+fi
 
 echo "rows=$rows (state file $work/state.db)"
 echo "step                wall_s  cpu_s  rss_MB  writes  reads  created  updated  upserted  unchanged  failed"
@@ -55,3 +65,4 @@ step "unchanged re-run" "$work/first.json" 0
 step "1 % changed" "$work/changed.json" $((rows / 100))
 # The next change: those rows back as they were, another 1 % changed; previewed, not written.
 step "dry run, 2 % differ" "$work/changed2.json" $((rows / 50)) --dry-run
+echo "state file: $(du -cm "$work"/state.db* | tail -1 | cut -f1) MB (with its WAL)"

@@ -11,6 +11,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -34,6 +36,7 @@ private Q_SLOTS:
     void initTestCase();
     void run_again_sendsOnlyChangedRows_fullSendsAll();
     void run_mappingChanged_everyRowIsSentAgain();
+    void run_updateMode_sendsOnlyTheChangedColumns();
     void failedRows_inHistoryExportedAsCsvAndRetriedAlone();
     void history_json_showsAKilledRunAsNotEnded();
     void wrongCalls_exitTwoNamingTheFix_data();
@@ -47,6 +50,8 @@ private:
     QString mapping(const QString &name, const QString &query,
                     const std::function<void(QJsonObject &)> &edit = {});
     QString state(const QString &name) const { return m_dir.filePath(name + u".db"_s); }
+    // The e-mail address of a customer of the sample warehouse.
+    static QString sampleEmail(int customerId);
 
     SandboxProcess m_sandbox;
     QTemporaryDir m_dir;
@@ -62,6 +67,24 @@ void TestCliState::initTestCase()
     const RunResult added = cli(
         {u"profile"_s, u"add"_s, u"sandbox"_s, u"--url"_s, m_sandbox.baseUrl().toString(), u"--sandbox"_s});
     QVERIFY2(added.exitCode == 0, qPrintable(added.err));
+}
+
+QString TestCliState::sampleEmail(int customerId)
+{
+    QString email;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"sample"_s);
+        db.setDatabaseName(QStringLiteral(D365_SAMPLE_DB));
+        db.setConnectOptions(u"QSQLITE_OPEN_READONLY"_s);
+        QSqlQuery query(db);
+        if (db.open() && query.prepare(u"SELECT email FROM customers WHERE customer_id = ?"_s)) {
+            query.addBindValue(customerId);
+            if (query.exec() && query.next())
+                email = query.value(0).toString();
+        }
+    }
+    QSqlDatabase::removeDatabase(u"sample"_s);
+    return email;
 }
 
 RunResult TestCliState::cli(const QStringList &arguments)
@@ -137,6 +160,77 @@ void TestCliState::run_again_sendsOnlyChangedRows_fullSendsAll()
     QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
     QCOMPARE(run.report.value("upserted"_L1).toInt(), 2000);
     QCOMPARE(run.report.value("state"_L1).toString(), QString());
+}
+
+void TestCliState::run_updateMode_sendsOnlyTheChangedColumns()
+{
+    const QString prefix = u"cols-"_s;
+    const QString created = mapping(u"cols-create"_s, prefixedSampleQuery(prefix, 100));
+    RunResult run = cli({u"run"_s, created, u"--state"_s, state(u"cols-create"_s)});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QCOMPARE(run.report.value("upserted"_L1).toInt(), 100);
+
+    const auto updateMapping = [this, &prefix](const QList<QPair<QString, QString>> &replaced) {
+        return mapping(u"cols"_s, prefixedSampleQuery(prefix, 100, replaced),
+                       [](QJsonObject &m) { m.insert(u"mode"_s, u"update"_s); });
+    };
+    const QStringList stateArgs{u"--state"_s, state(u"cols"_s)};
+    run = cli(QStringList{u"run"_s, updateMapping({})} + stateArgs);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QCOMPARE(run.report.value("updated"_L1).toInt(), 100);
+
+    // Someone edits the first names of two contacts in the org; the warehouse changes the job titles of ten.
+    const QString filter = u"contacts?$select=contactid,emailaddress1,firstname,jobtitle&$filter=startswith("
+                           "emailaddress1,'%1')"_s.arg(prefix);
+    const QList<QJsonObject> before = readRecords(m_sandbox, filter);
+    QCOMPARE(before.size(), 100);
+    // Customer 10's row changes below (its id is a multiple of ten), customer 15's does not.
+    const QString email10 = prefix + sampleEmail(10);
+    const QString email15 = prefix + sampleEmail(15);
+    QVERIFY(email10 != prefix && email15 != prefix);
+    QStringList edited;
+    for (const QJsonObject &record : before) {
+        const QString email = record.value("emailaddress1"_L1).toString();
+        if (email == email10 || email == email15) {
+            const HttpResult patched =
+                request("PATCH",
+                        m_sandbox.webApiUrl().resolved(
+                            QUrl(u"contacts(%1)"_s.arg(record.value("contactid"_L1).toString()))),
+                        {{"Authorization", "Bearer test"}, {"If-Match", "*"}},
+                        QJsonDocument(QJsonObject{{u"firstname"_s, u"EditedInTheOrg"_s}}).toJson());
+            QCOMPARE(patched.status, 204);
+            edited.append(email);
+        }
+    }
+    QCOMPARE(edited.size(), 2);
+    run = cli(QStringList{u"run"_s,
+                          updateMapping({{u"job_title"_s, u"CASE WHEN customer_id % 10 = 0 THEN 'Promoted' "
+                                                          "ELSE job_title END"_s}})} +
+              stateArgs);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QCOMPARE(run.report.value("updated"_L1).toInt(), 10);
+    QCOMPARE(run.report.value("unchanged"_L1).toInt(), 90);
+    checkAccounting(run.report);
+    QVERIFY(!QTest::currentTestFailed());
+    // Only job titles were sent: customer 10's new title landed and its first name edited in the org stayed,
+    // as did customer 15's (whose row did not change at all).
+    for (const QJsonObject &record : readRecords(m_sandbox, filter)) {
+        const QString email = record.value("emailaddress1"_L1).toString();
+        if (edited.contains(email)) {
+            QCOMPARE(record.value("firstname"_L1).toString(), u"EditedInTheOrg"_s);
+        }
+        if (email == email10) {
+            QCOMPARE(record.value("jobtitle"_L1).toString(), u"Promoted"_s);
+        }
+    }
+
+    // --full sends every column again: the org's edits are overwritten by the warehouse.
+    run = cli(QStringList{u"run"_s, updateMapping({}), u"--full"_s} + stateArgs);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QCOMPARE(run.report.value("updated"_L1).toInt(), 100);
+    for (const QJsonObject &record : readRecords(m_sandbox, filter)) {
+        QVERIFY(record.value("firstname"_L1).toString() != u"EditedInTheOrg"_s);
+    }
 }
 
 void TestCliState::run_mappingChanged_everyRowIsSentAgain()

@@ -19,7 +19,39 @@ private Q_SLOTS:
     void appendMember_anyValue_readsBackEqual_data();
     void appendMember_anyValue_readsBackEqual();
     void appendString_plainAscii_isCopiedAsIs();
+    void splitMembers_commasInsideStringsAndNestedValues_stayInTheirMember();
 };
+
+void TestJsonWriter::splitMembers_commasInsideStringsAndNestedValues_stayInTheirMember()
+{
+    // Members as the writer makes them, with the characters that could fool a split.
+    const QList<QPair<QString, QJsonValue>> members{
+        {u"firstname"_s, u"Ana, \"the\" first"_s},
+        {u"description"_s, u"back\\slash\\"_s},
+        {u"new_codes"_s, u"1,2,3"_s},
+        {u"parentcustomerid_account@odata.bind"_s, u"/accounts(accountnumber='A,1')"_s},
+        {u"new_amount"_s, 12.5},
+        {u"new_flag"_s, true},
+        {u"new_empty"_s, QJsonValue()},
+        {u"new_object"_s, QJsonObject{{u"a"_s, 1}, {u"b"_s, QJsonArray{1, u",]}"_s}}}},
+    };
+    QByteArray text;
+    QList<QByteArray> expected;
+    for (const auto &[name, value] : members) {
+        QByteArray one;
+        json::appendMember(one, name, value);
+        expected.append(one);
+        if (!text.isEmpty())
+            text += ',';
+        text += one;
+    }
+    const QList<QByteArrayView> parts = json::splitMembers(text);
+    QCOMPARE(parts.size(), expected.size());
+    for (qsizetype i = 0; i < parts.size(); ++i)
+        QCOMPARE(parts[i].toByteArray(), expected[i]);
+    QVERIFY(json::splitMembers(QByteArrayView()).isEmpty());
+    QCOMPARE(json::splitMembers("\"a\":1").size(), 1);
+}
 
 void TestJsonWriter::appendMember_anyValue_readsBackEqual_data()
 {

@@ -6,6 +6,8 @@
 #include "services/sync/statestore.h"
 
 #include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -16,7 +18,7 @@ namespace {
 
 StateStore::Confirmed row(const QString &key, quint64 rowHash)
 {
-    return {StateStore::keyHash(key), key, rowHash, {}};
+    return {StateStore::keyHash(key), key, rowHash, {}, {}};
 }
 
 SyncSummary summary(qint64 read, qint64 failed)
@@ -45,6 +47,9 @@ private Q_SLOTS:
     void pendingCreate_survivesAReopenUntilConfirmed();
     void changedFingerprint_forgetsHashesKeepsHistory();
     void completeRun_prunesRowsTheSourceNoLongerHas_incompleteKeepsThem();
+    void memberHashes_surviveAReopen_changedFingerprintOrOtherModeForgetsThem();
+    void memberHashes_packedSortedAndSearchable();
+    void open_versionOneFile_gainsTheMembersColumnKeepsItsRows();
     void history_recordsEveryRunNewestFirst_killedRunHasNoEnd();
     void failedLastRun_isThePreviousRunsFailuresAndUnconfirmedWriteFailures();
     void history_keepsTheLastRunsOnly();
@@ -164,6 +169,78 @@ void TestStateStore::changedFingerprint_forgetsHashesKeepsHistory()
     const auto history = StateStore::readHistory(m_path, 10);
     QVERIFY(history.ok());
     QCOMPARE(history.value().size(), 1);
+}
+
+void TestStateStore::memberHashes_surviveAReopen_changedFingerprintOrOtherModeForgetsThem()
+{
+    const QByteArray packed = StateStore::packMemberHashes({7, 3, 5});
+    {
+        auto store = open();
+        StateStore::Confirmed update = row(u"u"_s, 11);
+        update.memberHashes = packed;
+        QVERIFY(store->confirm({update, row(u"plain"_s, 22)}).ok());
+    }
+    {
+        auto store = open();
+        QCOMPARE(store->memberHashes(StateStore::keyHash(u"u"_s)), std::optional<QByteArray>(packed));
+        // Confirmed without member hashes (another mode): none, so an update sends the whole row.
+        QCOMPARE(store->memberHashes(StateStore::keyHash(u"plain"_s)), std::nullopt);
+        QCOMPARE(store->memberHashes(StateStore::keyHash(u"never-written"_s)), std::nullopt);
+        // The same row confirmed again without them (the mapping's mode changed): they are gone.
+        QVERIFY(store->confirm({row(u"u"_s, 12)}).ok());
+        QCOMPARE(store->memberHashes(StateStore::keyHash(u"u"_s)), std::nullopt);
+        StateStore::Confirmed again = row(u"u"_s, 13);
+        again.memberHashes = packed;
+        QVERIFY(store->confirm({again}).ok());
+    }
+    auto changed = open(u"f2"_s); // the mapping converts differently now
+    QVERIFY(changed->fingerprintChanged());
+    QCOMPARE(changed->memberHashes(StateStore::keyHash(u"u"_s)), std::nullopt);
+}
+
+void TestStateStore::memberHashes_packedSortedAndSearchable()
+{
+    const QByteArray packed = StateStore::packMemberHashes({900, 5, 0xFFFFFFFFFFFFFFFFull, 42, 5});
+    QCOMPARE(packed.size(), 5 * 8);
+    for (const quint64 hash : {quint64(5), quint64(42), quint64(900), 0xFFFFFFFFFFFFFFFFull}) {
+        QVERIFY2(StateStore::containsMemberHash(packed, hash), qPrintable(QString::number(hash)));
+    }
+    for (const quint64 hash : {quint64(0), quint64(6), quint64(899), quint64(901)}) {
+        QVERIFY2(!StateStore::containsMemberHash(packed, hash), qPrintable(QString::number(hash)));
+    }
+    QVERIFY(!StateStore::containsMemberHash(QByteArray(), 5));
+}
+
+void TestStateStore::open_versionOneFile_gainsTheMembersColumnKeepsItsRows()
+{
+    {
+        // A state file as D365 Sync 0.1 of stop 18 wrote it: no members column.
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"v1"_s);
+        db.setDatabaseName(m_path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)"_s));
+        QVERIFY(q.exec(u"INSERT INTO meta VALUES ('fingerprint', 'f1'), ('schema', '1')"_s));
+        QVERIFY(q.exec(u"CREATE TABLE rows (key_hash INTEGER PRIMARY KEY, source_key TEXT, row_hash INTEGER, "
+                       "record_id TEXT, failed INTEGER NOT NULL DEFAULT 0, pending_since INTEGER NOT NULL "
+                       "DEFAULT 0)"_s));
+        QVERIFY(q.prepare(u"INSERT INTO rows (key_hash, source_key, row_hash) VALUES (?, 'old', 77)"_s));
+        q.addBindValue(qint64(StateStore::keyHash(u"old"_s)));
+        QVERIFY(q.exec());
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"v1"_s);
+    auto store = open();
+    const StateStore::Entry *old = store->entry(StateStore::keyHash(u"old"_s));
+    QVERIFY(old);
+    QCOMPARE(old->rowHash, 77u); // still unchanged when the warehouse is
+    QCOMPARE(store->memberHashes(StateStore::keyHash(u"old"_s)), std::nullopt);
+    StateStore::Confirmed update = row(u"old"_s, 78);
+    update.memberHashes = StateStore::packMemberHashes({1, 2});
+    QVERIFY(store->confirm({update}).ok());
+    QCOMPARE(store->memberHashes(StateStore::keyHash(u"old"_s)),
+             std::optional<QByteArray>(update.memberHashes));
 }
 
 void TestStateStore::completeRun_prunesRowsTheSourceNoLongerHas_incompleteKeepsThem()

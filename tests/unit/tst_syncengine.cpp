@@ -108,6 +108,7 @@ private Q_SLOTS:
     void cancel_midRun_stopsReadingAndAccountsForEveryRowRead();
     void slowCount_firstRowsAreSentBeforeTheCountArrives();
     void state_changedRowsOnly_andARefusedRowIsTriedAgainEvenUnchanged();
+    void state_updateMode_sendsOnlyTheChangedColumns();
 
 private:
     Run run(FakeOrg &org, const Mapping &mapping, QList<QVariantList> rows, SyncOptions options = {},
@@ -518,6 +519,68 @@ void TestSyncEngine::state_changedRowsOnly_andARefusedRowIsTriedAgainEvenUnchang
     QCOMPARE(r.summary.rowsRead, 0);
     QCOMPARE(r.summary.retryRows, 0);
     QCOMPARE(r.summary.requests, 0);
+}
+
+void TestSyncEngine::state_updateMode_sendsOnlyTheChangedColumns()
+{
+    FakeOrg org;
+    for (int i = 1; i <= 20; ++i) {
+        org.seed(u"person%1@example.com"_s.arg(i), QDateTime::currentDateTimeUtc());
+    }
+    QTemporaryDir dir;
+    SyncOptions options;
+    options.statePath = dir.filePath(u"state.db"_s);
+    const auto targetsOf = [&org](qsizetype from) {
+        QList<QJsonObject> targets;
+        for (qsizetype i = from; i < org.requests.size(); ++i) {
+            if (isBulk(org.requests[i], "UpdateMultiple")) {
+                const QJsonArray array =
+                    QJsonDocument::fromJson(org.requests[i].body).object().value("Targets"_L1).toArray();
+                for (const QJsonValue &target : array)
+                    targets.append(target.toObject());
+            }
+        }
+        return targets;
+    };
+    Run r = run(org, mappingFor(SyncMode::Update), people(20), options);
+    QCOMPARE(r.summary.updated, 20);
+    QCOMPARE(targetsOf(0).size(), 20);
+    QVERIFY(targetsOf(0).constFirst().contains("firstname"_L1)); // the first time: every column
+
+    // Someone edits person3's first name in the org; the warehouse changes person3's and person7's last
+    // names. Only the last names go: the org's first name stays.
+    org.records[u"person3@example.com"_s].values.insert(u"firstname"_s, u"EditedInTheOrg"_s);
+    const qsizetype before = org.requests.size();
+    const auto lastChanged = [](int i) { return i == 3 || i == 7 ? u"New%1"_s.arg(i) : u"Last%1"_s.arg(i); };
+    r = run(org, mappingFor(SyncMode::Update), people(20, lastChanged), options);
+    QCOMPARE(r.summary.updated, 2);
+    QCOMPARE(r.summary.unchanged, 18);
+    checkOneOutcomePerRow(r);
+    const QList<QJsonObject> sent = targetsOf(before);
+    QCOMPARE(sent.size(), 2);
+    for (const QJsonObject &target : sent) {
+        QVERIFY2(!target.contains("firstname"_L1), QJsonDocument(target).toJson().constData());
+        QVERIFY(target.value("lastname"_L1).toString().startsWith("New"_L1));
+    }
+    QCOMPARE(org.records.value(u"person3@example.com"_s).values.value("firstname"_L1).toString(),
+             u"EditedInTheOrg"_s);
+    QCOMPARE(org.records.value(u"person3@example.com"_s).values.value("lastname"_L1).toString(), u"New3"_s);
+
+    // A value changing back is a change too, and the next run is unchanged again.
+    r = run(org, mappingFor(SyncMode::Update), people(20), options);
+    QCOMPARE(r.summary.updated, 2);
+    r = run(org, mappingFor(SyncMode::Update), people(20), options);
+    QCOMPARE(r.summary.unchanged, 20);
+    QCOMPARE(r.summary.requests, 0);
+
+    // --full sends every column of every row: the org's edit is overwritten.
+    options.fullResync = true;
+    const qsizetype beforeFull = org.requests.size();
+    r = run(org, mappingFor(SyncMode::Update), people(20), options);
+    QCOMPARE(r.summary.updated, 20);
+    QVERIFY(targetsOf(beforeFull).constFirst().contains("firstname"_L1));
+    QCOMPARE(org.records.value(u"person3@example.com"_s).values.value("firstname"_L1).toString(),
+             u"First3"_s);
 }
 
 QTEST_GUILESS_MAIN(TestSyncEngine)
