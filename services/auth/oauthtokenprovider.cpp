@@ -221,20 +221,26 @@ std::shared_future<void> OAuthTokenProvider::startRefreshLocked()
         body += "grant_type=client_credentials&" + formField("client_secret", m_credential) + '&' +
                 formField("scope", endpoints->applicationScope);
     }
-    const auto tls = tlsConfiguration(m_profile);
-    if (!tls) {
-        m_lastError = tls.error();
-        done->set_value();
-        notifyWaitersLocked();
-        return future;
+    const QUrl url = endpoints->tokenUrl;
+    // Only an https token endpoint has TLS to configure (a plain-http sandbox does not).
+    std::optional<QSslConfiguration> tls;
+    if (url.scheme() == "https"_L1) {
+        auto configured = tlsConfiguration(m_profile);
+        if (!configured) {
+            m_lastError = configured.error();
+            done->set_value();
+            notifyWaitersLocked();
+            return future;
+        }
+        tls = *configured;
     }
     ++m_requests;
-    const QUrl url = endpoints->tokenUrl;
     qCDebug(lcOAuthProvider) << "requesting a token for profile" << m_profile.name << "from" << url.host()
                              << (m_grant == Grant::RefreshToken ? "(refresh_token)" : "(client_credentials)");
-    QMetaObject::invokeMethod(m_worker, [this, url, body, done, tls = *tls] {
+    QMetaObject::invokeMethod(m_worker, [this, url, body, done, tls] {
         QNetworkRequest request(url);
-        request.setSslConfiguration(tls);
+        if (tls)
+            request.setSslConfiguration(*tls);
         request.setHeader(QNetworkRequest::ContentTypeHeader, u"application/x-www-form-urlencoded"_s);
         request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
         request.setTransferTimeout(TokenRequestTimeoutMs);

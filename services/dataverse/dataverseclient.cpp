@@ -65,6 +65,10 @@ namespace {
 std::unique_ptr<HttpTransport> socketTransportFor(const ConnectionProfile &profile)
 {
     auto transport = std::make_unique<SocketTransport>();
+    // A plain-http sandbox has no TLS to configure; not asking also keeps OpenSSL's per-thread state off the
+    // sync worker's thread for it.
+    if (profile.orgUrl.scheme() != "https"_L1)
+        return transport;
     if (const auto tls = tlsConfiguration(profile))
         transport->setSslConfiguration(*tls);
     else
