@@ -12,6 +12,7 @@
 #include <QRegularExpression>
 #include <QTest>
 #include <QUrlQuery>
+#include <QUuid>
 
 #include <algorithm>
 
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void token_codeReused_isRejected54005();
     void token_redirectUriDiffers_isRejected50011();
     void token_codeIsUsableWithLoginHintUser_webApiSeesThatUser();
+    void oidc_nonceClientInfoAndEntraClaims_andTheTenantMetadata();
     void refresh_rotatesToken_oldOneStopsWorking();
     void refresh_revoked_isRejected50173();
     void refresh_expired_isRejected700082();
@@ -316,6 +318,80 @@ void tst_SandboxIdentity::token_codeIsUsableWithLoginHintUser_webApiSeesThatUser
     // oid is the Entra object id of the user's systemuser row (what CallerObjectId names), not the
     // systemuserid.
     QCOMPARE(claims.value(u"oid"_s).toString(), u"3c1e8f52-7a9d-4b6e-8f21-5d0c9a7e4b13"_s);
+}
+
+void tst_SandboxIdentity::oidc_nonceClientInfoAndEntraClaims_andTheTenantMetadata()
+{
+    // As MSAL asks: a nonce and client_info=1 on the authorize request, client_info=1 on the token request.
+    const HttpResult authorized =
+        authorize({{u"nonce"_s, u"n-0S6_WzA2Mj"_s}, {u"client_info"_s, u"1"_s}, {u"login_hint"_s, Alice}});
+    QCOMPARE(authorized.status, 302);
+    const QUrlQuery redirect = redirectQuery(authorized);
+    const QJsonObject fromRedirect =
+        QJsonDocument::fromJson(QByteArray::fromBase64(redirect.queryItemValue(u"client_info"_s).toLatin1(),
+                                                       QByteArray::Base64UrlEncoding))
+            .object();
+    QCOMPARE(fromRedirect.value(u"uid"_s).toString(), u"3c1e8f52-7a9d-4b6e-8f21-5d0c9a7e4b13"_s);
+    const QString tenantId = fromRedirect.value(u"utid"_s).toString();
+    QVERIFY(!QUuid(tenantId).isNull());
+    const HttpResult r = token({{u"client_id"_s, ClientId},
+                                {u"grant_type"_s, u"authorization_code"_s},
+                                {u"code"_s, redirect.queryItemValue(u"code"_s, QUrl::FullyDecoded)},
+                                {u"redirect_uri"_s, m_redirectUri},
+                                {u"code_verifier"_s, Verifier},
+                                {u"client_info"_s, u"1"_s}});
+    QCOMPARE(r.status, 200);
+    const QJsonObject tokens = r.json().object();
+    QCOMPARE(tokens.value(u"client_info"_s).toString(), redirect.queryItemValue(u"client_info"_s));
+    const QStringList parts = tokens.value(u"id_token"_s).toString().split(u'.');
+    QCOMPARE(parts.size(), 3);
+    const QJsonObject claims =
+        QJsonDocument::fromJson(QByteArray::fromBase64(parts[1].toLatin1(), QByteArray::Base64UrlEncoding))
+            .object();
+    QCOMPARE(claims.value(u"nonce"_s).toString(), u"n-0S6_WzA2Mj"_s);
+    QCOMPARE(claims.value(u"ver"_s).toString(), u"2.0"_s);
+    QCOMPARE(claims.value(u"aud"_s).toString(), ClientId);
+    QCOMPARE(claims.value(u"tid"_s).toString(), tenantId);
+    QCOMPARE(claims.value(u"iss"_s).toString(),
+             m_sandbox.baseUrl().toString() + u'/' + tenantId + u"/v2.0"_s);
+    QVERIFY(claims.value(u"nbf"_s).toInteger() <= claims.value(u"exp"_s).toInteger());
+    // sub is pairwise: stable for this user in this app, and not the object id.
+    const QString sub = claims.value(u"sub"_s).toString();
+    QVERIFY(!sub.isEmpty());
+    QVERIFY(sub != claims.value(u"oid"_s).toString());
+    const QJsonObject again = signIn(Alice);
+    const QJsonObject againClaims =
+        QJsonDocument::fromJson(
+            QByteArray::fromBase64(again.value(u"id_token"_s).toString().section(u'.', 1, 1).toLatin1(),
+                                   QByteArray::Base64UrlEncoding))
+            .object();
+    QCOMPARE(againClaims.value(u"sub"_s).toString(), sub);
+    QVERIFY(!againClaims.contains(u"nonce"_s)); // none asked, none echoed
+    QVERIFY(!again.contains(u"client_info"_s));
+
+    // The tenant's metadata names this server's endpoints and the id_token's issuer.
+    const HttpResult metadata = d365::testsupport::request(
+        "GET",
+        m_sandbox.baseUrl().resolved(QUrl(u"/%1/v2.0/.well-known/openid-configuration"_s.arg(tenantId))));
+    QCOMPARE(metadata.status, 200);
+    const QJsonObject document = metadata.json().object();
+    QCOMPARE(document.value(u"issuer"_s).toString(), claims.value(u"iss"_s).toString());
+    QCOMPARE(document.value(u"token_endpoint"_s).toString(),
+             m_sandbox.baseUrl().toString() + u'/' + tenantId + u"/oauth2/v2.0/token"_s);
+    QCOMPARE(document.value(u"authorization_endpoint"_s).toString(),
+             m_sandbox.baseUrl().toString() + u'/' + tenantId + u"/oauth2/v2.0/authorize"_s);
+    const HttpResult keys = d365::testsupport::request("GET", QUrl(document.value(u"jwks_uri"_s).toString()));
+    QCOMPARE(keys.status, 200);
+    QCOMPARE(keys.json().object().value(u"keys"_s).toArray().size(), 0);
+    const HttpResult posted = d365::testsupport::request(
+        "POST", m_sandbox.baseUrl().resolved(QUrl(u"/organizations/v2.0/.well-known/openid-configuration"_s)),
+        {}, "{}");
+    QCOMPARE(posted.status, 405);
+    const HttpResult unknown = d365::testsupport::request(
+        "GET",
+        m_sandbox.baseUrl().resolved(QUrl(u"/contoso.example/v2.0/.well-known/openid-configuration"_s)));
+    QCOMPARE(unknown.status, 400);
+    QCOMPARE(aadsts(unknown), 90002);
 }
 
 void tst_SandboxIdentity::refresh_rotatesToken_oldOneStopsWorking()
