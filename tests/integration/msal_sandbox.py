@@ -10,6 +10,7 @@ Each test starts from one sandbox started with --tls; the CA certificate it writ
 (requests' verify=<file>), never verification turned off.
 """
 
+import base64
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ import unittest
 import warnings
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import msal
 import requests
 
@@ -153,6 +155,24 @@ class MsalAgainstSandbox(unittest.TestCase):
         self.assertEqual(claims["iss"], self.base + "/" + tenant_id + "/v2.0")
         self.assertTrue(claims["sub"])
         self.assertEqual(self.who_am_i(result["access_token"]), ALICE_USER_ID)
+
+        # The id_token's signature verifies with the key the tenant's JWKS publishes (PyJWT, which MSAL
+        # depends on), for this app and this issuer; a tampered token does not.
+        jwks = self.http.get(self.discovery["jwks_uri"], timeout=30).json()
+        header = jwt.get_unverified_header(result["id_token"])
+        self.assertEqual(header["alg"], "RS256")
+        key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+        public_key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(key))
+        verified = jwt.decode(result["id_token"], public_key, algorithms=["RS256"], audience=CLIENT_ID,
+                              issuer=self.base + "/" + tenant_id + "/v2.0")
+        self.assertEqual(verified["preferred_username"], ALICE)
+        head, body, signature = result["id_token"].split(".")
+        forged = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        forged["preferred_username"] = "mallory@sandbox.onmicrosoft.com"
+        forged_body = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        with self.assertRaises(jwt.InvalidSignatureError):
+            jwt.decode(".".join([head, forged_body, signature]), public_key, algorithms=["RS256"],
+                       audience=CLIENT_ID)
 
         # The account MSAL keeps is keyed by client_info (uid.utid) and is alice's.
         accounts = app.get_accounts()

@@ -380,9 +380,23 @@ void tst_SandboxIdentity::oidc_nonceClientInfoAndEntraClaims_andTheTenantMetadat
              m_sandbox.baseUrl().toString() + u'/' + tenantId + u"/oauth2/v2.0/token"_s);
     QCOMPARE(document.value(u"authorization_endpoint"_s).toString(),
              m_sandbox.baseUrl().toString() + u'/' + tenantId + u"/oauth2/v2.0/authorize"_s);
+    // Signed with RS256 by the key the JWKS publishes (tst_msalpython verifies the signature with PyJWT).
+    QCOMPARE(document.value(u"id_token_signing_alg_values_supported"_s).toArray(), QJsonArray{u"RS256"_s});
+    const QJsonObject header =
+        QJsonDocument::fromJson(QByteArray::fromBase64(parts[0].toLatin1(), QByteArray::Base64UrlEncoding))
+            .object();
+    QCOMPARE(header.value(u"alg"_s).toString(), u"RS256"_s);
+    QVERIFY(!parts[2].isEmpty());
     const HttpResult keys = d365::testsupport::request("GET", QUrl(document.value(u"jwks_uri"_s).toString()));
     QCOMPARE(keys.status, 200);
-    QCOMPARE(keys.json().object().value(u"keys"_s).toArray().size(), 0);
+    const QJsonArray keySet = keys.json().object().value(u"keys"_s).toArray();
+    QCOMPARE(keySet.size(), 1);
+    const QJsonObject jwk = keySet.first().toObject();
+    QCOMPARE(jwk.value(u"kty"_s).toString(), u"RSA"_s);
+    QCOMPARE(jwk.value(u"kid"_s).toString(), header.value(u"kid"_s).toString());
+    QCOMPARE(
+        QByteArray::fromBase64(jwk.value(u"n"_s).toString().toLatin1(), QByteArray::Base64UrlEncoding).size(),
+        256); // 2048 bits
     const HttpResult posted = d365::testsupport::request(
         "POST", m_sandbox.baseUrl().resolved(QUrl(u"/organizations/v2.0/.well-known/openid-configuration"_s)),
         {}, "{}");

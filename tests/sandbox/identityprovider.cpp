@@ -433,9 +433,8 @@ HttpResponse IdentityProvider::issueTokens(const HttpRequest &request, int user,
         body.insert(u"refresh_token"_s, refreshToken);
     }
     if (scope.split(u' ').contains(u"openid"_s)) {
-        // A JWT-shaped id_token with the claims Entra's v2.0 tokens carry (id-token-claims-reference.md),
-        // unsigned ("alg": "none"; the discovery document says so): clients take it from the token endpoint
-        // over TLS and read it, they do not verify it (OIDC Core §3.1.3.7 item 6).
+        // An id_token with the claims Entra's v2.0 tokens carry (id-token-claims-reference.md), signed with
+        // RS256 by the key the tenant's JWKS publishes (IdTokenSigner).
         const QString tenantId = m_tenantId.toString(QUuid::WithoutBraces);
         QJsonObject claims{{u"aud"_s, clientId},
                            {u"iss"_s, issuer(request)},
@@ -450,9 +449,7 @@ HttpResponse IdentityProvider::issueTokens(const HttpRequest &request, int user,
                            {u"ver"_s, u"2.0"_s}};
         if (!nonce.isEmpty())
             claims.insert(u"nonce"_s, nonce); // echoed from the authorize request
-        body.insert(u"id_token"_s,
-                    QString::fromLatin1(base64Url(QJsonObject{{u"typ"_s, u"JWT"_s}, {u"alg"_s, u"none"_s}}) +
-                                        '.' + base64Url(claims) + '.'));
+        body.insert(u"id_token"_s, QString::fromLatin1(m_signer->sign(claims)));
     }
     if (withClientInfo)
         body.insert(u"client_info"_s, QString::fromLatin1(clientInfo(user)));
@@ -703,8 +700,7 @@ HttpResponse IdentityProvider::tenantMetadata(const HttpRequest &request, QStrin
     r.setHeader("Cache-Control", "max-age=86400, private");
     r.setHeader("Access-Control-Allow-Origin", "*");
     if (keys) {
-        // The id_tokens are unsigned, so there is no key to publish.
-        r.body = QJsonDocument(QJsonObject{{u"keys"_s, QJsonArray()}}).toJson(QJsonDocument::Compact);
+        r.body = QJsonDocument(m_signer->keySet()).toJson(QJsonDocument::Compact);
         return r;
     }
     // For a named tenant the endpoints carry its id; for common/organizations they keep the alias and the
@@ -725,7 +721,7 @@ HttpResponse IdentityProvider::tenantMetadata(const HttpRequest &request, QStrin
          QJsonArray{u"authorization_code"_s, u"refresh_token"_s, u"client_credentials"_s}},
         {u"code_challenge_methods_supported"_s, QJsonArray{u"S256"_s}},
         {u"subject_types_supported"_s, QJsonArray{u"pairwise"_s}},
-        {u"id_token_signing_alg_values_supported"_s, QJsonArray{u"none"_s}},
+        {u"id_token_signing_alg_values_supported"_s, QJsonArray{m_signer->algorithm()}},
         {u"scopes_supported"_s, QJsonArray{u"openid"_s, u"profile"_s, u"email"_s, u"offline_access"_s}},
         {u"claims_supported"_s,
          QJsonArray{u"sub"_s, u"iss"_s, u"aud"_s, u"exp"_s, u"iat"_s, u"nbf"_s, u"nonce"_s,

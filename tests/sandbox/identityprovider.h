@@ -9,7 +9,7 @@
 //   Web API request with "Authorization: Bearer <access_token>"
 //     -> SandboxServer's BearerTokenStage asks validate() for the caller's systemuserid
 //   GET /{tenant}/v2.0/.well-known/openid-configuration  -> the tenant's OpenID Connect metadata (MSAL reads
-//     its endpoints there); GET /{tenant}/discovery/v2.0/keys -> no keys (id_tokens are unsigned)
+//     its endpoints there); GET /{tenant}/discovery/v2.0/keys -> the RS256 key the id_tokens are signed with
 //   POST /_sandbox/identity/revoke | /_sandbox/identity/expire   (admin, loopback connections only)
 //
 // Tokens are opaque random strings kept in memory; nothing survives a restart. Errors are HTTP 400 with the
@@ -18,6 +18,7 @@
 
 #include "httprequest.h"
 #include "httpresponse.h"
+#include "idtokensigner.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -25,6 +26,7 @@
 #include <QString>
 #include <QUuid>
 
+#include <memory>
 #include <optional>
 
 namespace d365::sandbox {
@@ -139,6 +141,7 @@ private:
     int m_tokenLifetime = 3600;
     bool m_acceptAnyToken = false;
 
+    std::shared_ptr<IdTokenSigner> m_signer = std::make_shared<IdTokenSigner>();
     QHash<QString, Code> m_codes;
     QHash<QString, RefreshToken> m_refreshTokens;
     QHash<QByteArray, AccessToken> m_accessTokens;
