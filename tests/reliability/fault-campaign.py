@@ -130,6 +130,8 @@ def main():
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--bin", default=os.path.join(ROOT, "build/release/bin"))
+    parser.add_argument("--only", type=int, nargs="*", default=None,
+                        help="run only these run numbers (each as in the full campaign of that seed)")
     args = parser.parse_args()
     cli = os.path.join(args.bin, "d365sync-cli")
     sandbox_binary = os.path.join(args.bin, "d365sync-sandbox")
@@ -141,6 +143,8 @@ def main():
     scenarios = ["drops", "errors", "storm", "expiry", "deadtoken", "killcli", "killorg"]
     print("run  scenario   mode    writer batch conc  exit  read  written failed skipped  lost dup wrong noout")
     for number in range(1, args.runs + 1):
+        if args.only and number not in args.only:
+            continue
         rng = random.Random(args.seed * 100003 + number)
         scenario = scenarios[(number - 1) % len(scenarios)]
         mode = rng.choice(["upsert", "insert", "update"])
@@ -158,6 +162,10 @@ def main():
         sandbox = Sandbox(sandbox_binary, work, args.seed * 1000 + number, data=data)
         settings = os.path.join(work, "settings-%d.ini" % number)
         env = dict(os.environ)
+        # Sync state in the campaign's own folder: a state file left in the user's data folder by an earlier
+        # campaign on the same port (the default path is per org host and port) would make this run's rows
+        # "unchanged" against a fresh org.
+        env["XDG_DATA_HOME"] = os.path.join(work, "data")
         env.pop("D365SYNC_ACCESS_TOKEN", None)
         env.pop("D365SYNC_CLIENT_SECRET", None)
         subprocess.run([cli, "--settings", settings, "profile", "add", "sandbox", "--url", sandbox.url, "--sandbox"],
