@@ -209,7 +209,12 @@ Result<void> StateStore::addMembersColumn()
         }
     }
     columns.finish();
-    return exec(u"ALTER TABLE rows ADD COLUMN members BLOB"_s);
+    if (auto added = exec(u"ALTER TABLE rows ADD COLUMN members BLOB"_s); !added.ok()) {
+        return added;
+    }
+    // From now on an older D365 Sync refuses the file ("written by a newer D365 Sync"): it would write rows
+    // without updating their column hashes, and update mode would then trust stale ones.
+    return exec(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '%1')"_s.arg(SchemaVersion));
 }
 
 std::optional<QByteArray> StateStore::memberHashes(quint64 keyHash)

@@ -241,6 +241,20 @@ void TestStateStore::open_versionOneFile_gainsTheMembersColumnKeepsItsRows()
     QVERIFY(store->confirm({update}).ok());
     QCOMPARE(store->memberHashes(StateStore::keyHash(u"old"_s)),
              std::optional<QByteArray>(update.memberHashes));
+    store.reset();
+    {
+        // The file now says version 2, so the D365 Sync that wrote version 1 refuses it instead of writing
+        // rows without their column hashes.
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"v2"_s);
+        db.setDatabaseName(m_path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(u"SELECT value FROM meta WHERE key = 'schema'"_s) && q.next());
+        QCOMPARE(q.value(0).toString(), u"2"_s);
+        q.finish();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(u"v2"_s);
 }
 
 void TestStateStore::completeRun_prunesRowsTheSourceNoLongerHas_incompleteKeepsThem()
