@@ -57,7 +57,8 @@ public:
                 [this](QAbstractSocket::SocketError error) { onSocketError(error); });
         if (tls) {
             auto *ssl = static_cast<QSslSocket *>(m_socket);
-            ssl->setSslConfiguration(owner->m_ssl);
+            if (owner->m_ssl)
+                ssl->setSslConfiguration(*owner->m_ssl);
             connect(ssl, &QSslSocket::encrypted, this, [this] { onConnected(); });
             ssl->connectToHostEncrypted(url.host(), quint16(url.port(443)));
         } else {

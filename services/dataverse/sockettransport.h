@@ -26,6 +26,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace d365::services {
@@ -45,8 +46,8 @@ public:
     void setIdleTimeoutMs(int ms) { m_idleTimeoutMs = ms; }
     // Connections open or opening now, all origins (tests).
     int openConnections() const;
-    // The TLS settings of https connections (the CAs a sandbox profile trusts, tlstrust.h); the default
-    // configuration when never set.
+    // The TLS settings of https connections (the CAs a sandbox profile trusts, tlstrust.h); the socket's
+    // default when never set.
     void setSslConfiguration(const QSslConfiguration &configuration) { m_ssl = configuration; }
     // When the profile's TLS settings could not be made: every https request fails at once with this message
     // (TransportError::Tls) instead of connecting with settings the user did not ask for.
@@ -68,7 +69,10 @@ private:
     std::unordered_map<QString, Origin> m_origins;
     int m_maxConnections = 8;
     int m_idleTimeoutMs = 30000;
-    QSslConfiguration m_ssl = QSslConfiguration::defaultConfiguration();
+    // Unset: a QSslSocket's own default. Not QSslConfiguration::defaultConfiguration() here: that would load
+    // OpenSSL's per-thread state on the sync worker even for a plain-http sandbox, and its thread-exit
+    // cleanup is what ASan reported as a double free.
+    std::optional<QSslConfiguration> m_ssl;
     QString m_tlsSetupError;
 };
 
