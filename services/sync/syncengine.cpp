@@ -250,7 +250,7 @@ void SyncEngine::pump()
                     const std::vector<quint64> hashes = memberHashes(ready);
                     tracked.memberHashes = StateStore::packMemberHashes(hashes);
                     if (const auto confirmed = m_state->memberHashes(tracked.stateKey);
-                        confirmed && !keepChangedMembers(ready, *confirmed)) {
+                        confirmed && !keepChangedMembers(ready, hashes, *confirmed)) {
                         // Nothing the service does not hold already (a member left the body): just
                         // remember the row as it is now.
                         m_inFlightRows.insert(ready.sourceRow, tracked);
@@ -443,15 +443,18 @@ std::vector<quint64> SyncEngine::memberHashes(const ConvertedRow &row)
     return hashes;
 }
 
-bool SyncEngine::keepChangedMembers(ConvertedRow &row, const QByteArray &confirmed)
+bool SyncEngine::keepChangedMembers(ConvertedRow &row, const std::vector<quint64> &hashes,
+                                    const QByteArray &confirmed)
 {
-    if (!StateStore::containsMemberHash(confirmed, keyMemberHash(row))) {
+    if (!StateStore::containsMemberHash(confirmed, hashes.back())) {
         return true; // another record than last time: every column
     }
     QByteArray changed;
     changed.reserve(row.members.size());
-    for (const QByteArrayView member : json::splitMembers(row.members)) {
-        if (StateStore::containsMemberHash(confirmed, fnv1a(member))) {
+    const QList<QByteArrayView> members = json::splitMembers(row.members);
+    for (qsizetype i = 0; i < members.size(); ++i) {
+        const QByteArrayView member = members[i];
+        if (StateStore::containsMemberHash(confirmed, hashes[size_t(i)])) {
             continue; // the service holds exactly this value
         }
         if (!changed.isEmpty()) {

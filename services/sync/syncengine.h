@@ -78,12 +78,15 @@ private:
     void preview(QList<ConvertedRow> rows); // dry run: compare with the records instead of writing
     void addPreview(RowPreview row);
     static quint64 rowHash(const ConvertedRow &row);
-    // Update mode: the hashes of the row's body members and of its match key (StateStore::memberHashes).
+    // Update mode: the hashes of the row's body members, in body order, then of its match key (last)
+    // (StateStore::memberHashes).
     static std::vector<quint64> memberHashes(const ConvertedRow &row);
     // Update mode, a row that changed since the service last confirmed it: drops the members the service
-    // already holds (their hash is in `confirmed`), so only changed columns are sent. Keeps the whole row
-    // when its match key changed. Returns false when no member is left to send.
-    static bool keepChangedMembers(ConvertedRow &row, const QByteArray &confirmed);
+    // already holds (their hash, from `hashes` = memberHashes(row), is in `confirmed`), so only changed
+    // columns are sent. Keeps the whole row when its match key changed. Returns false when no member is left
+    // to send.
+    static bool keepChangedMembers(ConvertedRow &row, const std::vector<quint64> &hashes,
+                                   const QByteArray &confirmed);
     void stop(const Error &error);
     void skipUnsent();
     void emitProgress(bool force);
